@@ -1,0 +1,150 @@
+"""Build small, real package indexes on disk for the tests.
+
+A universe is `{project: {version: release}}` where a release is a dict (all keys optional):
+`requires` (Requires-Dist lines), `requires_python`, `yanked` (True or a reason), `wheel_tags`
+(list of tag strings, default `["py3-none-any"]`, `[]` for none), `sdist` (also publish an sdist),
+`sdist_dynamic` (the sdist's Requires-Dist is dynamic, PEP 643), `metadata_file` (publish the
+PEP 658 file, default True), `extras` (Provides-Extra names), `upload_time` (PEP 700).
+
+The tree is what a static PEP 503/691 index serves: `simple/index.html|json`,
+`simple/<name>/index.html|json` and `files/<filename>[.metadata]`. Files are real wheels (zip with
+a dist-info) and real sdists (tar.gz with PKG-INFO), so every fallback path reads real bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import io
+import json
+import tarfile
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from packaging.utils import canonicalize_name
+
+Universe = dict[str, dict[str, dict[str, Any]]]
+
+
+def metadata_text(name: str, version: str, release: dict[str, Any], *, dynamic: bool = False) -> str:
+    lines = ["Metadata-Version: 2.2", f"Name: {name}"]
+    lines.append(f"Version: {version}")
+    if release.get("requires_python"):
+        lines.append(f"Requires-Python: {release['requires_python']}")
+    for extra in release.get("extras", ()):
+        lines.append(f"Provides-Extra: {extra}")
+    if dynamic:
+        lines.append("Dynamic: Requires-Dist")
+    else:
+        lines.extend(f"Requires-Dist: {req}" for req in release.get("requires", ()))
+    return "\n".join(lines) + "\n\n"
+
+
+def _wheel_bytes(dist: str, version: str, metadata: str, padding: int = 0) -> bytes:
+    buffer = io.BytesIO()
+    info = f"{dist}-{version}.dist-info"
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as wheel:
+        wheel.writestr(f"{dist}/__init__.py", "# test package\n" + "#" * padding)
+        wheel.writestr(f"{info}/METADATA", metadata)
+        wheel.writestr(f"{info}/WHEEL", "Wheel-Version: 1.0\nGenerator: tests\nRoot-Is-Purelib: true\n")
+        wheel.writestr(f"{info}/RECORD", "")
+    return buffer.getvalue()
+
+
+def _sdist_bytes(dist: str, version: str, pkg_info: str) -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as sdist:
+        for path, text in ((f"{dist}-{version}/PKG-INFO", pkg_info), (f"{dist}-{version}/setup.py", "")):
+            data = text.encode()
+            member = tarfile.TarInfo(path)
+            member.size = len(data)
+            sdist.addfile(member, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+def build_index(
+    root: Path,
+    universe: Universe,
+    *,
+    formats: tuple[str, ...] = ("html", "json"),
+    wheel_padding: int = 0,
+) -> Path:
+    """Write the index for `universe` under `root` and return the `simple/` directory."""
+    simple = root / "simple"
+    files_dir = root / "files"
+    files_dir.mkdir(parents=True, exist_ok=True)
+    projects: list[str] = []
+    for project, releases in universe.items():
+        name = canonicalize_name(project)
+        dist = name.replace("-", "_")
+        projects.append(name)
+        entries: list[dict[str, Any]] = []
+        for version, release in releases.items():
+            release = release or {}
+            metadata = metadata_text(name, version, release)
+            published: list[tuple[str, bytes, str]] = []
+            for tag in release.get("wheel_tags", ["py3-none-any"]):
+                filename = f"{dist}-{version}-{tag}.whl"
+                published.append((filename, _wheel_bytes(dist, version, metadata, wheel_padding), metadata))
+            if release.get("sdist"):
+                dynamic = bool(release.get("sdist_dynamic"))
+                pkg_info = metadata_text(name, version, release, dynamic=dynamic)
+                published.append(
+                    (f"{dist}-{version}.tar.gz", _sdist_bytes(dist, version, pkg_info), pkg_info)
+                )
+            for filename, data, meta in published:
+                (files_dir / filename).write_bytes(data)
+                entry: dict[str, Any] = {
+                    "filename": filename,
+                    "url": f"../../files/{filename}",
+                    "hashes": {"sha256": hashlib.sha256(data).hexdigest()},
+                    "size": len(data),
+                }
+                if release.get("requires_python"):
+                    entry["requires-python"] = release["requires_python"]
+                yanked = release.get("yanked")
+                if yanked:
+                    entry["yanked"] = yanked if isinstance(yanked, str) else True
+                if release.get("upload_time"):
+                    entry["upload-time"] = release["upload_time"]
+                if filename.endswith(".whl") and release.get("metadata_file", True):
+                    (files_dir / f"{filename}.metadata").write_text(meta)
+                    entry["core-metadata"] = {"sha256": hashlib.sha256(meta.encode()).hexdigest()}
+                entries.append(entry)
+        page_dir = simple / name
+        page_dir.mkdir(parents=True, exist_ok=True)
+        if "json" in formats:
+            page = {
+                "meta": {"api-version": "1.1"},
+                "name": name,
+                "files": entries,
+                "versions": list(releases),
+            }
+            (page_dir / "index.json").write_text(json.dumps(page))
+        if "html" in formats:
+            (page_dir / "index.html").write_text(_project_html(entries))
+    if "json" in formats:
+        listing = {"meta": {"api-version": "1.1"}, "projects": [{"name": n} for n in projects]}
+        (simple / "index.json").write_text(json.dumps(listing))
+    if "html" in formats:
+        links = "".join(f'<a href="{n}/">{n}</a>\n' for n in projects)
+        (simple / "index.html").write_text(f"<!DOCTYPE html><html><body>\n{links}</body></html>\n")
+    return simple
+
+
+def _project_html(entries: list[dict[str, Any]]) -> str:
+    anchors = []
+    for entry in entries:
+        attrs = [f'href="{html.escape(entry["url"])}#sha256={entry["hashes"]["sha256"]}"']
+        if "requires-python" in entry:
+            attrs.append(f'data-requires-python="{html.escape(entry["requires-python"])}"')
+        if "yanked" in entry:
+            reason = entry["yanked"] if isinstance(entry["yanked"], str) else ""
+            attrs.append(f'data-yanked="{html.escape(reason)}"')
+        if "core-metadata" in entry:
+            attrs.append(f'data-core-metadata="sha256={entry["core-metadata"]["sha256"]}"')
+        anchors.append(f"<a {' '.join(attrs)}>{html.escape(entry['filename'])}</a><br/>")
+    body = "\n".join(anchors)
+    head = '<meta name="pypi:repository-version" content="1.1">'
+    return f"<!DOCTYPE html>\n<html><head>{head}</head><body>\n{body}\n</body></html>\n"
