@@ -1,0 +1,267 @@
+"""resolve(files, index, target, limits) -> the JSON report v1. No resolvelib error escapes.
+
+The one entry point for the CLI, the Celery task and the benchmarks. Expected failures (bad
+input, index errors, limits, unreadable metadata) become a report with status "error" and a
+diagnosis; an unresolvable input becomes status "conflict" with the explanation.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from resolvelib import ResolutionImpossible, ResolutionTooDeep, Resolver
+
+from resolver.environment import Target
+from resolver.errors import (
+    IndexAccessError,
+    InputError,
+    LimitReached,
+    MetadataUnavailable,
+    ResolverError,
+)
+from resolver.explain import Explainer, index_error_diagnosis
+from resolver.graph import Progress, Recorder, explored_graph, success_graph, to_node_link
+from resolver.index import IndexClient
+from resolver.provider import Provider, user_order
+from resolver.report import SCHEMA_VERSION, Report
+from resolver.reqfile import InputRequirement, ParsedInput, parse
+from resolver.requirements import PYTHON, Candidate, Req
+from resolver.urls import redact
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds on one resolution; reaching one is a reported outcome (`limit`), not a crash."""
+
+    max_rounds: int = 20000
+    max_seconds: float = 300.0
+
+
+IndexFactory = Callable[[list[str]], IndexClient]
+
+
+def _to_req(line: InputRequirement) -> Req:
+    requirement = line.requirement
+    return Req(
+        name=line.name,
+        specifier=requirement.specifier,
+        extras=frozenset(requirement.extras),
+        marker=str(requirement.marker) if requirement.marker else None,
+        origin=line.origin,
+        text=line.text,
+    )
+
+
+def _describe(line: InputRequirement) -> dict[str, Any]:
+    requirement = line.requirement
+    return {
+        "file": line.origin.file,
+        "line": line.origin.line,
+        "text": line.text,
+        "name": line.name,
+        "specifier": str(requirement.specifier),
+        "extras": sorted(requirement.extras),
+        "marker": str(requirement.marker) if requirement.marker else None,
+        "url": redact(line.url) if line.url else None,
+        "editable": line.editable,
+        "hashes": list(line.hashes),
+        "constraint": line.is_constraint,
+    }
+
+
+def _empty_report(files: Mapping[str, str], target: Target, index_name: str) -> Report:
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "status": "error",
+        "input": {
+            "files": dict(files),
+            "requirements": [],
+            "index": redact(index_name),
+            **target.to_dict(),
+        },
+        "pins": {},
+        "conflicts": [],
+        "diagnoses": [],
+        "graph": {"nodes": [], "edges": []},
+        "stats": {"duration_ms": 0, "requests": 0, "cache_hits": 0, "rounds": 0, "backtracks": 0},
+    }
+
+
+def resolve(
+    files: Mapping[str, str],
+    *,
+    index: IndexClient,
+    target: Target,
+    index_name: str = "",
+    roots: list[str] | None = None,
+    pre: bool = False,
+    limits: Limits | None = None,
+    input_index: IndexFactory | None = None,
+    on_progress: Progress | None = None,
+) -> Report:
+    """Resolve requirements files for a target against an index, and explain any failure.
+
+    `files` maps each file name the user gave to its text; `roots` are the top-level ones
+    (default: the first). Index options in the input are honoured only through `input_index`
+    (which vets the URLs); otherwise they are reported as ignored.
+    """
+    limits = limits or Limits()
+    started = time.monotonic()
+    report = _empty_report(files, target, index_name)
+    try:
+        parsed = parse(files, roots)
+    except InputError as error:
+        report["diagnoses"].append(
+            {
+                "kind": "bad_input",
+                "package": None,
+                "message": error.message,
+                "errors": [line_error.to_dict() for line_error in error.errors],
+            }
+        )
+        report["stats"]["duration_ms"] = int((time.monotonic() - started) * 1000)
+        return report
+    report["input"]["files"] = dict(parsed.files)
+    report["input"]["requirements"] = [_describe(line) for line in parsed.requirements + parsed.constraints]
+    index = _choose_index(parsed, index, input_index, report)
+    try:
+        _run(parsed, index, target, pre or parsed.pre, limits, on_progress, report)
+    except ResolverError as error:
+        report["status"] = "error"
+        report["diagnoses"].append(_error_diagnosis(error))
+    finally:
+        report["stats"]["duration_ms"] = int((time.monotonic() - started) * 1000)
+        report["stats"]["requests"] = index.stats.requests
+        report["stats"]["cache_hits"] = index.stats.cache_hits
+    return report
+
+
+def _choose_index(
+    parsed: ParsedInput, index: IndexClient, input_index: IndexFactory | None, report: Report
+) -> IndexClient:
+    options = [
+        {
+            "option": o.option,
+            "value": redact(o.value) if o.value else None,
+            "file": o.origin.file,
+            "line": o.origin.line,
+        }
+        for o in parsed.index_options
+    ]
+    urls = [o.value for o in parsed.index_options if o.option in ("--index-url", "--extra-index-url") and o.value]
+    honoured = bool(urls and input_index is not None)
+    for option in options:
+        option["honoured"] = honoured and option["option"] in ("--index-url", "--extra-index-url")
+    report["input"]["index_options"] = options
+    if not honoured:
+        return index
+    assert input_index is not None
+    primary = [o.value for o in parsed.index_options if o.option == "--index-url" and o.value]
+    extra = [o.value for o in parsed.index_options if o.option == "--extra-index-url" and o.value]
+    chosen = input_index((primary[-1:] or index_urls_of(index)) + extra)
+    report["input"]["index"] = " ".join(redact(u) for u in (primary[-1:] or [report["input"]["index"]]) + extra)
+    return chosen
+
+
+def index_urls_of(index: IndexClient) -> list[str]:
+    return list(getattr(index, "index_urls", []))
+
+
+def _run(
+    parsed: ParsedInput,
+    index: IndexClient,
+    target: Target,
+    pre: bool,
+    limits: Limits,
+    on_progress: Progress | None,
+    report: Report,
+) -> None:
+    roots: list[Req] = []
+    skipped = []
+    for line in parsed.requirements:
+        req = _to_req(line)
+        marker = line.requirement.marker
+        if marker is not None and not marker.evaluate({**target.markers, "extra": ""}):
+            skipped.append({"file": line.origin.file, "line": line.origin.line, "text": line.text})
+            continue
+        roots.append(req)
+    report["input"]["skipped_for_target"] = skipped
+    constraint_lines: dict[str, list[Req]] = {}
+    for line in parsed.constraints:
+        constraint_lines.setdefault(line.name, []).append(_to_req(line))
+    provider = Provider(index, target, pre=pre, constraint_lines=constraint_lines, user_requested=user_order(roots))
+    index.prefetch_projects({req.name for req in roots})
+    recorder = Recorder(max_seconds=limits.max_seconds, on_progress=on_progress, requests=lambda: index.stats.requests)
+    resolver: Resolver = Resolver(provider, recorder)
+    try:
+        result = resolver.resolve(roots, max_rounds=limits.max_rounds)
+    except ResolutionImpossible as impossible:
+        graph = explored_graph(recorder, roots)
+        conflicts, diagnoses = Explainer(provider, recorder, graph, roots).explain(list(impossible.causes))
+        report["status"] = "conflict"
+        report["conflicts"] = conflicts
+        report["diagnoses"] = diagnoses
+        report["graph"] = to_node_link(graph)
+        _finish_stats(report, recorder)
+        return
+    except ResolutionTooDeep:
+        raise LimitReached(
+            f"resolution stopped after {limits.max_rounds} rounds", limit="rounds", value=limits.max_rounds
+        ) from None
+    finally:
+        _finish_stats(report, recorder)
+    pins = {
+        c.name: str(c.version)
+        for identifier, c in result.mapping.items()
+        if identifier != PYTHON and isinstance(c, Candidate)
+    }
+    report["status"] = "resolved"
+    report["pins"] = dict(sorted(pins.items()))
+    report["graph"] = to_node_link(success_graph(result))
+    report["distributions"] = {
+        c.name: _distribution(c)
+        for identifier, c in sorted(result.mapping.items())
+        if isinstance(c, Candidate) and not c.extras
+    }
+    if provider.skipped_dependencies:
+        report["diagnoses"].extend(
+            {"kind": "invalid_metadata", "package": parent.split("==")[0], "message": f"{parent}: {reason}"}
+            for parent, _text, reason in provider.skipped_dependencies
+        )
+
+
+def _distribution(candidate: Candidate) -> dict[str, Any]:
+    file = candidate.file
+    assert file is not None
+    return {
+        "version": str(candidate.version),
+        "filename": file.filename,
+        "url": redact(file.url),
+        "sha256": file.sha256,
+        "kind": file.kind,
+        "upload_time": file.upload_time,
+    }
+
+
+def _finish_stats(report: Report, recorder: Recorder) -> None:
+    report["stats"]["rounds"] = recorder.rounds
+    report["stats"]["backtracks"] = recorder.backtracks
+
+
+def _error_diagnosis(error: ResolverError) -> dict[str, Any]:
+    if isinstance(error, IndexAccessError):
+        return index_error_diagnosis(error)
+    if isinstance(error, MetadataUnavailable):
+        return {
+            "kind": "metadata_unavailable",
+            "package": error.package,
+            "message": error.message,
+            "version": error.version,
+            "filename": error.filename,
+        }
+    if isinstance(error, LimitReached):
+        return {"kind": "limit", "package": None, "message": error.message, "limit": error.limit}
+    return {"kind": error.code.replace("-", "_"), "package": None, "message": error.message}

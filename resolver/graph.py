@@ -1,0 +1,201 @@
+"""The dependency graph, recorded while resolvelib works, kept as a networkx DiGraph.
+
+Nodes are canonical package names plus `ROOT` (the input); a package asked for with extras is one
+node, its extras noted on the edges. Edges are requirements: parent -> child with the specifier,
+marker, extras and, for the input's own lines, the file and line. On success the graph is the
+final resolution; on failure it is the resolver's first descent (each package at the first version
+it tried, which is the newest its constraints allowed: what pip-reqs would have picked).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import networkx as nx
+from resolvelib import BaseReporter
+
+from resolver.errors import LimitReached
+from resolver.requirements import PYTHON, AnyCandidate, AnyReq, Candidate, Req
+
+ROOT = "<root>"
+
+Progress = Callable[[dict[str, int]], None]
+
+
+class Recorder(BaseReporter):
+    """A resolvelib reporter that keeps every requirement edge and pin, and enforces the bounds."""
+
+    def __init__(
+        self,
+        *,
+        max_seconds: float | None = None,
+        on_progress: Progress | None = None,
+        requests: Callable[[], int] = lambda: 0,
+    ) -> None:
+        self.started = time.monotonic()
+        self.max_seconds = max_seconds
+        self.on_progress = on_progress
+        self.requests = requests
+        self.rounds = 0
+        self.backtracks = 0
+        self.pins: dict[str, list[AnyCandidate]] = {}  # by identifier, in the order pinned
+        self.edges: dict[tuple[str, str] | None, list[AnyReq]] = {}  # (identifier, version) or root
+
+    def starting_round(self, index: int) -> None:
+        self.rounds = index + 1
+        elapsed = time.monotonic() - self.started
+        if self.max_seconds is not None and elapsed > self.max_seconds:
+            raise LimitReached(
+                f"resolution stopped after {self.max_seconds:g} s ({self.rounds} rounds)",
+                limit="seconds",
+                value=self.max_seconds,
+            )
+        if self.on_progress and index % 10 == 0:
+            self.on_progress({"rounds": self.rounds, "packages": len(self.pins), "requests": self.requests()})
+
+    def adding_requirement(self, requirement: AnyReq, parent: AnyCandidate | None) -> None:
+        key = None if parent is None else (parent.identifier, str(parent.version))
+        edges = self.edges.setdefault(key, [])
+        if requirement not in edges:
+            edges.append(requirement)
+
+    def resolving_conflicts(self, causes: Any) -> None:
+        self.backtracks += 1
+
+    def pinning(self, candidate: AnyCandidate) -> None:
+        tried = self.pins.setdefault(candidate.identifier, [])
+        if candidate not in tried:
+            tried.append(candidate)
+
+    def first_pin(self, identifier: str) -> AnyCandidate | None:
+        tried = self.pins.get(identifier)
+        return tried[0] if tried else None
+
+    def versions_tried(self, name: str) -> list[str]:
+        seen: dict[str, None] = {}
+        for identifier, tried in self.pins.items():
+            if identifier.split("[")[0] == name:
+                seen.update((str(c.version), None) for c in tried)
+        return list(seen)
+
+
+def _edge_data(req: AnyReq) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "specifier": str(req.specifier),
+        "marker": req.marker,
+        "extras": sorted(req.extras),
+        "text": req.text or req.format_for_error(),
+    }
+    if req.origin is not None:
+        data["source"] = {"file": req.origin.file, "line": req.origin.line}
+    return data
+
+
+def add_requirement(graph: nx.DiGraph, parent: str, req: AnyReq) -> None:
+    """Add one requirement edge, merging repeats (two lines, or `x` and `x[extra]`) into one."""
+    if req.name == PYTHON or req.name == parent:
+        return
+    if req.name not in graph:
+        graph.add_node(req.name, version=None)
+    data = _edge_data(req)
+    if not graph.has_edge(parent, req.name):
+        graph.add_edge(parent, req.name, **data, sources=[data["source"]] if "source" in data else [])
+        return
+    edge = graph.edges[parent, req.name]
+    specs = [s for s in (edge["specifier"], data["specifier"]) if s]
+    edge["specifier"] = ",".join(dict.fromkeys(",".join(specs).split(","))) if specs else ""
+    edge["extras"] = sorted(set(edge["extras"]) | set(data["extras"]))
+    if "source" in data and data["source"] not in edge["sources"]:
+        edge["sources"].append(data["source"])
+
+
+def new_graph() -> nx.DiGraph:
+    graph = nx.DiGraph()
+    graph.add_node(ROOT, version=None)
+    return graph
+
+
+def success_graph(result: Any) -> nx.DiGraph:
+    """The graph of a finished resolution, from resolvelib's final criteria."""
+    graph = new_graph()
+    for identifier, candidate in result.mapping.items():
+        if identifier != PYTHON:
+            graph.add_node(candidate.name, version=str(candidate.version), status="pinned")
+    for criterion in result.criteria.values():
+        for info in criterion.information:
+            parent = ROOT if info.parent is None else info.parent.name
+            add_requirement(graph, parent, info.requirement)
+    return graph
+
+
+def explored_graph(recorder: Recorder, roots: Iterable[Req]) -> nx.DiGraph:
+    """The graph of a failed resolution: each package at the first version the resolver tried."""
+    graph = new_graph()
+    for req in roots:
+        add_requirement(graph, ROOT, req)
+    frontier = [ROOT]
+    visited = {ROOT}
+    while frontier:
+        node = frontier.pop(0)
+        identifiers = [None] if node == ROOT else [i for i in recorder.pins if i.split("[")[0] == node]
+        for identifier in identifiers:
+            if identifier is None:
+                reqs = recorder.edges.get(None, [])
+            else:
+                first = recorder.first_pin(identifier)
+                if not isinstance(first, Candidate):
+                    continue
+                graph.nodes[node].update(version=str(first.version), status="tried")
+                reqs = recorder.edges.get((identifier, str(first.version)), [])
+            for req in reqs:
+                add_requirement(graph, node, req)
+                if req.name not in visited and req.name != PYTHON:
+                    visited.add(req.name)
+                    frontier.append(req.name)
+    for node in graph.nodes:
+        if node != ROOT:
+            graph.nodes[node]["versions_tried"] = recorder.versions_tried(node)
+    return graph
+
+
+def node_label(graph: nx.DiGraph, node: str) -> str:
+    version = graph.nodes[node].get("version")
+    return f"{node}=={version}" if version else node
+
+
+def path_labels(graph: nx.DiGraph, node: str) -> list[str]:
+    """The chain from the user's line to `node`: `["requirements.in:7", "a==1.0", "node==2.0"]`."""
+    try:
+        path = nx.shortest_path(graph, ROOT, node)
+    except (nx.NetworkXNoPath, nx.NodeNotFound):
+        return [node_label(graph, node)] if node in graph else [node]
+    first_edge = graph.edges[ROOT, path[1]]
+    sources = first_edge.get("sources") or []
+    head = [f"{sources[0]['file']}:{sources[0]['line']}"] if sources else []
+    return head + [node_label(graph, n) for n in path[1:]]
+
+
+def input_source(graph: nx.DiGraph, node: str) -> dict[str, Any] | None:
+    """The user's line at the top of the shortest chain to `node`."""
+    try:
+        path = nx.shortest_path(graph, ROOT, node)
+    except (nx.NetworkXNoPath, nx.NodeNotFound):
+        return None
+    if len(path) < 2:
+        return None
+    sources = graph.edges[ROOT, path[1]].get("sources") or []
+    return sources[0] if sources else None
+
+
+def to_node_link(graph: nx.DiGraph) -> dict[str, Any]:
+    """The node-link form of the JSON report: `{"nodes": [...], "edges": [...]}`, stable order."""
+    data = nx.node_link_data(graph, edges="edges")
+    data["nodes"].sort(key=lambda n: (n["id"] != ROOT, n["id"]))
+    data["edges"].sort(key=lambda e: (e["source"] != ROOT, e["source"], e["target"]))
+    return {"nodes": data["nodes"], "edges": data["edges"]}
+
+
+def from_node_link(data: dict[str, Any]) -> nx.DiGraph:
+    return nx.node_link_graph({"directed": True, "multigraph": False, **data}, edges="edges")
