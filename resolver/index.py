@@ -1,14 +1,49 @@
 """The index client: the only module of the engine that does I/O.
 
-STUB: the interface below is the contract; the implementation is being written.
+It reads PEP 503 (HTML) and PEP 691 (JSON) project pages and core metadata (a PEP 658 file, else
+the wheel's METADATA read by byte ranges, else a static sdist PKG-INFO) from http(s) and file://
+indexes. The work is split: `transport` moves bytes, `pages` parses pages, `coremeta` reads
+metadata out of archives, `lazywheel` reads a remote zip by ranges, `cache` keeps results.
+
+Each page and each file's metadata is fetched at most once per client, even when several threads
+ask at the same time; across clients, a shared cache keeps metadata by file hash forever and pages
+for `page_ttl` seconds, then revalidates them with their HTTP validators.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import hashlib
+import io
+import json
+import logging
+import re
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import IO, Any, TypeVar
+from urllib.parse import unquote, urldefrag, urljoin, urlsplit, urlunsplit
 
+from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
+
+from resolver import coremeta, pages
+from resolver.cache import Cache, MemoryCache
 from resolver.dists import DistFile, Metadata, Project
+from resolver.errors import IndexAccessError, IndexNotAllowed, LimitReached, MetadataUnavailable
+from resolver.lazywheel import RangeFile
+from resolver.transport import FileTransport, HttpTransport, Response, TooLarge, Transport, TransportError
+from resolver.urls import redact
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+MAX_REDIRECTS = 5
+REDIRECTS = frozenset({301, 302, 303, 307, 308})
+TAIL_BYTES = 64 * 1024  # first range read of a wheel: its end holds the zip's central directory
+PAGE_KEEP = 7 * 24 * 3600.0  # how long a page with validators is kept for revalidation
+_CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+)")
 
 
 @dataclass(frozen=True)
@@ -20,6 +55,7 @@ class IndexLimits:
     retries: int = 2  # on 5xx and timeouts, with backoff
     max_requests: int = 5000  # per client; LimitReached past it
     page_ttl: float = 600.0  # seconds a cached project page is used without revalidation
+    backoff: tuple[float, ...] = (0.2, 0.5)  # seconds before each retry; the last value repeats
 
 
 @dataclass
@@ -29,41 +65,419 @@ class IndexStats:
     bytes: int = 0
 
 
+def strip_credentials(url: str) -> tuple[str, tuple[str, str] | None]:
+    """`url` without its user:password part, and that part as (user, password) if there was one."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url, None
+    userinfo, _, hostport = parts.netloc.rpartition("@")
+    user, _, password = userinfo.partition(":")
+    clean = urlunsplit((parts.scheme, hostport, parts.path, parts.query, parts.fragment))
+    return clean, (unquote(user), unquote(password))
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    return parts.scheme, (parts.hostname or "").lower(), port
+
+
 class IndexClient:
     """Reads projects and metadata from one or more PEP 503/691 indexes (http(s) or file://).
 
     A project is taken from the first index that has it (no merging: that is how dependency
-    confusion happens). `allow_url(url) -> bool` vets every URL before it is fetched.
+    confusion happens). `allow_url(url) -> bool` vets every URL (without credentials), redirect
+    targets included, before it is fetched. `cache` is any `resolver.cache.Cache` (default: in
+    memory). `transports` maps URL schemes to transports, to swap the network out.
     """
 
     def __init__(
         self,
         index_urls: list[str],
         *,
-        cache: object | None = None,
+        cache: Cache | None = None,
         limits: IndexLimits | None = None,
         allow_url: Callable[[str], bool] | None = None,
         max_workers: int = 8,
+        transports: Mapping[str, Transport] | None = None,
     ) -> None:
-        raise NotImplementedError
+        self.limits = limits or IndexLimits()
+        self.cache: Cache = cache if cache is not None else MemoryCache()
+        self.stats = IndexStats()
+        self._allow_url = allow_url
+        self._max_workers = max(1, max_workers)
+        self._credentials: dict[tuple[str, str, int | None], tuple[str, str]] = {}
+        self._userinfo: dict[tuple[str, str, int | None], str] = {}  # as written, to show redacted
+        self._indexes: list[tuple[str, str]] = []  # (URL without credentials, redacted URL)
+        for url in index_urls:
+            url = url if url.endswith("/") else url + "/"
+            clean, auth = strip_credentials(url)
+            if auth is not None:
+                self._credentials[_origin(clean)] = auth
+                self._userinfo[_origin(clean)] = urlsplit(url).netloc.rpartition("@")[0]
+            self._indexes.append((clean, self._shown(url)))
+        if transports is None:
+            http = HttpTransport(self.limits.timeout, max_connections=max(16, self._max_workers * 2))
+            transports = {"http": http, "https": http, "file": FileTransport()}
+        self._transports = dict(transports)
+        self._lock = threading.Lock()
+        self._memo: dict[tuple[str, str], Future[Any]] = {}
+        self._executor: ThreadPoolExecutor | None = None
+        self._closed = False
 
-    stats: IndexStats
+    # -- the contract ------------------------------------------------------------------------
 
     def project(self, name: str) -> Project | None:
-        """The project page from the first index that has it, or None if no index has it."""
-        raise NotImplementedError
+        """The project page from the first index that has it, or None if no index has it.
+
+        Raises IndexAccessError (an index failed: then later indexes are not asked either),
+        IndexNotAllowed, or LimitReached.
+        """
+        canonical = canonicalize_name(name)
+        return self._once(("project", canonical), lambda: self._find_project(canonical))
 
     def metadata(self, file: DistFile) -> Metadata:
-        """Core metadata of one file: PEP 658 file, else wheel METADATA, else static sdist PKG-INFO."""
-        raise NotImplementedError
+        """Core metadata of one file: PEP 658 file, else wheel METADATA, else static sdist PKG-INFO.
+
+        Raises MetadataUnavailable when the file's dependencies cannot be read without running
+        its build (or it holds no usable metadata), IndexAccessError when a fetch fails or a
+        hash does not match.
+        """
+        key = self._metadata_key(file)
+        return self._once(("metadata", key), lambda: self._metadata(file, key))
 
     def prefetch_projects(self, names: Iterable[str]) -> None:
         """Fetch these pages concurrently into the cache; errors surface on the later real call."""
-        raise NotImplementedError
+        for name in names:
+            canonical = canonicalize_name(name)
+            self._submit(("project", canonical), self.project, canonical)
 
     def prefetch_metadata(self, files: Iterable[DistFile]) -> None:
         """Fetch these files' metadata concurrently into the cache."""
-        raise NotImplementedError
+        for file in files:
+            self._submit(("metadata", self._metadata_key(file)), self.metadata, file)
 
     def close(self) -> None:
-        raise NotImplementedError
+        """Stop prefetching and release connections. The client cannot be used afterwards."""
+        with self._lock:
+            self._closed = True
+            executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=True, cancel_futures=True)
+        for transport in {id(t): t for t in self._transports.values()}.values():
+            transport.close()
+
+    def __enter__(self) -> IndexClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # -- once per client, whatever the threads ---------------------------------------------------
+
+    def _once(self, key: tuple[str, str], compute: Callable[[], T]) -> T:
+        """compute() the first time `key` is asked for; every other caller shares that outcome."""
+        with self._lock:
+            future = self._memo.get(key)
+            owner = future is None
+            if future is None:
+                future = self._memo[key] = Future()
+        if owner:
+            try:
+                result = compute()
+            except BaseException as error:
+                future.set_exception(error)
+                if not isinstance(error, Exception):
+                    raise
+            else:
+                future.set_result(result)
+        return future.result()
+
+    def _submit(self, key: tuple[str, str], call: Callable[[Any], object], argument: object) -> None:
+        with self._lock:
+            if self._closed or key in self._memo:
+                return
+            if self._executor is None:
+                self._executor = ThreadPoolExecutor(self._max_workers, thread_name_prefix="index-prefetch")
+            self._executor.submit(call, argument)  # the outcome stays in the memo for the real call
+
+    # -- project pages ---------------------------------------------------------------------------
+
+    def _find_project(self, name: str) -> Project | None:
+        for index, shown in self._indexes:
+            page = self._page(index + name + "/")
+            if page is not None:
+                return pages.to_project(page, name, shown)
+        return None
+
+    def _page(self, url: str) -> pages.Page | None:
+        key = "page:" + url + self._auth_tag(url)
+        entry = self._cached_json(key)
+        now = time.time()
+        if entry is not None and now - float(entry.get("fetched", 0)) < self.limits.page_ttl:
+            self._count(cache_hits=1)
+            return entry.get("page")
+        headers = {"Accept": pages.ACCEPT}
+        validators = {}
+        if entry is not None and entry.get("page") is not None:
+            if entry.get("etag"):
+                validators["If-None-Match"] = entry["etag"]
+            if entry.get("last-modified"):
+                validators["If-Modified-Since"] = entry["last-modified"]
+        response, final = self._get(url, {**headers, **validators}, self.limits.max_page_bytes, "page")
+        if response.status == 304 and validators and entry is not None:
+            self._count(cache_hits=1)
+            self._store_page(key, {**entry, "fetched": now})
+            return entry["page"]
+        if response.status in (404, 410):
+            self._store_page(key, {"fetched": now, "page": None})
+            return None
+        self._expect(response, final, 200)
+        try:
+            page = pages.parse_page(response.body, response.header("content-type"), final)
+        except pages.PageError as error:
+            shown = self._shown(final)
+            raise IndexAccessError(f"{shown} returned a malformed page: {error}", url=shown) from None
+        self._store_page(
+            key,
+            {
+                "fetched": now,
+                "etag": response.header("etag"),
+                "last-modified": response.header("last-modified"),
+                "page": page,
+            },
+        )
+        return page
+
+    def _store_page(self, key: str, entry: dict[str, Any]) -> None:
+        has_validators = entry.get("etag") or entry.get("last-modified")
+        ttl = max(PAGE_KEEP, self.limits.page_ttl) if has_validators else self.limits.page_ttl
+        self.cache.set(key, json.dumps(entry).encode(), ttl)
+
+    # -- metadata --------------------------------------------------------------------------------
+
+    def _metadata_key(self, file: DistFile) -> str:
+        if file.sha256:
+            return f"meta:sha256:{file.sha256.lower()}"
+        url = strip_credentials(urldefrag(file.url)[0])[0]
+        return "meta:url:" + url + self._auth_tag(url)
+
+    def _metadata(self, file: DistFile, key: str) -> Metadata:
+        ttl = None if key.startswith("meta:sha256:") else self.limits.page_ttl
+        cached = self._cached_json(key)
+        if cached is not None and "unavailable" in cached:
+            self._count(cache_hits=1)
+            raise coremeta.unavailable(file, str(cached["unavailable"]))
+        if cached is not None:
+            try:
+                metadata = Metadata(
+                    name=file.name,
+                    version=Version(cached["version"]),
+                    requires_dist=tuple(cached["requires_dist"]),
+                    requires_python=cached["requires_python"],
+                    provides_extras=tuple(cached["provides_extras"]),
+                    source=cached["source"],
+                )
+            except (KeyError, TypeError, InvalidVersion):
+                logger.warning("ignoring a corrupt cache entry for %s", file.filename)
+            else:
+                self._count(cache_hits=1)
+                return metadata
+        try:
+            metadata = self._read_metadata(file)
+        except MetadataUnavailable as error:
+            reason = error.message.removeprefix(f"{file.filename}: ")
+            self.cache.set(key, json.dumps({"unavailable": reason}).encode(), ttl)
+            raise
+        value = {
+            "version": str(metadata.version),
+            "requires_dist": list(metadata.requires_dist),
+            "requires_python": metadata.requires_python,
+            "provides_extras": list(metadata.provides_extras),
+            "source": metadata.source,
+        }
+        self.cache.set(key, json.dumps(value).encode(), ttl)
+        return metadata
+
+    def _read_metadata(self, file: DistFile) -> Metadata:
+        if file.metadata_hashes is not None:
+            data = self._pep658(file)
+            if data is not None:
+                return coremeta.parse_metadata(data, file, "pep658")
+        limit = self.limits.max_metadata_bytes
+        if file.kind == "wheel":
+            return coremeta.parse_metadata(coremeta.wheel_metadata(self._archive(file), file, limit), file, "wheel")
+        archive = self._archive(file, ranged=file.filename.endswith(".zip"))
+        return coremeta.parse_metadata(coremeta.sdist_pkg_info(archive, file, limit), file, "sdist")
+
+    def _pep658(self, file: DistFile) -> bytes | None:
+        url = urldefrag(file.url)[0] + ".metadata"
+        response, final = self._get(url, {}, self.limits.max_metadata_bytes, "metadata")
+        if response.status in (404, 410):
+            logger.info("%s is announced but missing; reading the file instead", self._shown(final))
+            return None
+        self._expect(response, final, 200)
+        hashes = file.metadata_hashes or {}
+        name = "sha256" if "sha256" in hashes else next(iter(sorted(hashes)), None)
+        if name is not None:
+            actual = hashlib.new(name, response.body).hexdigest()
+            if actual != hashes[name].lower():
+                shown = self._shown(final)
+                raise IndexAccessError(
+                    f"{shown} does not match its {name} hash on the index page (expected {hashes[name]}, got {actual})",
+                    url=shown,
+                )
+        return response.body
+
+    def _archive(self, file: DistFile, *, ranged: bool = True) -> IO[bytes]:
+        """The file as a seekable object: fetched by ranges when the server allows, else whole."""
+        url = urldefrag(file.url)[0]
+        limit = self.limits.max_wheel_bytes
+        headers = {"Accept-Encoding": "identity"}
+        response, final = self._get(
+            url, {**headers, "Range": f"bytes=-{TAIL_BYTES}"} if ranged else headers, limit, "wheel"
+        )
+        if response.status == 416:  # an empty file, or a server that dislikes suffix ranges
+            response, final = self._get(url, headers, limit, "wheel")
+        if response.status == 206:
+            match = _CONTENT_RANGE.fullmatch((response.header("content-range") or "").strip())
+            if match is None or int(match[2]) - int(match[1]) + 1 != len(response.body):
+                shown = self._shown(final)
+                raise IndexAccessError(f"{shown} answered a range request with a bad Content-Range", url=shown)
+            size = int(match[3])
+            budget = [limit - len(response.body)]
+
+            def fetch(start: int, end: int) -> bytes:
+                budget[0] -= end - start
+                if budget[0] < 0:
+                    shown = self._shown(final)
+                    raise IndexAccessError(f"{shown} is larger than the wheel size limit ({limit} bytes)", url=shown)
+                return self._range(final, start, end, size)
+
+            return RangeFile(size, fetch, seed=(int(match[1]), response.body))
+        self._expect(response, final, 200)
+        if file.sha256 and hashlib.sha256(response.body).hexdigest() != file.sha256.lower():
+            shown = self._shown(final)
+            raise IndexAccessError(f"{shown} does not match its sha256 hash on the index page", url=shown)
+        return io.BytesIO(response.body)
+
+    def _range(self, url: str, start: int, end: int, size: int) -> bytes:
+        headers = {"Accept-Encoding": "identity", "Range": f"bytes={start}-{end - 1}"}
+        response, final = self._get(url, headers, end - start if end - start else 1, "wheel")
+        if response.status == 206:
+            match = _CONTENT_RANGE.fullmatch((response.header("content-range") or "").strip())
+            if match and int(match[1]) == start and len(response.body) == end - start:
+                return response.body
+        shown = self._shown(final)
+        raise IndexAccessError(f"{shown} answered a range request wrongly (HTTP {response.status})", url=shown)
+
+    # -- requests ---------------------------------------------------------------------------------
+
+    def _get(self, url: str, headers: Mapping[str, str], max_bytes: int, limit: str) -> tuple[Response, str]:
+        """GET `url`, following redirects by hand (each target vetted); returns (response, final URL)."""
+        first = url
+        for _hop in range(MAX_REDIRECTS + 1):
+            if self._allow_url is not None and not self._allow_url(strip_credentials(url)[0]):
+                shown = self._shown(url)
+                raise IndexNotAllowed(f"{shown} is not an allowed index URL; it was not fetched", url=shown)
+            response = self._send(url, headers, max_bytes, limit)
+            if response.status not in REDIRECTS:
+                return response, url
+            location = response.header("location")
+            target = urljoin(url, location) if location else ""
+            if urlsplit(target).scheme not in ("http", "https"):
+                shown = self._shown(url)
+                raise IndexAccessError(
+                    f"{shown} redirected to an unusable location {self._shown(target)!r}",
+                    url=shown,
+                    status=response.status,
+                )
+            logger.debug("%s redirected to %s", self._shown(url), self._shown(target))
+            url = target
+        shown = self._shown(first)
+        raise IndexAccessError(f"{shown} redirected more than {MAX_REDIRECTS} times", url=shown)
+
+    def _send(self, url: str, headers: Mapping[str, str], max_bytes: int, limit: str) -> Response:
+        """One GET, retried with backoff on 5xx, connection errors and timeouts."""
+        shown = self._shown(url)
+        transport = self._transports.get(urlsplit(url).scheme.lower())
+        if transport is None:
+            raise IndexAccessError(f"{shown}: unsupported URL scheme", url=shown)
+        clean, auth = strip_credentials(url)
+        auth = auth or self._credentials.get(_origin(clean))
+        attempts = 1 + max(0, self.limits.retries)
+        problem, status = "", None
+        for attempt in range(attempts):
+            if attempt:
+                backoff = self.limits.backoff
+                time.sleep(backoff[min(attempt - 1, len(backoff) - 1)] if backoff else 0)
+            self._count(requests=1)
+            logger.debug("GET %s", shown)
+            try:
+                response = transport.fetch(clean, headers=headers, max_bytes=max_bytes, auth=auth)
+            except TooLarge as error:
+                self._count(bytes=error.received)
+                raise IndexAccessError(
+                    f"{shown} is larger than the {limit} size limit ({max_bytes} bytes)", url=shown
+                ) from None
+            except TransportError as error:
+                problem, status = str(error), None
+                logger.warning("%s: %s (attempt %d of %d)", shown, problem, attempt + 1, attempts)
+                continue
+            self._count(bytes=len(response.body))
+            if response.status < 500:
+                return response
+            problem, status = f"HTTP {response.status}", response.status
+            logger.warning("%s: %s (attempt %d of %d)", shown, problem, attempt + 1, attempts)
+        raise IndexAccessError(
+            f"{shown} could not be read: {problem} (after {attempts} attempt{'s' if attempts > 1 else ''})",
+            url=shown,
+            status=status,
+        )
+
+    def _expect(self, response: Response, url: str, status: int) -> None:
+        if response.status != status:
+            shown = self._shown(url)
+            raise IndexAccessError(f"{shown} answered HTTP {response.status}", url=shown, status=response.status)
+
+    def _count(self, *, requests: int = 0, cache_hits: int = 0, bytes: int = 0) -> None:
+        with self._lock:
+            if requests and self.stats.requests + requests > self.limits.max_requests:
+                raise LimitReached(
+                    f"the index client reached its limit of {self.limits.max_requests} requests",
+                    limit="requests",
+                    value=self.limits.max_requests,
+                )
+            self.stats.requests += requests
+            self.stats.cache_hits += cache_hits
+            self.stats.bytes += bytes
+
+    # -- cache helpers -----------------------------------------------------------------------------
+
+    def _shown(self, url: str) -> str:
+        """`url` as errors and logs show it: with the index's user name, never its password."""
+        parts = urlsplit(url)
+        userinfo = self._userinfo.get(_origin(url))
+        if userinfo is not None and "@" not in parts.netloc:
+            url = urlunsplit((parts.scheme, f"{userinfo}@{parts.netloc}", parts.path, parts.query, parts.fragment))
+        return redact(url)
+
+    def _auth_tag(self, url: str) -> str:
+        """Keeps entries fetched with different credentials apart in a shared cache."""
+        auth = self._credentials.get(_origin(url))
+        if auth is None:
+            return ""
+        return "#auth=" + hashlib.sha256("\0".join(auth).encode()).hexdigest()[:16]
+
+    def _cached_json(self, key: str) -> dict[str, Any] | None:
+        data = self.cache.get(key)
+        if data is None:
+            return None
+        try:
+            value = json.loads(data)
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            return None
+        return value if isinstance(value, dict) else None

@@ -2,10 +2,16 @@
 
 It negotiates PEP 691 JSON against PEP 503 HTML on `Accept`, answers single byte ranges (so the
 wheel range-request path is exercised), counts requests, and can add latency or fail on purpose.
+Pages carry an `ETag` and a `Last-Modified`, and a matching `If-None-Match` or `If-Modified-Since`
+gets a bodiless 304 (turn this off with `validators=False`); `statuses` counts the answers given.
+With `credentials=(user, password)`, a request without that HTTP Basic authorization gets a 401.
 """
 
 from __future__ import annotations
 
+import base64
+import email.utils
+import hashlib
 import re
 import threading
 import time
@@ -30,7 +36,10 @@ class IndexServer:
     latency: float = 0.0
     ranges: bool = True
     fault: Fault | None = None
+    validators: bool = True
+    credentials: tuple[str, str] | None = None
     requests: Counter[str] = field(default_factory=Counter)
+    statuses: Counter[int] = field(default_factory=Counter)
     url: str = ""
 
     @property
@@ -39,6 +48,10 @@ class IndexServer:
 
     def total_requests(self) -> int:
         return sum(self.requests.values())
+
+
+def _basic(user: str, password: str) -> str:
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
 
 
 def _handler(server: IndexServer) -> type[BaseHTTPRequestHandler]:
@@ -51,6 +64,9 @@ def _handler(server: IndexServer) -> type[BaseHTTPRequestHandler]:
             server.requests[path] += 1
             if server.latency:
                 time.sleep(server.latency)
+            if server.credentials and self.headers.get("Authorization") != _basic(*server.credentials):
+                self._send(401, b"unauthorized", "text/plain")
+                return
             if server.fault and (answer := server.fault(path)) is not None:
                 status, body = answer
                 self._send(status, body, "text/plain")
@@ -70,11 +86,35 @@ def _handler(server: IndexServer) -> type[BaseHTTPRequestHandler]:
             json_page, html_page = directory / "index.json", directory / "index.html"
             wants_json = JSON_TYPE in (self.headers.get("Accept") or "")
             if json_page.exists() and (wants_json or not html_page.exists()):
-                self._send(200, json_page.read_bytes(), JSON_TYPE)
+                self._send_validated(json_page, JSON_TYPE)
             elif html_page.exists():
-                self._send(200, html_page.read_bytes(), "text/html; charset=utf-8")
+                self._send_validated(html_page, "text/html; charset=utf-8")
             else:
                 self._send(404, b"not found", "text/plain")
+
+        def _send_validated(self, page: Path, content_type: str) -> None:
+            body = page.read_bytes()
+            if not server.validators:
+                self._send(200, body, content_type)
+                return
+            etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
+            mtime = int(page.stat().st_mtime)
+            try:
+                since = email.utils.parsedate_to_datetime(self.headers.get("If-Modified-Since", "")).timestamp()
+            except (TypeError, ValueError):
+                since = None
+            matches = self.headers.get("If-None-Match")
+            if (matches is not None and etag in matches) or (matches is None and since and mtime <= since):
+                self.send_response(304)
+                server.statuses[304] += 1
+                self.send_header("ETag", etag)
+                self.end_headers()
+                return
+            self.send_response(200)
+            server.statuses[200] += 1
+            self.send_header("ETag", etag)
+            self.send_header("Last-Modified", email.utils.formatdate(mtime, usegmt=True))
+            self._finish(body, content_type)
 
         def _send_file(self, path: Path) -> None:
             data = path.read_bytes()
@@ -88,6 +128,7 @@ def _handler(server: IndexServer) -> type[BaseHTTPRequestHandler]:
                 else:
                     start, end = max(0, size - int(match[2])), size - 1
                 self.send_response(206)
+                server.statuses[206] += 1
                 self.send_header("Content-Range", f"bytes {start}-{end}/{size}")
                 self.send_header("Accept-Ranges", "bytes")
                 self._finish(data[start : end + 1], "application/octet-stream")
@@ -96,6 +137,7 @@ def _handler(server: IndexServer) -> type[BaseHTTPRequestHandler]:
 
         def _send(self, status: int, body: bytes, content_type: str) -> None:
             self.send_response(status)
+            server.statuses[status] += 1
             if server.ranges:
                 self.send_header("Accept-Ranges", "bytes")
             self._finish(body, content_type)
@@ -116,7 +158,7 @@ def serve_index(root: Path, **options: object) -> Iterator[IndexServer]:
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
     httpd.daemon_threads = True
     state.url = f"http://127.0.0.1:{httpd.server_address[1]}"
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
     thread.start()
     try:
         yield state
