@@ -4,7 +4,8 @@ A universe is `{project: {version: release}}` where a release is a dict (all key
 `requires` (Requires-Dist lines), `requires_python`, `yanked` (True or a reason), `wheel_tags`
 (list of tag strings, default `["py3-none-any"]`, `[]` for none), `sdist` (also publish an sdist),
 `sdist_dynamic` (the sdist's Requires-Dist is dynamic, PEP 643), `metadata_file` (publish the
-PEP 658 file, default True), `extras` (Provides-Extra names), `upload_time` (PEP 700).
+PEP 658 file, default True), `extras` (Provides-Extra names), `upload_time` (PEP 700), `requires_python_on_page` (default True;
+False leaves it to the metadata alone, as old uploads do).
 
 The tree is what a static PEP 503/691 index serves: `simple/index.html|json`,
 `simple/<name>/index.html|json` and `files/<filename>[.metadata]`. Files are real wheels (zip with
@@ -101,7 +102,7 @@ def build_index(
                     "hashes": {"sha256": hashlib.sha256(data).hexdigest()},
                     "size": len(data),
                 }
-                if release.get("requires_python"):
+                if release.get("requires_python") and release.get("requires_python_on_page", True):
                     entry["requires-python"] = release["requires_python"]
                 yanked = release.get("yanked")
                 if yanked:

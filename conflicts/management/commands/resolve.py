@@ -1,0 +1,35 @@
+"""`manage.py resolve FILE...`: resolve requirements files and explain any conflict.
+
+Exit status: 0 resolved, 1 not resolvable (conflict, not found, no compatible distribution),
+2 bad input or an index error. The logic lives in `resolver.cli`; this passes the settings.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandParser
+
+from resolver import cli
+from resolver.engine import Limits
+
+
+class Command(BaseCommand):
+    help = "Resolve requirements files against an index and explain any conflict."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        cli.add_arguments(parser)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        defaults = cli.Defaults(
+            index_urls=list(settings.RESOLVER_INDEX_URLS),
+            python_version=settings.RESOLVER_DEFAULT_PYTHON,
+            platform=settings.RESOLVER_DEFAULT_PLATFORM,
+            limits=Limits(max_rounds=settings.RESOLVER_MAX_ROUNDS, max_seconds=settings.RESOLVER_MAX_SECONDS),
+            max_requests=settings.RESOLVER_MAX_REQUESTS,
+        )
+        namespace = type("Options", (), options)()
+        code = cli.run(namespace, defaults, self.stdout, self.stderr)
+        sys.exit(code)

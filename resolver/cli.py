@@ -1,0 +1,130 @@
+"""The command line over the engine, shared by `manage.py resolve` and any other entry point.
+
+Framework-free: the Django management command passes the defaults from settings and writes to
+its own streams; the logic of reading files, choosing the cache and exiting lives here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+from resolver.cache import DirectoryCache, MemoryCache
+from resolver.engine import Limits, resolve
+from resolver.environment import Target
+from resolver.errors import TargetError
+from resolver.index import IndexClient, IndexLimits
+from resolver.report import exit_code, requirements_txt, requirements_urls
+from resolver.text import render_text
+
+EXIT_BAD_INPUT = 2
+MAX_INPUT_BYTES = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Defaults:
+    index_urls: list[str] = field(default_factory=list)
+    python_version: str = "3.11"
+    platform: str = "manylinux_2_28_x86_64"
+    limits: Limits = field(default_factory=Limits)
+    max_requests: int = 5000
+
+
+def default_cache_dir() -> Path:
+    """`$XDG_CACHE_HOME/conflict-explorer`, else `~/.cache/conflict-explorer`, as pip and uv do."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "conflict-explorer"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("files", nargs="+", metavar="FILE", help="requirements files (-r/-c among them)")
+    parser.add_argument(
+        "--index-url", action="append", help="simple index URL (repeat for more); default PIP_INDEX_URL"
+    )
+    parser.add_argument("--python-version", help="target Python, e.g. 3.11")
+    parser.add_argument("--platform", help="target platform tag, e.g. manylinux_2_28_x86_64, win_amd64, any")
+    parser.add_argument("--pre", action="store_true", help="allow pre-releases")
+    parser.add_argument("--format", choices=["text", "json"], default="text")
+    parser.add_argument("--output-requirements", metavar="PATH", help="write the pinned requirements.txt")
+    parser.add_argument("--output-urls", metavar="PATH", help="write requirements.urls")
+    parser.add_argument("--cache-dir", metavar="PATH", help="index cache (default $XDG_CACHE_HOME/conflict-explorer)")
+    parser.add_argument("--no-cache", action="store_true", help="do not read or write the on-disk cache")
+
+
+def _read_files(paths: list[str]) -> dict[str, str]:
+    """Read the named files and any files next to them that they include with -r/-c.
+
+    The CLI user is on their own machine, so their -r/-c files are read from beside the
+    including file; the engine itself never reads the disk.
+    """
+    files: dict[str, str] = {}
+    pending = [Path(p) for p in paths]
+    while pending:
+        path = pending.pop(0)
+        name = os.path.relpath(path) if not path.is_absolute() else str(path)
+        if name in files:
+            continue
+        data = path.read_bytes()[: MAX_INPUT_BYTES + 1]
+        if len(data) > MAX_INPUT_BYTES:
+            raise ValueError(f"{name}: larger than {MAX_INPUT_BYTES} bytes")
+        files[name] = data.decode("utf-8")
+        for line in files[name].splitlines():
+            parts = line.strip().split(None, 1)
+            if len(parts) == 2 and parts[0] in ("-r", "-c", "--requirement", "--constraint"):
+                included = path.parent / parts[1].split(" #")[0].strip()
+                if included.is_file():
+                    pending.append(included)
+    return files
+
+
+def run(options: argparse.Namespace, defaults: Defaults, stdout: TextIO, stderr: TextIO) -> int:
+    """Resolve, print the explanation or the JSON report, write the outputs; return the exit code."""
+    try:
+        files = _read_files(options.files)
+    except (OSError, UnicodeDecodeError, ValueError) as error:
+        stderr.write(f"error: cannot read the input: {error}\n")
+        return EXIT_BAD_INPUT
+    index_urls = options.index_url or defaults.index_urls
+    if not index_urls:
+        stderr.write("error: no index: set PIP_INDEX_URL or pass --index-url URL\n")
+        return EXIT_BAD_INPUT
+    try:
+        target = Target(options.python_version or defaults.python_version, options.platform or defaults.platform)
+    except TargetError as error:
+        stderr.write(f"error: --{error.field.replace('_', '-')}: {error}\n")
+        return EXIT_BAD_INPUT
+    cache = MemoryCache() if options.no_cache else DirectoryCache(Path(options.cache_dir or default_cache_dir()))
+    limits = IndexLimits(max_requests=defaults.max_requests)
+
+    def client_for(urls: list[str]) -> IndexClient:
+        return IndexClient(urls, cache=cache, limits=limits)
+
+    client = client_for(index_urls)
+    try:
+        report = resolve(
+            files,
+            index=client,
+            target=target,
+            index_name=" ".join(index_urls),
+            roots=list(files)[: len(options.files)],
+            pre=options.pre,
+            limits=defaults.limits,
+            input_index=client_for,
+        )
+    finally:
+        client.close()
+    if options.format == "json":
+        stdout.write(json.dumps(report, indent=2) + "\n")
+    else:
+        stdout.write(render_text(report))
+    if report["status"] == "resolved":
+        command = "manage.py resolve " + " ".join(options.files)
+        if options.output_requirements:
+            Path(options.output_requirements).write_text(requirements_txt(report, command=command))
+        if options.output_urls:
+            Path(options.output_urls).write_text(requirements_urls(report))
+    return exit_code(report)
