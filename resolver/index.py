@@ -2,8 +2,9 @@
 
 It reads PEP 503 (HTML) and PEP 691 (JSON) project pages and core metadata (a PEP 658 file, else
 the wheel's METADATA read by byte ranges, else a static sdist PKG-INFO) from http(s) and file://
-indexes. The work is split: `transport` moves bytes, `pages` parses pages, `coremeta` reads
-metadata out of archives, `lazywheel` reads a remote zip by ranges, `cache` keeps results.
+indexes. The work is split: `transport` moves bytes, `fetch` decides on requests (policy,
+credentials, redirects, retries, limits), `pages` parses pages, `coremeta` reads metadata out of
+archives, `lazywheel` reads a remote zip by ranges, `cache` keeps results.
 
 Each page and each file's metadata is fetched at most once per client, even when several threads
 ask at the same time; across clients, a shared cache keeps metadata by file hash forever and pages
@@ -23,7 +24,7 @@ from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import IO, Any, TypeVar
-from urllib.parse import unquote, urldefrag, urljoin, urlsplit, urlunsplit
+from urllib.parse import urldefrag
 
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
@@ -31,16 +32,14 @@ from packaging.version import InvalidVersion, Version
 from resolver import coremeta, pages
 from resolver.cache import Cache, MemoryCache
 from resolver.dists import DistFile, Metadata, Project
-from resolver.errors import IndexAccessError, IndexNotAllowed, LimitReached, MetadataUnavailable
+from resolver.errors import IndexAccessError, MetadataUnavailable
+from resolver.fetch import Fetcher, strip_credentials
 from resolver.lazywheel import RangeFile
-from resolver.transport import FileTransport, HttpTransport, Response, TooLarge, Transport, TransportError
-from resolver.urls import redact
+from resolver.transport import FileTransport, HttpTransport, Transport
 
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
-MAX_REDIRECTS = 5
-REDIRECTS = frozenset({301, 302, 303, 307, 308})
 TAIL_BYTES = 64 * 1024  # first range read of a wheel: its end holds the zip's central directory
 PAGE_KEEP = 7 * 24 * 3600.0  # how long a page with validators is kept for revalidation
 _CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+)")
@@ -65,26 +64,6 @@ class IndexStats:
     bytes: int = 0
 
 
-def strip_credentials(url: str) -> tuple[str, tuple[str, str] | None]:
-    """`url` without its user:password part, and that part as (user, password) if there was one."""
-    parts = urlsplit(url)
-    if "@" not in parts.netloc:
-        return url, None
-    userinfo, _, hostport = parts.netloc.rpartition("@")
-    user, _, password = userinfo.partition(":")
-    clean = urlunsplit((parts.scheme, hostport, parts.path, parts.query, parts.fragment))
-    return clean, (unquote(user), unquote(password))
-
-
-def _origin(url: str) -> tuple[str, str, int | None]:
-    parts = urlsplit(url)
-    try:
-        port = parts.port
-    except ValueError:
-        port = None
-    return parts.scheme, (parts.hostname or "").lower(), port
-
-
 class IndexClient:
     """Reads projects and metadata from one or more PEP 503/691 indexes (http(s) or file://).
 
@@ -107,22 +86,15 @@ class IndexClient:
         self.limits = limits or IndexLimits()
         self.cache: Cache = cache if cache is not None else MemoryCache()
         self.stats = IndexStats()
-        self._allow_url = allow_url
         self._max_workers = max(1, max_workers)
-        self._credentials: dict[tuple[str, str, int | None], tuple[str, str]] = {}
-        self._userinfo: dict[tuple[str, str, int | None], str] = {}  # as written, to show redacted
-        self._indexes: list[tuple[str, str]] = []  # (URL without credentials, redacted URL)
-        for url in index_urls:
-            url = url if url.endswith("/") else url + "/"
-            clean, auth = strip_credentials(url)
-            if auth is not None:
-                self._credentials[_origin(clean)] = auth
-                self._userinfo[_origin(clean)] = urlsplit(url).netloc.rpartition("@")[0]
-            self._indexes.append((clean, self._shown(url)))
         if transports is None:
             http = HttpTransport(self.limits.timeout, max_connections=max(16, self._max_workers * 2))
             transports = {"http": http, "https": http, "file": FileTransport()}
-        self._transports = dict(transports)
+        self._fetcher = Fetcher(transports, self.limits, self.stats, allow_url)
+        self._indexes: list[tuple[str, str]] = []  # (URL without credentials, URL to show)
+        for url in index_urls:
+            url = url if url.endswith("/") else url + "/"
+            self._indexes.append((self._fetcher.add_credentials(url), self._fetcher.shown(url)))
         self._lock = threading.Lock()
         self._memo: dict[tuple[str, str], Future[Any]] = {}
         self._executor: ThreadPoolExecutor | None = None
@@ -167,8 +139,7 @@ class IndexClient:
             executor, self._executor = self._executor, None
         if executor is not None:
             executor.shutdown(wait=True, cancel_futures=True)
-        for transport in {id(t): t for t in self._transports.values()}.values():
-            transport.close()
+        self._fetcher.close()
 
     def __enter__(self) -> IndexClient:
         return self
@@ -214,11 +185,11 @@ class IndexClient:
         return None
 
     def _page(self, url: str) -> pages.Page | None:
-        key = "page:" + url + self._auth_tag(url)
+        key = "page:" + url + self._fetcher.auth_tag(url)
         entry = self._cached_json(key)
         now = time.time()
         if entry is not None and now - float(entry.get("fetched", 0)) < self.limits.page_ttl:
-            self._count(cache_hits=1)
+            self._fetcher.count(cache_hits=1)
             return entry.get("page")
         headers = {"Accept": pages.ACCEPT}
         validators = {}
@@ -227,19 +198,19 @@ class IndexClient:
                 validators["If-None-Match"] = entry["etag"]
             if entry.get("last-modified"):
                 validators["If-Modified-Since"] = entry["last-modified"]
-        response, final = self._get(url, {**headers, **validators}, self.limits.max_page_bytes, "page")
+        response, final = self._fetcher.get(url, {**headers, **validators}, *self._limit("page"))
         if response.status == 304 and validators and entry is not None:
-            self._count(cache_hits=1)
+            self._fetcher.count(cache_hits=1)
             self._store_page(key, {**entry, "fetched": now})
             return entry["page"]
         if response.status in (404, 410):
             self._store_page(key, {"fetched": now, "page": None})
             return None
-        self._expect(response, final, 200)
+        self._fetcher.expect(response, final, 200)
         try:
             page = pages.parse_page(response.body, response.header("content-type"), final)
         except pages.PageError as error:
-            shown = self._shown(final)
+            shown = self._fetcher.shown(final)
             raise IndexAccessError(f"{shown} returned a malformed page: {error}", url=shown) from None
         self._store_page(
             key,
@@ -263,13 +234,13 @@ class IndexClient:
         if file.sha256:
             return f"meta:sha256:{file.sha256.lower()}"
         url = strip_credentials(urldefrag(file.url)[0])[0]
-        return "meta:url:" + url + self._auth_tag(url)
+        return "meta:url:" + url + self._fetcher.auth_tag(url)
 
     def _metadata(self, file: DistFile, key: str) -> Metadata:
         ttl = None if key.startswith("meta:sha256:") else self.limits.page_ttl
         cached = self._cached_json(key)
         if cached is not None and "unavailable" in cached:
-            self._count(cache_hits=1)
+            self._fetcher.count(cache_hits=1)
             raise coremeta.unavailable(file, str(cached["unavailable"]))
         if cached is not None:
             try:
@@ -284,7 +255,7 @@ class IndexClient:
             except (KeyError, TypeError, InvalidVersion):
                 logger.warning("ignoring a corrupt cache entry for %s", file.filename)
             else:
-                self._count(cache_hits=1)
+                self._fetcher.count(cache_hits=1)
                 return metadata
         try:
             metadata = self._read_metadata(file)
@@ -315,17 +286,17 @@ class IndexClient:
 
     def _pep658(self, file: DistFile) -> bytes | None:
         url = urldefrag(file.url)[0] + ".metadata"
-        response, final = self._get(url, {}, self.limits.max_metadata_bytes, "metadata")
+        response, final = self._fetcher.get(url, {}, *self._limit("metadata"))
         if response.status in (404, 410):
-            logger.info("%s is announced but missing; reading the file instead", self._shown(final))
+            logger.info("%s is announced but missing; reading the file instead", self._fetcher.shown(final))
             return None
-        self._expect(response, final, 200)
+        self._fetcher.expect(response, final, 200)
         hashes = file.metadata_hashes or {}
         name = "sha256" if "sha256" in hashes else next(iter(sorted(hashes)), None)
         if name is not None:
             actual = hashlib.new(name, response.body).hexdigest()
             if actual != hashes[name].lower():
-                shown = self._shown(final)
+                shown = self._fetcher.shown(final)
                 raise IndexAccessError(
                     f"{shown} does not match its {name} hash on the index page (expected {hashes[name]}, got {actual})",
                     url=shown,
@@ -335,17 +306,17 @@ class IndexClient:
     def _archive(self, file: DistFile, *, ranged: bool = True) -> IO[bytes]:
         """The file as a seekable object: fetched by ranges when the server allows, else whole."""
         url = urldefrag(file.url)[0]
-        limit = self.limits.max_wheel_bytes
-        headers = {"Accept-Encoding": "identity"}
-        response, final = self._get(
-            url, {**headers, "Range": f"bytes=-{TAIL_BYTES}"} if ranged else headers, limit, "wheel"
+        limit, limit_text = self._limit(file.kind)
+        headers = {"Accept-Encoding": "identity"}  # ranges count bytes of the file as stored
+        response, final = self._fetcher.get(
+            url, {**headers, "Range": f"bytes=-{TAIL_BYTES}"} if ranged else headers, limit, limit_text
         )
         if response.status == 416:  # an empty file, or a server that dislikes suffix ranges
-            response, final = self._get(url, headers, limit, "wheel")
+            response, final = self._fetcher.get(url, headers, limit, limit_text)
         if response.status == 206:
             match = _CONTENT_RANGE.fullmatch((response.header("content-range") or "").strip())
             if match is None or int(match[2]) - int(match[1]) + 1 != len(response.body):
-                shown = self._shown(final)
+                shown = self._fetcher.shown(final)
                 raise IndexAccessError(f"{shown} answered a range request with a bad Content-Range", url=shown)
             size = int(match[3])
             budget = [limit - len(response.body)]
@@ -353,124 +324,37 @@ class IndexClient:
             def fetch(start: int, end: int) -> bytes:
                 budget[0] -= end - start
                 if budget[0] < 0:
-                    shown = self._shown(final)
-                    raise IndexAccessError(f"{shown} is larger than the wheel size limit ({limit} bytes)", url=shown)
+                    shown = self._fetcher.shown(final)
+                    raise IndexAccessError(f"{shown} is larger than {limit_text}", url=shown)
                 return self._range(final, start, end, size)
 
             return RangeFile(size, fetch, seed=(int(match[1]), response.body))
-        self._expect(response, final, 200)
+        self._fetcher.expect(response, final, 200)
         if file.sha256 and hashlib.sha256(response.body).hexdigest() != file.sha256.lower():
-            shown = self._shown(final)
+            shown = self._fetcher.shown(final)
             raise IndexAccessError(f"{shown} does not match its sha256 hash on the index page", url=shown)
         return io.BytesIO(response.body)
 
     def _range(self, url: str, start: int, end: int, size: int) -> bytes:
         headers = {"Accept-Encoding": "identity", "Range": f"bytes={start}-{end - 1}"}
-        response, final = self._get(url, headers, end - start if end - start else 1, "wheel")
+        asked = end - start
+        response, final = self._fetcher.get(url, headers, asked, f"the {asked} bytes asked for: the range was ignored")
         if response.status == 206:
             match = _CONTENT_RANGE.fullmatch((response.header("content-range") or "").strip())
             if match and int(match[1]) == start and len(response.body) == end - start:
                 return response.body
-        shown = self._shown(final)
+        shown = self._fetcher.shown(final)
         raise IndexAccessError(f"{shown} answered a range request wrongly (HTTP {response.status})", url=shown)
 
-    # -- requests ---------------------------------------------------------------------------------
+    def _limit(self, what: str) -> tuple[int, str]:
+        """The size limit for a kind of response, and how errors name it."""
+        size = {
+            "page": self.limits.max_page_bytes,
+            "metadata": self.limits.max_metadata_bytes,
+        }.get(what, self.limits.max_wheel_bytes)
+        return size, f"the {what} size limit ({size} bytes)"
 
-    def _get(self, url: str, headers: Mapping[str, str], max_bytes: int, limit: str) -> tuple[Response, str]:
-        """GET `url`, following redirects by hand (each target vetted); returns (response, final URL)."""
-        first = url
-        for _hop in range(MAX_REDIRECTS + 1):
-            if self._allow_url is not None and not self._allow_url(strip_credentials(url)[0]):
-                shown = self._shown(url)
-                raise IndexNotAllowed(f"{shown} is not an allowed index URL; it was not fetched", url=shown)
-            response = self._send(url, headers, max_bytes, limit)
-            if response.status not in REDIRECTS:
-                return response, url
-            location = response.header("location")
-            target = urljoin(url, location) if location else ""
-            if urlsplit(target).scheme not in ("http", "https"):
-                shown = self._shown(url)
-                raise IndexAccessError(
-                    f"{shown} redirected to an unusable location {self._shown(target)!r}",
-                    url=shown,
-                    status=response.status,
-                )
-            logger.debug("%s redirected to %s", self._shown(url), self._shown(target))
-            url = target
-        shown = self._shown(first)
-        raise IndexAccessError(f"{shown} redirected more than {MAX_REDIRECTS} times", url=shown)
-
-    def _send(self, url: str, headers: Mapping[str, str], max_bytes: int, limit: str) -> Response:
-        """One GET, retried with backoff on 5xx, connection errors and timeouts."""
-        shown = self._shown(url)
-        transport = self._transports.get(urlsplit(url).scheme.lower())
-        if transport is None:
-            raise IndexAccessError(f"{shown}: unsupported URL scheme", url=shown)
-        clean, auth = strip_credentials(url)
-        auth = auth or self._credentials.get(_origin(clean))
-        attempts = 1 + max(0, self.limits.retries)
-        problem, status = "", None
-        for attempt in range(attempts):
-            if attempt:
-                backoff = self.limits.backoff
-                time.sleep(backoff[min(attempt - 1, len(backoff) - 1)] if backoff else 0)
-            self._count(requests=1)
-            logger.debug("GET %s", shown)
-            try:
-                response = transport.fetch(clean, headers=headers, max_bytes=max_bytes, auth=auth)
-            except TooLarge as error:
-                self._count(bytes=error.received)
-                raise IndexAccessError(
-                    f"{shown} is larger than the {limit} size limit ({max_bytes} bytes)", url=shown
-                ) from None
-            except TransportError as error:
-                problem, status = str(error), None
-                logger.warning("%s: %s (attempt %d of %d)", shown, problem, attempt + 1, attempts)
-                continue
-            self._count(bytes=len(response.body))
-            if response.status < 500:
-                return response
-            problem, status = f"HTTP {response.status}", response.status
-            logger.warning("%s: %s (attempt %d of %d)", shown, problem, attempt + 1, attempts)
-        raise IndexAccessError(
-            f"{shown} could not be read: {problem} (after {attempts} attempt{'s' if attempts > 1 else ''})",
-            url=shown,
-            status=status,
-        )
-
-    def _expect(self, response: Response, url: str, status: int) -> None:
-        if response.status != status:
-            shown = self._shown(url)
-            raise IndexAccessError(f"{shown} answered HTTP {response.status}", url=shown, status=response.status)
-
-    def _count(self, *, requests: int = 0, cache_hits: int = 0, bytes: int = 0) -> None:
-        with self._lock:
-            if requests and self.stats.requests + requests > self.limits.max_requests:
-                raise LimitReached(
-                    f"the index client reached its limit of {self.limits.max_requests} requests",
-                    limit="requests",
-                    value=self.limits.max_requests,
-                )
-            self.stats.requests += requests
-            self.stats.cache_hits += cache_hits
-            self.stats.bytes += bytes
-
-    # -- cache helpers -----------------------------------------------------------------------------
-
-    def _shown(self, url: str) -> str:
-        """`url` as errors and logs show it: with the index's user name, never its password."""
-        parts = urlsplit(url)
-        userinfo = self._userinfo.get(_origin(url))
-        if userinfo is not None and "@" not in parts.netloc:
-            url = urlunsplit((parts.scheme, f"{userinfo}@{parts.netloc}", parts.path, parts.query, parts.fragment))
-        return redact(url)
-
-    def _auth_tag(self, url: str) -> str:
-        """Keeps entries fetched with different credentials apart in a shared cache."""
-        auth = self._credentials.get(_origin(url))
-        if auth is None:
-            return ""
-        return "#auth=" + hashlib.sha256("\0".join(auth).encode()).hexdigest()[:16]
+    # -- cache helpers -------------------------------------------------------------------------------
 
     def _cached_json(self, key: str) -> dict[str, Any] | None:
         data = self.cache.get(key)

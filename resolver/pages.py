@@ -25,7 +25,7 @@ from resolver.dists import DistFile, Project, parse_filename
 JSON_TYPES = ("application/vnd.pypi.simple.v1+json",)
 HTML_TYPES = ("application/vnd.pypi.simple.v1+html", "text/html")
 ACCEPT = "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01"
-HASH_NAMES = frozenset(hashlib.algorithms_guaranteed)
+HASH_NAMES = frozenset(n for n in hashlib.algorithms_guaranteed if not n.startswith("shake_"))
 
 Page = dict[str, Any]
 
