@@ -40,7 +40,10 @@ class Recorder(BaseReporter):
         self.requests = requests
         self.rounds = 0
         self.backtracks = 0
-        self.pins: dict[str, list[AnyCandidate]] = {}  # by identifier, in the order pinned
+        # Every candidate the resolver looked at (asked for its dependencies or pinned), by
+        # identifier, in order. resolvelib reports `pinning` only for candidates that fit, so a
+        # parent rejected for the clash itself would otherwise be missing from the explanation.
+        self.pins: dict[str, list[AnyCandidate]] = {}
         self.edges: dict[tuple[str, str] | None, list[AnyReq]] = {}  # (identifier, version) or root
 
     def starting_round(self, index: int) -> None:
@@ -57,6 +60,8 @@ class Recorder(BaseReporter):
 
     def adding_requirement(self, requirement: AnyReq, parent: AnyCandidate | None) -> None:
         key = None if parent is None else (parent.identifier, str(parent.version))
+        if parent is not None:
+            self.pinning(parent)
         edges = self.edges.setdefault(key, [])
         if requirement not in edges:
             edges.append(requirement)

@@ -215,7 +215,7 @@ def test_round_limit_is_a_reported_outcome(run: Resolve) -> None:
 
 
 def test_bad_input_reports_every_bad_line(run: Resolve) -> None:
-    report = run({"a": {"1.0": {}}}, "a\nb===\n-e git+https://example.invalid/x.git#egg=x\n")
+    report = run({"a": {"1.0": {}}}, "a\nb>=>1\n-e git+https://example.invalid/x.git#egg=x\n")
     assert report["status"] == "error"
     [diagnosis] = report["diagnoses"]
     assert diagnosis["kind"] == "bad_input"
