@@ -156,6 +156,10 @@ def _choose_index(
     for option in options:
         option["honoured"] = honoured and option["option"] in ("--index-url", "--extra-index-url")
     report["input"]["index_options"] = options
+    report["input"]["ignored_options"] = [
+        {"option": o.option, "value": o.value, "file": o.origin.file, "line": o.origin.line, "reason": o.reason}
+        for o in parsed.ignored_options
+    ]
     if not honoured:
         return index
     assert input_index is not None

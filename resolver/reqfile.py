@@ -277,12 +277,7 @@ class _Parser:
                 (start, text.find("]", start) + 1 or len(text)),
                 "bad-constraint",
             )
-        if not item.requirement.specifier:
-            raise LineProblem(
-                "a constraint without a version specifier constrains nothing: write e.g. `name<2`",
-                (0, options_start(text)),
-                "bad-constraint",
-            )
+        # A bare name constrains nothing; pip accepts it, so it is kept as the no-op it is.
         self.result.constraints.append(replace(item, is_constraint=True))
 
     def _find(self, including: str, use: OptionUse) -> str:

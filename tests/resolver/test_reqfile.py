@@ -245,10 +245,10 @@ def test_a_constraint_with_extras_is_an_error_pointing_at_them():
     )
 
 
-def test_a_constraint_without_a_version_specifier_is_an_error():
-    (error,) = errors_of({"requirements.in": "-c c.txt\n", "c.txt": "django\n"})
+def test_a_constraint_without_a_version_specifier_is_accepted_as_pip_does():
+    parsed = parse({"requirements.in": "-c c.txt\n", "c.txt": "django\n"})
 
-    assert error.message == "a constraint without a version specifier constrains nothing: write e.g. `name<2`"
+    assert [str(c.requirement) for c in parsed.constraints] == ["django"]
 
 
 def test_an_editable_constraint_is_an_error():
