@@ -71,6 +71,8 @@ class IndexClient:
     confusion happens). `allow_url(url) -> bool` vets every URL (without credentials), redirect
     targets included, before it is fetched. `cache` is any `resolver.cache.Cache` (default: in
     memory). `transports` maps URL schemes to transports, to swap the network out.
+    `index_urls` keeps the URLs as given (credentials included, to build a sibling client): show
+    them only through `resolver.urls.redact`. `stats` counts requests, cache hits and bytes.
     """
 
     def __init__(
@@ -83,6 +85,7 @@ class IndexClient:
         max_workers: int = 8,
         transports: Mapping[str, Transport] | None = None,
     ) -> None:
+        self.index_urls = list(index_urls)  # as given, credentials included: show them redacted
         self.limits = limits or IndexLimits()
         self.cache: Cache = cache if cache is not None else MemoryCache()
         self.stats = IndexStats()

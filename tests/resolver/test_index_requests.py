@@ -244,6 +244,25 @@ def test_wheel_whose_metadata_names_another_release_is_unavailable():
         client.metadata(client.project("demo").files[0])
 
 
+def test_client_keeps_its_index_urls_as_given():
+    urls = ["https://alice:s3cret@pkgs.example/simple", "file:///srv/simple/"]
+    assert client_for(FakeTransport({}), *urls).index_urls == urls
+
+
+def test_damaged_cache_entries_are_fetched_again():
+    cache = MemoryCache()
+    cache.set(f"page:{INDEX}demo/", b"{not json")
+    cache.set("meta:sha256:" + "a" * 64, b'{"version": 1}')
+    wheel = WHEEL | {"hashes": {"sha256": "a" * 64}, "core-metadata": True}
+    metadata = b"Metadata-Version: 2.1\nName: demo\nVersion: 1.0\n"
+    url = f"{INDEX}demo/demo-1.0-py3-none-any.whl.metadata"
+    transport = FakeTransport({f"{INDEX}demo/": page(wheel), url: Response("", 200, {}, metadata)})
+    client = client_for(transport, cache=cache)
+    assert client.metadata(client.project("demo").files[0]).version == Version("1.0")
+    assert client.stats.cache_hits == 0
+    assert transport.urls() == [f"{INDEX}demo/", url]
+
+
 def test_close_releases_the_transports_and_ignores_later_prefetches():
     transport = FakeTransport({f"{INDEX}demo/": page(WHEEL)})
     client = client_for(transport)
