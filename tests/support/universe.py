@@ -4,8 +4,8 @@ A universe is `{project: {version: release}}` where a release is a dict (all key
 `requires` (Requires-Dist lines), `requires_python`, `yanked` (True or a reason), `wheel_tags`
 (list of tag strings, default `["py3-none-any"]`, `[]` for none), `sdist` (also publish an sdist),
 `sdist_dynamic` (the sdist's Requires-Dist is dynamic, PEP 643), `metadata_file` (publish the
-PEP 658 file, default True), `extras` (Provides-Extra names), `upload_time` (PEP 700), `requires_python_on_page` (default True;
-False leaves it to the metadata alone, as old uploads do).
+PEP 658 file, default True), `extras` (Provides-Extra names), `upload_time` (PEP 700),
+`requires_python_on_page` (default True; False leaves it to the metadata alone, as old uploads do).
 
 The tree is what a static PEP 503/691 index serves: `simple/index.html|json`,
 `simple/<name>/index.html|json` and `files/<filename>[.metadata]`. Files are real wheels (zip with
@@ -91,9 +91,7 @@ def build_index(
             if release.get("sdist"):
                 dynamic = bool(release.get("sdist_dynamic"))
                 pkg_info = metadata_text(name, version, release, dynamic=dynamic)
-                published.append(
-                    (f"{dist}-{version}.tar.gz", _sdist_bytes(dist, version, pkg_info), pkg_info)
-                )
+                published.append((f"{dist}-{version}.tar.gz", _sdist_bytes(dist, version, pkg_info), pkg_info))
             for filename, data, meta in published:
                 (files_dir / filename).write_bytes(data)
                 entry: dict[str, Any] = {
