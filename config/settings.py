@@ -101,6 +101,8 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # PIP_INDEX_URL is read as pip and the wheels proxy read it; more indexes are separated by spaces.
 RESOLVER_INDEX_URLS = env("PIP_INDEX_URL").split()
 RESOLVER_ALLOWED_INDEX_HOSTS = envlist("RESOLVER_ALLOWED_INDEX_HOSTS")
+# A private CA for the index (pip's PIP_CERT); default: the CA bundle shipped with certifi.
+RESOLVER_CA_BUNDLE = env("RESOLVER_CA_BUNDLE") or env("PIP_CERT") or env("SSL_CERT_FILE") or None
 RESOLVER_DEFAULT_PYTHON = env("RESOLVER_DEFAULT_PYTHON", "3.11")
 RESOLVER_DEFAULT_PLATFORM = env("RESOLVER_DEFAULT_PLATFORM", "manylinux_2_28_x86_64")
 RESOLVER_MAX_ROUNDS = envint("RESOLVER_MAX_ROUNDS", 20000)

@@ -32,6 +32,7 @@ class Defaults:
     platform: str = "manylinux_2_28_x86_64"
     limits: Limits = field(default_factory=Limits)
     max_requests: int = 5000
+    ca_bundle: str | None = None
 
 
 def default_cache_dir() -> Path:
@@ -101,7 +102,7 @@ def run(options: argparse.Namespace, defaults: Defaults, stdout: TextIO, stderr:
     limits = IndexLimits(max_requests=defaults.max_requests)
 
     def client_for(urls: list[str]) -> IndexClient:
-        return IndexClient(urls, cache=cache, limits=limits)
+        return IndexClient(urls, cache=cache, limits=limits, ca_bundle=defaults.ca_bundle)
 
     client = client_for(index_urls)
     try:

@@ -205,9 +205,10 @@ def _run(
     except ResolutionImpossible as impossible:
         graph = explored_graph(recorder, roots)
         conflicts, diagnoses = Explainer(provider, recorder, graph, roots).explain(list(impossible.causes))
-        report["status"] = "conflict"
+        report["status"] = "error" if any(d["kind"] == "metadata_unavailable" for d in diagnoses) else "conflict"
         report["conflicts"] = conflicts
-        report["diagnoses"] = diagnoses
+        diagnosed = {d["package"] for d in diagnoses if d["kind"] == "metadata_unavailable"}
+        report["diagnoses"] = diagnoses + [d for d in _set_aside(provider) if d["package"] not in diagnosed]
         report["graph"] = to_node_link(graph)
         _finish_stats(report, recorder)
         return
@@ -230,11 +231,27 @@ def _run(
         for identifier, c in sorted(result.mapping.items())
         if isinstance(c, Candidate) and not c.extras
     }
+    report["diagnoses"].extend(_set_aside(provider))
     if provider.skipped_dependencies:
         report["diagnoses"].extend(
             {"kind": "invalid_metadata", "package": parent.split("==")[0], "message": f"{parent}: {reason}"}
             for parent, _text, reason in provider.skipped_dependencies
         )
+
+
+def _set_aside(provider: Provider) -> list[dict[str, Any]]:
+    """Versions left out because their metadata could not be read: pip might have built them."""
+    return [
+        {
+            "kind": "metadata_unavailable",
+            "severity": "warning",
+            "package": name,
+            "version": str(version),
+            "filename": error.filename,
+            "message": f"{name}=={version} was left out: {error.message}",
+        }
+        for (name, version), error in sorted(provider.unavailable.items())
+    ]
 
 
 def _distribution(candidate: Candidate) -> dict[str, Any]:

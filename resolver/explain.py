@@ -180,9 +180,17 @@ class Explainer:
         all_versions = sorted(files, reverse=True)
         usable = [v for v in all_versions if files[v].available]
         pre = True if self.provider.pre else None
+        unreadable = {version for (package, version) in self.provider.unavailable if package == name}
         for constraint in constraints:
             spec = _spec(constraint["specifier"])
             matching = [v for v in all_versions if spec.contains(v, prereleases=pre)]
+            readable = [v for v in matching if v in usable and v not in unreadable]
+            if matching and not readable and [v for v in matching if v in unreadable]:
+                return "metadata_unavailable", (
+                    f"{name} {_version_range([v for v in matching if v in unreadable])} match "
+                    f"{name}{constraint['specifier']}, but their dependencies can only be known by running "
+                    "their build, which Conflict Explorer never does"
+                )
             who = constraint["parent"] or constraint["path"][0]
             if not matching:
                 return "not_found", (

@@ -70,7 +70,8 @@ class IndexClient:
     A project is taken from the first index that has it (no merging: that is how dependency
     confusion happens). `allow_url(url) -> bool` vets every URL (without credentials), redirect
     targets included, before it is fetched. `cache` is any `resolver.cache.Cache` (default: in
-    memory). `transports` maps URL schemes to transports, to swap the network out.
+    memory). `ca_bundle` verifies TLS against a private CA. `transports` maps URL schemes to
+    transports, to swap the network out.
     `index_urls` keeps the URLs as given (credentials included, to build a sibling client): show
     them only through `resolver.urls.redact`. `stats` counts requests, cache hits and bytes.
     """
@@ -84,6 +85,7 @@ class IndexClient:
         allow_url: Callable[[str], bool] | None = None,
         max_workers: int = 8,
         transports: Mapping[str, Transport] | None = None,
+        ca_bundle: str | None = None,
     ) -> None:
         self.index_urls = list(index_urls)  # as given, credentials included: show them redacted
         self.limits = limits or IndexLimits()
@@ -91,7 +93,8 @@ class IndexClient:
         self.stats = IndexStats()
         self._max_workers = max(1, max_workers)
         if transports is None:
-            http = HttpTransport(self.limits.timeout, max_connections=max(16, self._max_workers * 2))
+            connections = max(16, self._max_workers * 2)
+            http = HttpTransport(self.limits.timeout, max_connections=connections, ca_bundle=ca_bundle)
             transports = {"http": http, "https": http, "file": FileTransport()}
         self._fetcher = Fetcher(transports, self.limits, self.stats, allow_url)
         self._indexes: list[tuple[str, str]] = []  # (URL without credentials, URL to show)

@@ -7,7 +7,7 @@ finder, and keeps what the explanation will need (every version of every project
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from packaging.markers import InvalidMarker, Marker
@@ -20,6 +20,7 @@ from resolvelib.structs import RequirementInformation
 
 from resolver.dists import Project
 from resolver.environment import Target
+from resolver.errors import MetadataUnavailable
 from resolver.finder import VersionFiles, classify, matching_versions
 from resolver.index import IndexClient
 from resolver.requirements import (
@@ -72,6 +73,7 @@ class Provider(AbstractProvider):
         self.projects: dict[str, Project | None] = {}
         self.versions: dict[str, dict[Version, VersionFiles]] = {}
         self.skipped_dependencies: list[tuple[str, str, str]] = []  # (parent pin, text, reason)
+        self.unavailable: dict[tuple[str, Version], MetadataUnavailable] = {}
 
     # -- what the index knows, classified once per project ------------------------------------
 
@@ -135,7 +137,7 @@ class Provider(AbstractProvider):
         identifier: str,
         requirements: Mapping[str, Iterator[AnyReq]],
         incompatibilities: Mapping[str, Iterator[AnyCandidate]],
-    ) -> list[AnyCandidate]:
+    ) -> list[AnyCandidate] | Callable[[], Iterator[AnyCandidate]]:
         reqs = list(requirements[identifier])
         if identifier == PYTHON:
             ok = all(self.is_satisfied_by(req, self.python) for req in reqs)
@@ -147,10 +149,26 @@ class Provider(AbstractProvider):
         found = [
             Candidate(name, version, extras, tuple(files))
             for version, files in matching_versions(self.version_files(name).values(), specifier, pre=self.pre)
-            if version not in excluded
+            if version not in excluded and (name, version) not in self.unavailable
         ]
         self.index.prefetch_metadata(c.file for c in found[:PREFETCH_CANDIDATES] if c.file)
-        return found
+        return lambda: self._readable(found)
+
+    def _readable(self, candidates: list[Candidate]) -> Iterator[Candidate]:
+        """The candidates whose metadata can be read, fetching a few ahead as they are taken.
+
+        A candidate whose dependencies cannot be read without running its build is set aside and
+        remembered for the report, as pip discards a candidate whose metadata it cannot prepare.
+        """
+        for position, candidate in enumerate(candidates):
+            ahead = candidates[position + 1 : position + 1 + PREFETCH_CANDIDATES]
+            self.index.prefetch_metadata(c.file for c in ahead if c.file)
+            try:
+                self.index.metadata(candidate.file)
+            except MetadataUnavailable as error:
+                self.unavailable[(candidate.name, candidate.version)] = error
+                continue
+            yield candidate
 
     def specifier_for(self, name: str, reqs: Iterable[AnyReq]) -> SpecifierSet:
         specifier = SpecifierSet()

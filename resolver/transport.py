@@ -69,16 +69,20 @@ class Transport(Protocol):
 
 
 @functools.cache
-def _ssl_context() -> ssl.SSLContext:
-    """One verifying TLS context per process: loading the CA bundle costs about 0.1 s."""
-    return ssl.create_default_context(cafile=certifi.where())
+def _ssl_context(ca_bundle: str | None = None) -> ssl.SSLContext:
+    """One verifying TLS context per CA bundle and process: loading a bundle costs about 0.1 s.
+
+    `ca_bundle` is for indexes behind a private CA (pip's `--cert`/PIP_CERT); default: certifi's.
+    """
+    return ssl.create_default_context(cafile=ca_bundle or certifi.where())
 
 
 class HttpTransport:
     """http(s) through one `httpx.Client`, shared by every thread of the index client."""
 
-    def __init__(self, timeout: float, *, max_connections: int = 16) -> None:
+    def __init__(self, timeout: float, *, max_connections: int = 16, ca_bundle: str | None = None) -> None:
         self._timeout = timeout
+        self._ca_bundle = ca_bundle
         self._max_connections = max_connections
         self._client: httpx.Client | None = None
         self._lock = threading.Lock()
@@ -88,7 +92,7 @@ class HttpTransport:
             if self._client is None:
                 self._client = httpx.Client(
                     timeout=httpx.Timeout(self._timeout),
-                    verify=_ssl_context(),
+                    verify=_ssl_context(self._ca_bundle),
                     follow_redirects=False,
                     limits=httpx.Limits(max_connections=self._max_connections),
                     headers={"User-Agent": "conflict-explorer (+resolver.index)"},

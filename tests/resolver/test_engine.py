@@ -204,7 +204,16 @@ def test_dynamic_sdist_metadata_is_reported_not_guessed(run: Resolve) -> None:
     report = run({"a": {"1.0": {"wheel_tags": [], "sdist": True, "sdist_dynamic": True}}}, "a\n")
     assert report["status"] == "error"
     [diagnosis] = report["diagnoses"]
-    assert (diagnosis["kind"], diagnosis["package"], diagnosis["version"]) == ("metadata_unavailable", "a", "1.0")
+    assert (diagnosis["kind"], diagnosis["package"]) == ("metadata_unavailable", "a")
+    assert "can only be known by running their build" in diagnosis["message"]
+
+
+def test_unreadable_newer_version_is_set_aside_with_a_warning_as_pip_discards_it(run: Resolve) -> None:
+    universe = {"a": {"1.0": {}, "2.0": {"wheel_tags": [], "sdist": True, "sdist_dynamic": True}}}
+    report = run(universe, "a\n")
+    assert (report["status"], report["pins"]) == ("resolved", {"a": "1.0"})
+    [warning] = report["diagnoses"]
+    assert (warning["kind"], warning["severity"], warning["version"]) == ("metadata_unavailable", "warning", "2.0")
 
 
 def test_round_limit_is_a_reported_outcome(run: Resolve) -> None:

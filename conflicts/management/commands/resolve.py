@@ -29,6 +29,7 @@ class Command(BaseCommand):
             platform=settings.RESOLVER_DEFAULT_PLATFORM,
             limits=Limits(max_rounds=settings.RESOLVER_MAX_ROUNDS, max_seconds=settings.RESOLVER_MAX_SECONDS),
             max_requests=settings.RESOLVER_MAX_REQUESTS,
+            ca_bundle=settings.RESOLVER_CA_BUNDLE,
         )
         namespace = type("Options", (), options)()
         code = cli.run(namespace, defaults, self.stdout, self.stderr)
