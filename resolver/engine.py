@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from packaging.version import Version
 from resolvelib import ResolutionImpossible, ResolutionTooDeep, Resolver
 
 from resolver.environment import Target
@@ -205,7 +206,9 @@ def _run(
     except ResolutionImpossible as impossible:
         graph = explored_graph(recorder, roots)
         conflicts, diagnoses = Explainer(provider, recorder, graph, roots).explain(list(impossible.causes))
-        report["status"] = "error" if any(d["kind"] == "metadata_unavailable" for d in diagnoses) else "conflict"
+        # Unreadable metadata alone means we cannot tell; with a real clash it is still a conflict.
+        unreadable_only = not conflicts and any(d["kind"] == "metadata_unavailable" for d in diagnoses)
+        report["status"] = "error" if unreadable_only else "conflict"
         report["conflicts"] = conflicts
         diagnosed = {d["package"] for d in diagnoses if d["kind"] == "metadata_unavailable"}
         report["diagnoses"] = diagnoses + [d for d in _set_aside(provider) if d["package"] not in diagnosed]
@@ -240,18 +243,30 @@ def _run(
 
 
 def _set_aside(provider: Provider) -> list[dict[str, Any]]:
-    """Versions left out because their metadata could not be read: pip might have built them."""
-    return [
-        {
-            "kind": "metadata_unavailable",
-            "severity": "warning",
-            "package": name,
-            "version": str(version),
-            "filename": error.filename,
-            "message": f"{name}=={version} was left out: {error.message}",
-        }
-        for (name, version), error in sorted(provider.unavailable.items())
-    ]
+    """Versions left out because their metadata could not be read (pip might have built them).
+
+    One warning per package, newest version first, with the reason of the newest.
+    """
+    by_package: dict[str, list[tuple[Version, MetadataUnavailable]]] = {}
+    for (name, version), error in provider.unavailable.items():
+        by_package.setdefault(name, []).append((version, error))
+    warnings = []
+    for name, entries in sorted(by_package.items()):
+        entries.sort(key=lambda entry: entry[0], reverse=True)
+        versions = [str(version) for version, _ in entries]
+        shown = ", ".join(versions[:4]) + (f" and {len(versions) - 4} more" if len(versions) > 4 else "")
+        warnings.append(
+            {
+                "kind": "metadata_unavailable",
+                "severity": "warning",
+                "package": name,
+                "versions": versions,
+                "version": versions[0],
+                "filename": entries[0][1].filename,
+                "message": f"{name} {shown} left out: {entries[0][1].message}",
+            }
+        )
+    return warnings
 
 
 def _distribution(candidate: Candidate) -> dict[str, Any]:

@@ -45,6 +45,9 @@ class Recorder(BaseReporter):
         # parent rejected for the clash itself would otherwise be missing from the explanation.
         self.pins: dict[str, list[AnyCandidate]] = {}
         self.edges: dict[tuple[str, str] | None, list[AnyReq]] = {}  # (identifier, version) or root
+        self.clashes: list[list[Any]] = []
+        self._seen: set[tuple[str, str]] = set()
+        self._edge_seen: set[tuple[tuple[str, str] | None, AnyReq]] = set()  # the causes of every backtrack, in order
 
     def starting_round(self, index: int) -> None:
         self.rounds = index + 1
@@ -62,17 +65,19 @@ class Recorder(BaseReporter):
         key = None if parent is None else (parent.identifier, str(parent.version))
         if parent is not None:
             self.pinning(parent)
-        edges = self.edges.setdefault(key, [])
-        if requirement not in edges:
-            edges.append(requirement)
+        if (key, requirement) not in self._edge_seen:
+            self._edge_seen.add((key, requirement))
+            self.edges.setdefault(key, []).append(requirement)
 
     def resolving_conflicts(self, causes: Any) -> None:
         self.backtracks += 1
+        self.clashes.append(list(causes))
 
     def pinning(self, candidate: AnyCandidate) -> None:
-        tried = self.pins.setdefault(candidate.identifier, [])
-        if candidate not in tried:
-            tried.append(candidate)
+        key = (candidate.identifier, str(candidate.version))
+        if key not in self._seen:
+            self._seen.add(key)
+            self.pins.setdefault(candidate.identifier, []).append(candidate)
 
     def first_pin(self, identifier: str) -> AnyCandidate | None:
         tried = self.pins.get(identifier)

@@ -18,7 +18,7 @@ from packaging.version import Version
 from resolvelib import AbstractProvider
 from resolvelib.structs import RequirementInformation
 
-from resolver.dists import Project
+from resolver.dists import DistFile, Project
 from resolver.environment import Target
 from resolver.errors import MetadataUnavailable
 from resolver.finder import VersionFiles, classify, matching_versions
@@ -74,6 +74,8 @@ class Provider(AbstractProvider):
         self.versions: dict[str, dict[Version, VersionFiles]] = {}
         self.skipped_dependencies: list[tuple[str, str, str]] = []  # (parent pin, text, reason)
         self.unavailable: dict[tuple[str, Version], MetadataUnavailable] = {}
+        self._matches: dict[tuple[str, SpecifierSet], list[tuple[Version, tuple[DistFile, ...]]]] = {}
+        self._dependencies: dict[tuple[str, Version], list[AnyReq]] = {}
 
     # -- what the index knows, classified once per project ------------------------------------
 
@@ -147,8 +149,8 @@ class Provider(AbstractProvider):
         specifier = self.specifier_for(name, reqs)
         excluded = {candidate.version for candidate in incompatibilities[identifier]}
         found = [
-            Candidate(name, version, extras, tuple(files))
-            for version, files in matching_versions(self.version_files(name).values(), specifier, pre=self.pre)
+            Candidate(name, version, extras, files)
+            for version, files in self._matching(name, specifier)
             if version not in excluded and (name, version) not in self.unavailable
         ]
         self.index.prefetch_metadata(c.file for c in found[:PREFETCH_CANDIDATES] if c.file)
@@ -170,6 +172,14 @@ class Provider(AbstractProvider):
                 continue
             yield candidate
 
+    def _matching(self, name: str, specifier: SpecifierSet) -> list[tuple[Version, tuple[DistFile, ...]]]:
+        """matching_versions, memoised: resolvelib asks again every time a requirement is added."""
+        key = (name, specifier)
+        if key not in self._matches:
+            found = matching_versions(self.version_files(name).values(), specifier, pre=self.pre)
+            self._matches[key] = [(version, tuple(files)) for version, files in found]
+        return self._matches[key]
+
     def specifier_for(self, name: str, reqs: Iterable[AnyReq]) -> SpecifierSet:
         specifier = SpecifierSet()
         for req in reqs:
@@ -182,6 +192,12 @@ class Provider(AbstractProvider):
     def get_dependencies(self, candidate: AnyCandidate) -> list[AnyReq]:
         if isinstance(candidate, PythonCandidate):
             return []
+        key = (candidate.identifier, candidate.version)
+        if key not in self._dependencies:
+            self._dependencies[key] = self._read_dependencies(candidate)
+        return self._dependencies[key]
+
+    def _read_dependencies(self, candidate: Candidate) -> list[AnyReq]:
         metadata = self.index.metadata(candidate.file)
         deps: list[AnyReq] = []
         if candidate.extras:
