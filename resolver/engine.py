@@ -206,9 +206,10 @@ def _run(
     except ResolutionImpossible as impossible:
         graph = explored_graph(recorder, roots)
         conflicts, diagnoses = Explainer(provider, recorder, graph, roots).explain(list(impossible.causes))
-        # Unreadable metadata alone means we cannot tell; with a real clash it is still a conflict.
-        unreadable_only = not conflicts and any(d["kind"] == "metadata_unavailable" for d in diagnoses)
-        report["status"] = "error" if unreadable_only else "conflict"
+        # When a clash could only be settled by reading metadata that needs a build, pip (which
+        # builds) may well resolve it: the honest verdict is "cannot tell", not "conflict".
+        undecided = any(d["kind"] == "metadata_unavailable" for d in diagnoses)
+        report["status"] = "error" if undecided else "conflict"
         report["conflicts"] = conflicts
         diagnosed = {d["package"] for d in diagnoses if d["kind"] == "metadata_unavailable"}
         report["diagnoses"] = diagnoses + [d for d in _set_aside(provider) if d["package"] not in diagnosed]

@@ -50,6 +50,11 @@ def render_text(report: Report) -> str:
     elif status == "conflict":
         count = len(report["conflicts"]) + len(report["diagnoses"])
         out.append(f"Cannot resolve for {target}: {count} problem{'s' if count != 1 else ''}.")
+    elif any(d["kind"] == "metadata_unavailable" and "severity" not in d for d in report["diagnoses"]):
+        out.append(
+            f"Cannot tell whether this resolves for {target}: some dependencies can only be known by "
+            "building packages, which Conflict Explorer never does (pip would build them)."
+        )
     else:
         out.append(f"Could not resolve for {target}:")
     for conflict in report["conflicts"]:
