@@ -14,9 +14,15 @@ $(BIN)/.installed: requirements.txt requirements-dev.txt
 
 install: $(BIN)/.installed
 
+# The web server and a Celery worker (with the stale-report sweeper) on the embedded defaults:
+# SQLite, the filesystem broker, the bundled offline index. Ctrl-C stops both.
 run: install
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+	@mkdir -p .cache
+	@trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/celery -A config worker --beat --schedule .cache/celerybeat-schedule --pool threads \
+		--concurrency 2 --loglevel INFO & worker=$$!; \
+	$(BIN)/python manage.py runserver --noreload 127.0.0.1:$(PORT)
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -51,6 +51,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "conflicts.middleware.ContentSecurityPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -75,6 +76,8 @@ DATABASES = {
     "default": {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": env("SQLITE_PATH", str(BASE_DIR / "db.sqlite3")),
+        # The web server and the worker write to the same file: wait for locks, write ahead.
+        "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"},
     }
 }
 
@@ -89,8 +92,20 @@ STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = env("STATIC_ROOT", str(BASE_DIR / "staticfiles"))
 
-# Celery: JSON only; the embedded default broker needs no server.
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", "memory://")
+# Celery: JSON only. The embedded default broker is kombu's filesystem transport: it needs no
+# server, and web and worker share it through a folder. Production sets Redis or RabbitMQ.
+BROKER_DIR = Path(env("BROKER_DIR", str(BASE_DIR / ".cache" / "broker")))
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", "filesystem://")
+CELERY_BROKER_TRANSPORT_OPTIONS = (
+    {"data_folder_in": str(BROKER_DIR / "queue"), "data_folder_out": str(BROKER_DIR / "queue"),
+     "processed_folder": str(BROKER_DIR / "processed"), "store_processed": False}
+    if CELERY_BROKER_URL.startswith("filesystem://")
+    else {}
+)  # fmt: skip
+# The sweeper finishes reports whose worker died (brokers do not all redeliver such tasks).
+CELERY_BEAT_SCHEDULE = {"sweep-stale-reports": {"task": "conflicts.sweep_stale", "schedule": 60.0}}
+CELERY_TASK_TIME_LIMIT = envint("CELERY_TASK_TIME_LIMIT", 600)
+CELERY_TASK_SOFT_TIME_LIMIT = envint("CELERY_TASK_SOFT_TIME_LIMIT", 540)
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -100,6 +115,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # The resolver: which index to use and what a run may cost.
 # PIP_INDEX_URL is read as pip and the wheels proxy read it; more indexes are separated by spaces.
 RESOLVER_INDEX_URLS = env("PIP_INDEX_URL").split()
+# Without PIP_INDEX_URL the default index is the bundled offline snapshot (`manage.py
+# snapshot_index` makes it): conflicts.indexes unpacks it lazily into OFFLINE_INDEX_DIR (default:
+# $XDG_CACHE_HOME/conflict-explorer/offline-index-<hash>), never at import time.
+OFFLINE_INDEX_ARCHIVE = env("OFFLINE_INDEX_ARCHIVE", str(BASE_DIR / "data" / "offline-index.tar.xz"))
+OFFLINE_INDEX_DIR = env("OFFLINE_INDEX_DIR") or None
 RESOLVER_ALLOWED_INDEX_HOSTS = envlist("RESOLVER_ALLOWED_INDEX_HOSTS")
 # A private CA for the index (pip's PIP_CERT); default: the CA bundle shipped with certifi.
 RESOLVER_CA_BUNDLE = env("RESOLVER_CA_BUNDLE") or env("PIP_CERT") or env("SSL_CERT_FILE") or None
@@ -108,6 +128,24 @@ RESOLVER_DEFAULT_PLATFORM = env("RESOLVER_DEFAULT_PLATFORM", "manylinux_2_28_x86
 RESOLVER_MAX_ROUNDS = envint("RESOLVER_MAX_ROUNDS", 20000)
 RESOLVER_MAX_SECONDS = envint("RESOLVER_MAX_SECONDS", 300)
 RESOLVER_MAX_REQUESTS = envint("RESOLVER_MAX_REQUESTS", 5000)
+# The index cache shared by the workers of one machine (metadata by hash, pages with a TTL).
+RESOLVER_CACHE_DIR = env("RESOLVER_CACHE_DIR", str(BASE_DIR / ".cache" / "index"))
+# A running report whose worker sent no heartbeat for this long is requeued, then failed.
+RESOLVER_STALE_SECONDS = envint("RESOLVER_STALE_SECONDS", 120)
+RESOLVER_MAX_ATTEMPTS = envint("RESOLVER_MAX_ATTEMPTS", 2)
+
+# Uploads: what one submission may hold.
+UPLOAD_MAX_FILES = envint("UPLOAD_MAX_FILES", 20)
+UPLOAD_MAX_FILE_BYTES = envint("UPLOAD_MAX_FILE_BYTES", 256 * 1024)
+UPLOAD_MAX_LINES = envint("UPLOAD_MAX_LINES", 5000)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
+
+# Everything the pages use is served by the app itself: no CDN, no inline script.
+CONTENT_SECURITY_POLICY = env(
+    "CONTENT_SECURITY_POLICY",
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
+    "base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+)
 
 LOGGING = {
     "version": 1,

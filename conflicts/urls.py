@@ -1,10 +1,18 @@
-"""Routes of the conflicts app."""
+"""Routes of the conflicts app; the permalink of a report is /r/<id>/."""
 
 from django.urls import path
 
 from conflicts import views
 
 app_name = "conflicts"
+DOWNLOADS = "<str:filename>"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("r/<uuid:report_id>/", views.report, name="report"),
+    path("r/<uuid:report_id>/progress/", views.progress, name="progress"),
+    path("r/<uuid:report_id>/status.json", views.status_json, name="status"),
+    path("r/<uuid:report_id>/graph.svg", views.graph_svg, name="graph_svg"),
+    path("r/<uuid:report_id>/node/<path:name>/", views.node, name="node"),
+    path("r/<uuid:report_id>/rerun/", views.rerun, name="rerun"),
+    path("r/<uuid:report_id>/download/<str:filename>", views.download, name="download"),
 ]

@@ -1,0 +1,154 @@
+"""The submission form: pasted text and/or uploaded files, the target, the index.
+
+Bad input comes back on the same form with the file, line and what is wrong; pasted text and
+uploaded files are kept (uploads as `kept_files`) so nothing typed or chosen is lost.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+
+from conflicts.indexes import configured_indexes
+from resolver.environment import EXAMPLE_PLATFORMS, PYTHON_VERSIONS, Target
+from resolver.errors import InputError, TargetError
+from resolver.reqfile import parse
+
+PASTED_NAME = "requirements.in"
+PLACEHOLDER = "django==1.11.29\ndjangocms-blog"
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    widget = MultipleFileInput
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        if not data:
+            return []
+        items = data if isinstance(data, list | tuple) else [data]
+        return [super(MultipleFileField, self).clean(item, initial) for item in items]
+
+
+def find_roots(files: dict[str, str]) -> list[str]:
+    """The files no other file includes with -r/-c: those are what the user asked to resolve."""
+    included: set[str] = set()
+    for name in files:
+        try:
+            included |= set(parse(files, [name]).files) - {name}
+        except InputError:
+            continue  # reported by the full parse below
+    return [name for name in files if name not in included] or list(files)[:1]
+
+
+class SubmitForm(forms.Form):
+    text = forms.CharField(
+        label="Paste your requirements.in",
+        required=False,
+        strip=False,
+        widget=forms.Textarea(
+            attrs={"rows": 12, "spellcheck": "false", "placeholder": "django==1.11.29\ndjangocms-blog"}
+        ),
+    )
+    upload = MultipleFileField(
+        label="…or upload files (a requirements.in and the files its -r/-c lines name)", required=False
+    )
+    kept_files = forms.CharField(required=False, widget=forms.HiddenInput)
+    python_version = forms.ChoiceField(label="Target Python", choices=[(v, v) for v in PYTHON_VERSIONS])
+    platform = forms.CharField(
+        label="Platform",
+        max_length=64,
+        help_text="A wheel platform tag, e.g. manylinux_2_28_x86_64, macosx_11_0_arm64, win_amd64, or any.",
+        widget=forms.TextInput(attrs={"list": "platforms"}),
+    )
+    index = forms.ChoiceField(label="Index")
+    pre = forms.BooleanField(label="Allow pre-releases", required=False)
+
+    platforms = EXAMPLE_PLATFORMS
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["index"].choices = [(name, name) for name, _url in configured_indexes()]
+        self.fields["python_version"].initial = settings.RESOLVER_DEFAULT_PYTHON
+        self.fields["platform"].initial = settings.RESOLVER_DEFAULT_PLATFORM
+        self.files_by_name: dict[str, str] = {}
+        self.roots: list[str] = []
+
+    def kept(self) -> dict[str, str]:
+        try:
+            kept = json.loads(self.data.get("kept_files") or "{}")
+        except json.JSONDecodeError:
+            return {}
+        return {str(k): str(v) for k, v in kept.items()} if isinstance(kept, dict) else {}
+
+    def clean_upload(self) -> dict[str, str]:
+        uploads = self.cleaned_data.get("upload") or []
+        found: dict[str, str] = {}
+        errors = []
+        for upload in uploads:
+            name = upload.name.replace("\\", "/").rsplit("/", 1)[-1]
+            if upload.size > settings.UPLOAD_MAX_FILE_BYTES:
+                errors.append(f"{name}: {upload.size} bytes; at most {settings.UPLOAD_MAX_FILE_BYTES} are accepted")
+                continue
+            try:
+                found[name] = upload.read().decode("utf-8-sig")
+            except UnicodeDecodeError as error:
+                errors.append(f"{name}: not UTF-8 text (byte {error.start}); save it as UTF-8 and upload it again")
+        if errors:
+            raise ValidationError(errors)
+        return found
+
+    def clean_platform(self) -> str:
+        platform = self.cleaned_data["platform"].strip()
+        try:
+            Target("3.11", platform)
+        except TargetError as error:
+            raise ValidationError(str(error)) from error
+        return platform
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        files = {**self.kept(), **(cleaned.get("upload") or {})}
+        text = cleaned.get("text") or ""
+        if text.strip():
+            files[PASTED_NAME] = text
+        if "upload" in self.errors:
+            return cleaned
+        if not files:
+            raise ValidationError("Paste a requirements.in or upload one (with the files its -r/-c lines name).")
+        if len(files) > settings.UPLOAD_MAX_FILES:
+            raise ValidationError(f"{len(files)} files; at most {settings.UPLOAD_MAX_FILES} are accepted.")
+        for name, content in files.items():
+            lines = content.count("\n") + 1
+            if lines > settings.UPLOAD_MAX_LINES:
+                raise ValidationError(f"{name}: {lines} lines; at most {settings.UPLOAD_MAX_LINES} are accepted.")
+        self.files_by_name = files
+        self.roots = find_roots(files)
+        try:
+            parse(files, self.roots)
+        except InputError as error:
+            self.line_errors = error.errors
+            raise ValidationError([line.render() for line in error.errors]) from error
+        return cleaned
+
+    def carried_files(self) -> dict[str, str]:
+        """Uploaded files to carry into the re-rendered form, so a correction needs no re-upload."""
+        uploaded = self.cleaned_data.get("upload") if hasattr(self, "cleaned_data") else None
+        files = {**self.kept(), **(uploaded if isinstance(uploaded, dict) else {})}
+        if not self.is_bound:
+            with contextlib.suppress(json.JSONDecodeError):
+                files = {**json.loads(self.initial.get("kept_files") or "{}"), **files}
+        return files
+
+    def kept_json(self) -> str:
+        return json.dumps(self.carried_files())
+
+    def kept_names(self) -> list[str]:
+        return sorted(self.carried_files())

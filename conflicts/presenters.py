@@ -1,0 +1,166 @@
+"""Turn a stored Report into what the templates show; reads stored data only, never resolves.
+
+The drawn graph is rendered from the stored node-link graph by Graphviz and cached (reports are
+immutable); trees and node details come from the same graph.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import reverse
+from resolver.dot import to_dot, to_graphml
+from resolver.tree import dependency_tree, reverse_tree
+
+from conflicts.graphsvg import GraphvizError, render_svg
+from conflicts.models import Report, Status
+from resolver.graph import ROOT, from_node_link
+
+# One-click examples: real conflicts (and one success) against the bundled offline index.
+EXAMPLES = [
+    {
+        "slug": "django-cms-blog",
+        "title": "Django 1.11 with a newer djangocms-blog",
+        "text": "# A django CMS site still on Django 1.11\ndjango==1.11.29\ndjango-cms==3.7.4\ndjangocms-blog\n",
+        "python_version": "3.8",
+    },
+    {
+        "slug": "drf-old-django",
+        "title": "Django REST framework 3.15 on Django 3.2",
+        "text": "django>=3.2,<4\ndjangorestframework>=3.15\n",
+        "python_version": "3.11",
+    },
+    {
+        "slug": "wagtail-site",
+        "title": "A Wagtail site that resolves",
+        "text": "django>=4.2,<5\nwagtail\ncelery[redis]\ndjango-htmx\n",
+        "python_version": "3.11",
+    },
+]
+EXAMPLES_BY_SLUG = {example["slug"]: example for example in EXAMPLES}
+LARGE_GRAPH = 60  # above this many packages the conflict's subgraph is drawn first
+
+
+def _graph(report: Report):
+    if not report.result or not report.result.get("graph", {}).get("nodes"):
+        return None
+    return from_node_link(report.result["graph"])
+
+
+def default_focus(report: Report, graph: Any) -> str:
+    has_conflict = any(graph.nodes[n].get("conflict") for n in graph.nodes)
+    return "conflict" if has_conflict and len(graph) > 1 else "all"
+
+
+def dot_source(report: Report, *, focus: str) -> str:
+    graph = _graph(report)
+    if graph is None:
+        return "digraph {}\n"
+    focus = focus if focus in ("conflict", "all") else default_focus(report, graph)
+
+    def link(name: str) -> str:
+        return reverse("conflicts:node", args=[report.id, name])
+
+    return to_dot(graph, focus=focus, link=link)
+
+
+def graph_svg(report: Report, *, focus: str) -> str:
+    try:
+        return render_svg(dot_source(report, focus=focus))
+    except GraphvizError as error:
+        return f'<p class="notice">The graph could not be drawn: {error}</p>'
+
+
+def graphml(report: Report) -> str:
+    graph = _graph(report)
+    return to_graphml(graph) if graph is not None else ""
+
+
+def _source_lines(result: dict[str, Any]) -> dict[str, set[int]]:
+    """The user's lines that start a clashing chain, per file, to highlight in the input."""
+    lines: dict[str, set[int]] = {}
+    for conflict in result.get("conflicts", []) + result.get("diagnoses", []):
+        for constraint in conflict.get("constraints", []):
+            source = constraint.get("source")
+            if source:
+                lines.setdefault(source["file"], set()).add(source["line"])
+    return lines
+
+
+def input_files(report: Report) -> list[dict[str, Any]]:
+    marked = _source_lines(report.result or {})
+    return [
+        {
+            "name": name,
+            "lines": [
+                {"number": number, "text": text, "marked": number in marked.get(name, set())}
+                for number, text in enumerate(content.splitlines(), start=1)
+            ],
+        }
+        for name, content in report.files.items()
+    ]
+
+
+def report_context(report: Report, *, focus: str) -> dict[str, Any]:
+    result = report.result or {}
+    graph = _graph(report)
+    context: dict[str, Any] = {
+        "report": report,
+        "result": result,
+        "finished": report.is_finished,
+        "input_files": input_files(report),
+        "downloads": [],
+    }
+    if not report.is_finished:
+        return context
+    diagnoses = result.get("diagnoses", [])
+    context["problems"] = [d for d in diagnoses if d.get("severity") != "warning"]
+    context["warnings"] = [d for d in diagnoses if d.get("severity") == "warning"]
+    context["conflicts"] = result.get("conflicts", [])
+    downloads = ["report.json"]
+    if graph is not None:
+        focus = focus if focus in ("conflict", "all") else default_focus(report, graph)
+        context["focus"] = focus
+        context["node_count"] = len(graph) - 1
+        context["graph_svg"] = graph_svg(report, focus=focus)
+        context["tree"] = dependency_tree(graph)
+        clashing = [n for n in graph.nodes if graph.nodes[n].get("conflict")]
+        context["why"] = [reverse_tree(graph, name) for name in clashing]
+        downloads += ["graph.json", "graph.graphml", "graph.dot"]
+    if report.status == Status.RESOLVED:
+        downloads = ["requirements.txt", "requirements.urls", *downloads]
+    context["downloads"] = downloads
+    return context
+
+
+def node_context(report: Report, name: str) -> dict[str, Any] | None:
+    graph = _graph(report)
+    if graph is None or name not in graph or name == ROOT:
+        return None
+    data = graph.nodes[name]
+    required_by = []
+    for parent in graph.predecessors(name):
+        edge = graph.edges[parent, name]
+        where = [f"{s['file']}:{s['line']}" for s in edge.get("sources", [])]
+        required_by.append(
+            {
+                "parent": "your input" if parent == ROOT else parent,
+                "parent_version": None if parent == ROOT else graph.nodes[parent].get("version"),
+                "specifier": edge.get("specifier") or "any version",
+                "marker": edge.get("marker"),
+                "where": where,
+                "clash": edge.get("clash", False),
+            }
+        )
+    requires = [
+        {"name": child, "specifier": graph.edges[name, child].get("specifier") or "any version"}
+        for child in sorted(graph.successors(name))
+    ]
+    return {
+        "report": report,
+        "name": name,
+        "node": data,
+        "required_by": sorted(required_by, key=lambda r: (not r["clash"], r["parent"])),
+        "requires": requires,
+        "why": reverse_tree(graph, name),
+    }

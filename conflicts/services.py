@@ -1,0 +1,166 @@
+"""What the views and tasks ask for: submit a report, run it, finish what a dead worker left.
+
+Views validate and call `submit_report`; the task calls `run_report(id)`, which claims the row
+with a conditional update (so a second delivery of the same task is harmless), resolves with the
+engine, and stores the JSON report. Nothing here renders HTML.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from conflicts.indexes import configured_indexes
+from conflicts.models import Report, Status
+from resolver.cache import DirectoryCache
+from resolver.engine import Limits, resolve
+from resolver.environment import Target
+from resolver.index import IndexClient, IndexLimits
+from resolver.urls import host_of
+
+logger = logging.getLogger(__name__)
+STOPPED_WORKER = "The worker resolving this report stopped; please re-run it."
+
+
+def submit_report(
+    files: Mapping[str, str],
+    *,
+    roots: list[str],
+    python_version: str,
+    platform: str,
+    index_name: str,
+    pre: bool = False,
+    rerun_of: Report | None = None,
+) -> Report:
+    """Save a new report and queue its resolution once the transaction commits."""
+    report = Report.objects.create(
+        files=dict(files),
+        roots=list(roots),
+        python_version=python_version,
+        platform=platform,
+        index_name=index_name,
+        pre=pre,
+        rerun_of=rerun_of,
+    )
+    transaction.on_commit(lambda: enqueue(report))
+    return report
+
+
+def enqueue(report: Report) -> None:
+    from conflicts.tasks import resolve_report
+
+    resolve_report.delay(str(report.id))
+
+
+def index_url(name: str) -> str:
+    """The URL of a configured index by its name; unknown names fall back to the default."""
+    indexes = configured_indexes()
+    return dict(indexes).get(name, indexes[0][1])
+
+
+def allowed_hosts() -> set[str]:
+    """Hosts an index URL in an uploaded file may name: only those the settings configure."""
+    hosts = {host_of(url) for _, url in configured_indexes()}
+    return (hosts | set(settings.RESOLVER_ALLOWED_INDEX_HOSTS)) - {""}
+
+
+def index_client(urls: list[str]) -> IndexClient:
+    cache_dir = Path(settings.RESOLVER_CACHE_DIR)
+    return IndexClient(
+        urls,
+        cache=DirectoryCache(cache_dir),
+        limits=IndexLimits(max_requests=settings.RESOLVER_MAX_REQUESTS),
+        ca_bundle=settings.RESOLVER_CA_BUNDLE,
+    )
+
+
+def claim(report_id: Any) -> bool:
+    """Take a queued report for this worker; False when another worker has it or it is done."""
+    now = timezone.now()
+    claimed = Report.objects.filter(id=report_id, status=Status.QUEUED).update(
+        status=Status.RUNNING, started=now, heartbeat=now, attempts=F("attempts") + 1
+    )
+    return claimed == 1
+
+
+class ProgressWriter:
+    """Writes the engine's progress onto the row, at most every `interval` seconds."""
+
+    def __init__(self, report_id: Any, interval: float = 0.5) -> None:
+        self.report_id = report_id
+        self.interval = interval
+        self.last = 0.0
+
+    def __call__(self, progress: dict[str, int]) -> None:
+        now = time.monotonic()
+        if now - self.last < self.interval:
+            return
+        self.last = now
+        Report.objects.filter(id=self.report_id, status=Status.RUNNING).update(
+            progress=progress, heartbeat=timezone.now()
+        )
+
+
+def run_report(report_id: Any) -> None:
+    """Resolve one queued report and store its result; safe to call twice for the same id."""
+    if not claim(report_id):
+        logger.info("report %s is not queued any more; nothing to do", report_id)
+        return
+    report = Report.objects.get(id=report_id)
+    try:
+        client = index_client([index_url(report.index_name)])
+        try:
+            result = resolve(
+                report.files,
+                index=client,
+                target=Target(report.python_version, report.platform),
+                index_name=report.index_name,
+                roots=report.roots or None,
+                pre=report.pre,
+                limits=Limits(max_rounds=settings.RESOLVER_MAX_ROUNDS, max_seconds=settings.RESOLVER_MAX_SECONDS),
+                on_progress=ProgressWriter(report.id),
+            )
+        finally:
+            client.close()
+    except Exception as error:  # the outermost edge: a report must never stay "running"
+        logger.exception("report %s failed", report_id)
+        finish(report_id, status=Status.FAILED, error=f"{type(error).__name__}: {error}")
+        return
+    finish(report_id, status=Status(result["status"]), result=result)
+
+
+def finish(report_id: Any, *, status: Status, result: dict[str, Any] | None = None, error: str = "") -> None:
+    Report.objects.filter(id=report_id, status=Status.RUNNING).update(
+        status=status, result=result, error=error, finished=timezone.now()
+    )
+
+
+def sweep_stale(max_age: timedelta | None = None) -> int:
+    """Finish reports whose worker stopped sending heartbeats: requeue once, then fail.
+
+    Brokers do not all redeliver a task whose worker died, so the row decides.
+    """
+    max_age = max_age or timedelta(seconds=settings.RESOLVER_STALE_SECONDS)
+    cutoff = timezone.now() - max_age
+    stale = Report.objects.filter(status=Status.RUNNING, heartbeat__lt=cutoff)
+    failed = stale.filter(attempts__gte=settings.RESOLVER_MAX_ATTEMPTS).update(
+        status=Status.FAILED,
+        error="The worker resolving this report stopped; please re-run it.",
+        finished=timezone.now(),
+    )
+    requeue = list(stale.values_list("id", flat=True))
+    for report_id in requeue:
+        if Report.objects.filter(id=report_id, status=Status.RUNNING, heartbeat__lt=cutoff).update(
+            status=Status.QUEUED
+        ):
+            enqueue(Report.objects.get(id=report_id))
+    return failed + len(requeue)

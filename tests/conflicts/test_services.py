@@ -1,0 +1,80 @@
+"""The services behind the task: claiming, running, finishing and sweeping reports."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from conflicts import services, tasks
+from conflicts.models import Report, Status
+
+pytestmark = pytest.mark.django_db
+
+
+def queued(**fields) -> Report:
+    defaults = {"files": {"requirements.in": "wagtail\n"}, "roots": ["requirements.in"], "python_version": "3.11",
+                "platform": "manylinux_2_28_x86_64", "index_name": "test index"}  # fmt: skip
+    return Report.objects.create(**{**defaults, **fields})
+
+
+def test_submit_queues_the_task_only_after_commit(test_index, django_capture_on_commit_callbacks, monkeypatch) -> None:
+    sent: list[str] = []
+    monkeypatch.setattr(tasks.resolve_report, "delay", sent.append)
+    with django_capture_on_commit_callbacks(execute=True):
+        report = services.submit_report({"requirements.in": "wagtail\n"}, roots=["requirements.in"],
+                                        python_version="3.11", platform="any", index_name="test index")  # fmt: skip
+        assert sent == []
+    assert sent == [str(report.id)]
+
+
+def test_the_task_resolves_and_stores_the_json_report(test_index) -> None:
+    report = queued()
+    tasks.resolve_report(str(report.id))
+    report.refresh_from_db()
+    assert report.status == Status.RESOLVED
+    assert report.result["pins"] == {"asgiref": "3.8.1", "django": "3.2.25", "wagtail": "6.0"}
+    assert report.attempts == 1 and report.finished is not None
+
+
+def test_a_second_delivery_of_the_same_task_does_nothing(test_index) -> None:
+    report = queued()
+    services.run_report(report.id)
+    finished = Report.objects.get(id=report.id).finished
+    services.run_report(report.id)
+    report.refresh_from_db()
+    assert (report.attempts, report.finished) == (1, finished)
+
+
+def test_an_unexpected_failure_ends_as_failed_with_a_message(test_index, monkeypatch) -> None:
+    def explode(*args, **kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(services, "resolve", explode)
+    report = queued()
+    services.run_report(report.id)
+    report.refresh_from_db()
+    assert (report.status, report.error) == (Status.FAILED, "RuntimeError: disk on fire")
+
+
+def test_sweeper_requeues_a_stale_report_once_then_fails_it(test_index, monkeypatch, settings) -> None:
+    settings.RESOLVER_MAX_ATTEMPTS = 2
+    sent: list[str] = []
+    monkeypatch.setattr(tasks.resolve_report, "delay", sent.append)
+    long_ago = timezone.now() - timedelta(hours=1)
+    report = queued(status=Status.RUNNING, heartbeat=long_ago, attempts=1)
+    services.sweep_stale(timedelta(minutes=2))
+    report.refresh_from_db()
+    assert report.status == Status.QUEUED and sent == [str(report.id)]
+    Report.objects.filter(id=report.id).update(status=Status.RUNNING, heartbeat=long_ago, attempts=2)
+    services.sweep_stale(timedelta(minutes=2))
+    report.refresh_from_db()
+    assert report.status == Status.FAILED and "stopped" in report.error
+
+
+def test_sweeper_leaves_reports_with_a_recent_heartbeat(test_index) -> None:
+    report = queued(status=Status.RUNNING, heartbeat=timezone.now(), attempts=1)
+    services.sweep_stale(timedelta(minutes=2))
+    report.refresh_from_db()
+    assert report.status == Status.RUNNING
