@@ -9,12 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.urls import reverse
-from resolver.dot import to_dot, to_graphml
-from resolver.tree import dependency_tree, reverse_tree
 
 from conflicts.graphsvg import GraphvizError, render_svg
 from conflicts.models import Report, Status
+from resolver.dot import to_dot, to_graphml
 from resolver.graph import ROOT, from_node_link
+from resolver.tree import dependency_tree, reverse_tree
 
 # One-click examples: real conflicts (and one success) against the bundled offline index.
 EXAMPLES = [

@@ -10,6 +10,7 @@ import pytest
 
 from resolver.dot import (
     COMPACT_ABOVE,
+    STRAIGHT_ABOVE,
     edge_id,
     focus_nodes,
     from_graphml,
@@ -261,6 +262,7 @@ def test_big_drawings_are_compact_and_small_ones_are_not() -> None:
     assert clash_edges and all("xlabel=<" in s for s in clash_edges)
     assert "requirements.in:1 " in dot  # the user's line moved into its package's label
     assert "constraint=false" not in to_dot(synthetic_graph(40), focus="all")
+    assert "splines=line" not in dot and "splines=line" in to_dot(synthetic_graph(STRAIGHT_ABOVE + 1), focus="all")
 
 
 def test_compact_ranks_every_drawn_node_by_one_tree_edge() -> None:
