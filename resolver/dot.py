@@ -53,13 +53,16 @@ _URL_SAFE = "/:?#[]@!$&()*+,;=%-._~"
 _CANONICAL = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 FONT = "Helvetica"  # Graphviz and graphviz-pure both have its metrics; the SVG says "Helvetica,sans-Serif"
+# role: (line, fill, text). Text keeps a contrast of at least 4.5:1 on its fill (WCAG AA), dimmed
+# text included; only dimmed lines are lighter.
 COLOURS = {
-    "conflict": ("#b00020", "#fde7ea"),  # border/text, fill
-    "culprit": ("#a34700", "#fff1e0"),
-    "path": ("#404040", "#ffffff"),
-    "package": ("#404040", "#ffffff"),
-    "dim": ("#a0a0a0", "#f6f6f6"),
-    "input": ("#1a4f8b", "#e8f0fb"),
+    "conflict": ("#b00020", "#fde7ea", "#b00020"),
+    "culprit": ("#a34700", "#fff1e0", "#8a3c00"),
+    "path": ("#404040", "#ffffff", "#000000"),
+    "package": ("#404040", "#ffffff", "#000000"),
+    "dim": ("#b8b8b8", "#f6f6f6", "#636363"),
+    "input": ("#1a4f8b", "#e8f0fb", "#1a4f8b"),
+    "edge": ("#606060", "", "#505050"),
 }
 
 
@@ -251,12 +254,12 @@ class _Drawing:
         """One node; `compact` moves the user's line from the input's edge into the label."""
         classes = self.node_classes(name)
         role = classes[-1] if classes[-1] in COLOURS else "package"
-        colour, fill = COLOURS[role]
+        colour, fill, text_colour = COLOURS[role]
         attrs: dict[str, str] = {
             "id": f'"{node_id(name, self.prefix)}"',
             "class": '"' + " ".join(classes) + '"',
             "color": f'"{colour}"',
-            "fontcolor": f'"{colour if role in ("dim", "conflict", "culprit", "input") else "#000000"}"',
+            "fontcolor": f'"{text_colour}"',
             "fillcolor": f'"{fill}"',
         }
         if name == ROOT:
@@ -304,14 +307,14 @@ class _Drawing:
         if data.get("clash"):
             # Second signal beyond colour: a thick line and a bold label.
             classes.append("clash")
-            colour, pen, style = COLOURS["conflict"][0], "2.8", "bold"
+            (colour, _, text_colour), pen, style = COLOURS["conflict"], "2.8", "bold"
         elif self.has_conflict and not (u in self.in_focus and v in self.in_focus):
             classes.append("dim")
-            colour, pen, style = COLOURS["dim"][0], "0.8", "solid"
+            (colour, _, text_colour), pen, style = COLOURS["dim"], "0.8", "solid"
         else:
             if self.has_conflict:
                 classes.append("path")
-            colour, pen, style = "#606060", "1.2", "solid"
+            (colour, _, text_colour), pen, style = COLOURS["edge"], "1.2", "solid"
         extras = data.get("extras") or []
         specifier = (f"[{','.join(map(str, extras))}]" if extras else "") + str(data.get("specifier") or "")
         spec_markup = _xml(specifier or "any")
@@ -332,7 +335,7 @@ class _Drawing:
             "id": f'"{edge_id(u, v, self.prefix)}"',
             "class": '"' + " ".join(classes) + '"',
             "color": f'"{colour}"',
-            "fontcolor": f'"{colour}"',
+            "fontcolor": f'"{text_colour}"',
             "penwidth": pen,
             "style": style,
             "tooltip": tooltip(*notes),

@@ -135,11 +135,12 @@ def test_every_package_is_a_real_link(renderer, classic) -> None:
     assert hrefs == {f"pkg-{n}": [link(n)] for n in ("django", "djangocms-blog", "requests", "urllib3")}
 
 
-def test_hostile_names_are_text_in_the_svg_never_markup(renderer, classic) -> None:
+@pytest.mark.parametrize("compact", [False, True], ids=["full", "compact"])
+def test_hostile_names_are_text_in_the_svg_never_markup(renderer, classic, compact: bool) -> None:
     for i, name in enumerate(HOSTILE):
         classic.add_node(name, version=f'1<0"{i}', status="tried")
         classic.add_edge(ROOT, name, specifier=f">={name}", marker=None, extras=[], text=name, sources=[])
-    svg = render_svg(to_dot(classic, focus="all", link=link))
+    svg = render_svg(to_dot(classic, focus="all", link=link, compact=compact))
     root = parse(svg)  # well-formed XML, so nothing broke out of an attribute or a text node
     assert "<script" not in svg and "<img" not in svg
     drawn = {"svg", "g", "title", "a", "path", "polygon", "polyline", "ellipse", "text"}
@@ -149,7 +150,7 @@ def test_hostile_names_are_text_in_the_svg_never_markup(renderer, classic) -> No
     for name in HOSTILE:
         assert name in texts  # the label, drawn as written
         assert name in titles  # the node's own title
-        assert f">={name}" in texts  # the edge's specifier
+        assert f">={name}" in texts  # the specifier: on the edge, or in the node when compact
 
 
 def test_the_svg_is_ready_to_inline_and_named(renderer, classic) -> None:
