@@ -130,7 +130,7 @@ def test_every_package_is_a_real_link(renderer, classic) -> None:
     hrefs = {}
     for g in root.iter(f"{SVG}g"):
         if "package" in g.get("class", "").split():
-            anchors = [a.get(XLINK) for a in g.iter(f"{SVG}a") if a.get(XLINK)]
+            anchors = [a.get("href") or a.get(XLINK) for a in g.iter(f"{SVG}a") if a.get("href") or a.get(XLINK)]
             hrefs[g.get("id")] = anchors
     assert hrefs == {f"pkg-{n}": [link(n)] for n in ("django", "djangocms-blog", "requests", "urllib3")}
 
