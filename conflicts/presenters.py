@@ -101,6 +101,14 @@ def input_files(report: Report) -> list[dict[str, Any]]:
     ]
 
 
+def _with_parent_names(conflict: dict[str, Any]) -> dict[str, Any]:
+    """Each constraint also names its parent without the version ("djangocms-blog")."""
+    constraints = [
+        {**c, "parent_name": (c.get("parent") or "").split("==")[0]} for c in conflict.get("constraints", [])
+    ]
+    return {**conflict, "constraints": constraints}
+
+
 def report_context(report: Report, *, focus: str) -> dict[str, Any]:
     result = report.result or {}
     graph = _graph(report)
@@ -116,7 +124,7 @@ def report_context(report: Report, *, focus: str) -> dict[str, Any]:
     diagnoses = result.get("diagnoses", [])
     context["problems"] = [d for d in diagnoses if d.get("severity") != "warning"]
     context["warnings"] = [d for d in diagnoses if d.get("severity") == "warning"]
-    context["conflicts"] = result.get("conflicts", [])
+    context["conflicts"] = [_with_parent_names(conflict) for conflict in result.get("conflicts", [])]
     downloads = ["report.json"]
     if graph is not None:
         focus = focus if focus in ("conflict", "all") else default_focus(report, graph)

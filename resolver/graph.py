@@ -58,7 +58,7 @@ class Recorder(BaseReporter):
                 limit="seconds",
                 value=self.max_seconds,
             )
-        if self.on_progress and index % 10 == 0:
+        if self.on_progress:  # the caller throttles its writes
             self.on_progress({"rounds": self.rounds, "packages": len(self.pins), "requests": self.requests()})
 
     def adding_requirement(self, requirement: AnyReq, parent: AnyCandidate | None) -> None:

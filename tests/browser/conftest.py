@@ -29,6 +29,10 @@ LAUNCH_ARGS = [
 
 pytestmark = pytest.mark.browser
 
+# Playwright's sync API keeps an event loop on the test thread; Django's database calls made by
+# the test itself (fixtures, assertions) are still synchronous there, so allow them.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
 if not shutil.which(CHROMIUM):
     pytest.skip(f"no chromium at {CHROMIUM} (apt-get install chromium)", allow_module_level=True)
 
