@@ -24,6 +24,7 @@ from conflicts.graphsvg import (
     RenderFailed,
     RenderTimeout,
     RenderTooLarge,
+    cache_key,
     find_renderer,
     inline_svg,
     render_svg,
@@ -243,3 +244,16 @@ def test_every_error_is_a_graphviz_error() -> None:
 def test_inline_svg_refuses_output_without_an_svg() -> None:
     with pytest.raises(RenderFailed):
         inline_svg("<?xml version='1.0'?><html/>")
+
+
+def test_drawings_are_cached_compressed_and_a_damaged_entry_is_drawn_again(tmp_path: Path, settings) -> None:
+    counter = tmp_path / "count"
+    svg = "<svg>" + "<g class='node'></g>" * 1000 + "</svg>"
+    settings.GRAPHVIZ_DOT = script(tmp_path, f'echo x >> "{counter}"\ncat > /dev/null\necho "{svg}"')
+    first = render_svg("digraph { a }")
+    key = cache_key("digraph { a }", executable=settings.GRAPHVIZ_DOT, title="Dependency graph")
+    stored = caches["default"].get(key)
+    assert isinstance(stored, bytes) and len(stored) < len(first) / 5
+    caches["default"].set(key, b"not zlib", timeout=None)
+    assert render_svg("digraph { a }") == first
+    assert counter.read_text().count("x") == 2
