@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.cache import cache
 from django.urls import reverse
+from django.utils.html import format_html
 
 from conflicts.graphsvg import GraphvizError, render_svg
 from conflicts.models import Report, Status
 from resolver.dot import to_dot, to_graphml
 from resolver.graph import ROOT, from_node_link
-from resolver.tree import dependency_tree, reverse_tree
+from resolver.tree import dependency_tree, reverse_tree, text_tree
 
 # One-click examples: real conflicts (and one success) against the bundled offline index.
 EXAMPLES = [
@@ -39,6 +41,8 @@ EXAMPLES = [
 ]
 EXAMPLES_BY_SLUG = {example["slug"]: example for example in EXAMPLES}
 LARGE_GRAPH = 60  # above this many packages the conflict's subgraph is drawn first
+SVG_VERSION = 1  # bump when the drawing changes
+LAZY_TREE = 150  # above this many packages the dependency tree is fetched when opened
 
 
 def _graph(report: Report):
@@ -52,8 +56,8 @@ def default_focus(report: Report, graph: Any) -> str:
     return "conflict" if has_conflict and len(graph) > 1 else "all"
 
 
-def dot_source(report: Report, *, focus: str) -> str:
-    graph = _graph(report)
+def dot_source(report: Report, *, focus: str, graph: Any = None) -> str:
+    graph = graph if graph is not None else _graph(report)
     if graph is None:
         return "digraph {}\n"
     focus = focus if focus in ("conflict", "all") else default_focus(report, graph)
@@ -64,11 +68,17 @@ def dot_source(report: Report, *, focus: str) -> str:
     return to_dot(graph, focus=focus, link=link)
 
 
-def graph_svg(report: Report, *, focus: str) -> str:
-    try:
-        return render_svg(dot_source(report, focus=focus))
-    except GraphvizError as error:
-        return f'<p class="notice">The graph could not be drawn: {error}</p>'
+def graph_svg(report: Report, *, focus: str, graph: Any = None) -> str:
+    """The drawing, cached by report and focus: a report never changes, so neither does it."""
+    key = f"report-svg:{SVG_VERSION}:{report.id}:{focus}"
+    svg = cache.get(key)
+    if svg is None:
+        try:
+            svg = render_svg(dot_source(report, focus=focus, graph=graph))
+        except GraphvizError as error:
+            return format_html('<p class="notice">The graph could not be drawn: {}</p>', error)
+        cache.set(key, svg, timeout=None)
+    return svg
 
 
 def graphml(report: Report) -> str:
@@ -130,8 +140,10 @@ def report_context(report: Report, *, focus: str) -> dict[str, Any]:
         focus = focus if focus in ("conflict", "all") else default_focus(report, graph)
         context["focus"] = focus
         context["node_count"] = len(graph) - 1
-        context["graph_svg"] = graph_svg(report, focus=focus)
-        context["tree"] = dependency_tree(graph)
+        context["graph_svg"] = graph_svg(report, focus=focus, graph=graph)
+        context["tree_lazy"] = len(graph) > LAZY_TREE
+        if not context["tree_lazy"]:
+            context["tree"] = dependency_tree(graph)
         clashing = [n for n in graph.nodes if graph.nodes[n].get("conflict")]
         context["why"] = [reverse_tree(graph, name) for name in clashing]
         downloads += ["graph.json", "graph.graphml", "graph.dot"]
@@ -139,6 +151,17 @@ def report_context(report: Report, *, focus: str) -> dict[str, Any]:
         downloads = ["requirements.txt", "requirements.urls", *downloads]
     context["downloads"] = downloads
     return context
+
+
+def tree_context(report: Report) -> dict[str, Any]:
+    """The whole dependency tree; as text for big graphs, where nested HTML costs seconds."""
+    graph = _graph(report)
+    if graph is None:
+        return {"report": report, "tree": [], "tree_text": ""}
+    tree = dependency_tree(graph)
+    if len(graph) > LAZY_TREE:
+        return {"report": report, "tree": [], "tree_text": text_tree(tree)}
+    return {"report": report, "tree": tree, "tree_text": ""}
 
 
 def node_context(report: Report, name: str) -> dict[str, Any] | None:

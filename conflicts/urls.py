@@ -12,6 +12,7 @@ urlpatterns = [
     path("r/<uuid:report_id>/progress/", views.progress, name="progress"),
     path("r/<uuid:report_id>/status.json", views.status_json, name="status"),
     path("r/<uuid:report_id>/graph.svg", views.graph_svg, name="graph_svg"),
+    path("r/<uuid:report_id>/tree/", views.tree, name="tree"),
     path("r/<uuid:report_id>/node/<path:name>/", views.node, name="node"),
     path("r/<uuid:report_id>/rerun/", views.rerun, name="rerun"),
     path("r/<uuid:report_id>/download/<str:filename>", views.download, name="download"),

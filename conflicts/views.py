@@ -99,6 +99,15 @@ def node(request: HttpRequest, report_id: Any, name: str) -> HttpResponse:
 
 
 @require_GET
+@vary_on_headers("HX-Request")
+def tree(request: HttpRequest, report_id: Any) -> HttpResponse:
+    """The whole dependency tree, fetched when its section is opened (it can be large)."""
+    context = presenters.tree_context(_report(report_id))
+    template = "conflicts/partials/dependency_tree.html" if request.htmx else "conflicts/tree.html"
+    return render(request, template, context)
+
+
+@require_GET
 def graph_svg(request: HttpRequest, report_id: Any) -> HttpResponse:
     item = _report(report_id)
     svg = presenters.graph_svg(item, focus=request.GET.get("graph", ""))

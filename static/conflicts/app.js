@@ -11,6 +11,8 @@
     var zoom = document.querySelector(".graph-controls .zoom");
     if (!svg || !zoom) return;
     zoom.hidden = false;
+    var finder = document.querySelector(".graph-controls .finder");
+    if (finder) finder.hidden = false;
     var width = parseFloat(svg.getAttribute("width")) || svg.getBoundingClientRect().width;
     var height = parseFloat(svg.getAttribute("height")) || svg.getBoundingClientRect().height;
     var scale = 1;
@@ -28,6 +30,25 @@
       apply();
     });
   }
+
+  // "Find a package": outline matching nodes, scroll to the first, and filter the pinned list.
+  document.addEventListener("input", function (event) {
+    var input = event.target;
+    if (!input.matches || !input.matches("[data-find-package]")) return;
+    var wanted = input.value.trim().toLowerCase();
+    var first = null;
+    document.querySelectorAll("#graph-canvas svg g.package").forEach(function (node) {
+      var title = node.querySelector("title");
+      var name = title ? title.textContent.toLowerCase() : "";
+      var hit = wanted !== "" && name.indexOf(wanted) !== -1;
+      node.classList.toggle("match", hit);
+      if (hit && !first) first = node;
+    });
+    document.querySelectorAll(".pin-list li[data-package]").forEach(function (item) {
+      item.classList.toggle("hidden", wanted !== "" && item.dataset.package.indexOf(wanted) === -1);
+    });
+    if (first) first.scrollIntoView({ block: "center", inline: "center" });
+  });
 
   document.addEventListener("click", function (event) {
     var link = event.target.closest ? event.target.closest("#graph-canvas a") : null;
