@@ -221,3 +221,11 @@ def test_a_hostile_package_name_is_escaped(client, db, test_index) -> None:
     body = client.get(f"/r/{report.id}/").content.decode()
     assert "<script>alert(1)</script>" not in body
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
+
+
+def test_dependency_tree_is_a_fragment_for_htmx_and_a_page_without(client, make_report) -> None:
+    report = make_report("wagtail\n")
+    fragment = client.get(f"/r/{report.id}/tree/", HTTP_HX_REQUEST="true")
+    assert "<html" not in fragment.content.decode() and "wagtail" in fragment.content.decode()
+    assert "HX-Request" in fragment["Vary"]
+    assert "<html" in client.get(f"/r/{report.id}/tree/").content.decode()
