@@ -39,6 +39,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    # django-ninja serves the JSON API; listed here so its docs page uses the Swagger UI assets
+    # shipped in its own static files (no CDN) and so its templates are found.
+    "ninja",
     "conflicts",
 ]
 
@@ -52,6 +55,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "conflicts.middleware.ContentSecurityPolicyMiddleware",
+    # Every error under /api/ answers as RFC 9457 problem+json, whichever layer made it; innermost,
+    # so the headers the outer middleware add (CSP, nosniff) are kept.
+    "conflicts.problems.ProblemMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -139,6 +145,18 @@ UPLOAD_MAX_FILES = envint("UPLOAD_MAX_FILES", 20)
 UPLOAD_MAX_FILE_BYTES = envint("UPLOAD_MAX_FILE_BYTES", 256 * 1024)
 UPLOAD_MAX_LINES = envint("UPLOAD_MAX_LINES", 5000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
+
+# The JSON API (/api/v1/). Requests per token and window ("N/sec", "N/min", "N/hour", "N/day"),
+# counted in Django's cache: give production a shared cache so every web process counts together.
+API_THROTTLE = env("API_THROTTLE", "120/min")
+# The largest request body accepted; the upload limits above apply to each file within it.
+API_MAX_BODY_BYTES = envint("API_MAX_BODY_BYTES", 6 * 1024 * 1024)
+# Completion webhooks go only to these hosts (exact names, no wildcards); none by default.
+API_WEBHOOK_ALLOWED_HOSTS = envlist("API_WEBHOOK_ALLOWED_HOSTS")
+# The HMAC-SHA256 key of webhook signatures; when empty, each token's own stored digest.
+API_WEBHOOK_SECRET = env("API_WEBHOOK_SECRET")
+API_WEBHOOK_TIMEOUT = envint("API_WEBHOOK_TIMEOUT", 10)
+API_WEBHOOK_MAX_RETRIES = envint("API_WEBHOOK_MAX_RETRIES", 6)
 
 # Everything the pages use is served by the app itself: no CDN, no inline script.
 CONTENT_SECURITY_POLICY = env(

@@ -1,9 +1,12 @@
-"""Top-level URL routes; each app owns its own urls module."""
+"""Top-level URL routes; each app owns its own urls module, the JSON API its versioned prefix."""
 
 from django.contrib import admin
 from django.urls import include, path
 
+from conflicts.api import api
+
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
     path("", include("conflicts.urls")),
 ]

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from conflicts.models import Report
+from conflicts.models import ApiToken, Report
 
 
 @admin.register(Report)
@@ -9,3 +9,20 @@ class ReportAdmin(admin.ModelAdmin):
     list_filter = ["status", "python_version"]
     readonly_fields = [f.name for f in Report._meta.fields]
     search_fields = ["id"]
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Tokens are made by `manage.py create_api_token` (which shows the token once); here they are revoked."""
+
+    list_display = ["name", "prefix", "created", "last_used", "revoked"]
+    readonly_fields = ["name", "prefix", "created", "last_used", "revoked"]
+    actions = ["revoke"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    @admin.action(description="Revoke the selected tokens")
+    def revoke(self, request, queryset) -> None:
+        for token in queryset.filter(revoked__isnull=True):
+            token.revoke()

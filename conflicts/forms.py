@@ -15,9 +15,11 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from conflicts.indexes import configured_indexes
+from conflicts.inputs import SubmissionError, check_files, find_roots
 from resolver.environment import EXAMPLE_PLATFORMS, PYTHON_VERSIONS, Target
-from resolver.errors import InputError, TargetError
-from resolver.reqfile import parse
+from resolver.errors import TargetError
+
+__all__ = ["PASTED_NAME", "SubmitForm", "find_roots"]
 
 PASTED_NAME = "requirements.in"
 PLACEHOLDER = "django==1.11.29\ndjangocms-blog"
@@ -35,17 +37,6 @@ class MultipleFileField(forms.FileField):
             return []
         items = data if isinstance(data, list | tuple) else [data]
         return [super(MultipleFileField, self).clean(item, initial) for item in items]
-
-
-def find_roots(files: dict[str, str]) -> list[str]:
-    """The files no other file includes with -r/-c: those are what the user asked to resolve."""
-    included: set[str] = set()
-    for name in files:
-        try:
-            included |= set(parse(files, [name]).files) - {name}
-        except InputError:
-            continue  # reported by the full parse below
-    return [name for name in files if name not in included] or list(files)[:1]
 
 
 class SubmitForm(forms.Form):
@@ -123,19 +114,12 @@ class SubmitForm(forms.Form):
             return cleaned
         if not files:
             raise ValidationError("Paste a requirements.in or upload one (with the files its -r/-c lines name).")
-        if len(files) > settings.UPLOAD_MAX_FILES:
-            raise ValidationError(f"{len(files)} files; at most {settings.UPLOAD_MAX_FILES} are accepted.")
-        for name, content in files.items():
-            lines = content.count("\n") + 1
-            if lines > settings.UPLOAD_MAX_LINES:
-                raise ValidationError(f"{name}: {lines} lines; at most {settings.UPLOAD_MAX_LINES} are accepted.")
         self.files_by_name = files
-        self.roots = find_roots(files)
         try:
-            parse(files, self.roots)
-        except InputError as error:
-            self.line_errors = error.errors
-            raise ValidationError([line.render() for line in error.errors]) from error
+            self.roots = check_files(files)
+        except SubmissionError as error:
+            self.problems = error.problems
+            raise ValidationError([str(problem) for problem in error.problems]) from error
         return cleaned
 
     def carried_files(self) -> dict[str, str]:

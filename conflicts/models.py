@@ -7,11 +7,17 @@ worker died. The permalink page renders the stored JSON report and never resolve
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import secrets
 import uuid
+from datetime import timedelta
 from typing import Any
 
-from django.db import models
+from django.db import IntegrityError, models, transaction
+from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 
 
 class Status(models.TextChoices):
@@ -52,8 +58,25 @@ class Report(models.Model):
     result = models.JSONField(null=True, blank=True)
     error = models.TextField(blank=True)
 
+    # Set by the API: the token that created the report, its Idempotency-Key with a digest of the
+    # request (a retry must match it), where to announce the end, and the site's address as the
+    # client saw it (the webhook has no request to build absolute links from).
+    token = models.ForeignKey("ApiToken", null=True, blank=True, on_delete=models.SET_NULL, related_name="reports")
+    idempotency_key = models.CharField(max_length=255, blank=True)
+    request_digest = models.CharField(max_length=64, blank=True)
+    webhook_url = models.URLField(max_length=2000, blank=True)
+    site_url = models.URLField(max_length=2000, blank=True)
+
     class Meta:
         ordering = ["-created"]
+        constraints = [
+            # A retried create finds the first report instead of making a second (API, Idempotency-Key).
+            models.UniqueConstraint(
+                fields=["token", "idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="unique_idempotency_key_per_token",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.id} ({self.status})"
@@ -84,3 +107,69 @@ class Report(models.Model):
             extra = f" (+{len(messages) - 1} more)" if len(messages) > 1 else ""
             return messages[0] + extra
         return self.error or self.get_status_display()
+
+
+TOKEN_PREFIX = "ce_"
+PREFIX_LENGTH = len(TOKEN_PREFIX) + 8
+
+
+def token_digest(raw: str) -> str:
+    """SHA-256 is enough for a random 256-bit token: there is nothing to guess or brute-force."""
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class ApiToken(models.Model):
+    """A client's bearer token for the JSON API.
+
+    Only a digest of the token is stored, so a leaked database leaks no usable token; the first
+    characters are kept in clear to find the row and to tell tokens apart in the admin.
+    """
+
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=PREFIX_LENGTH, unique=True, editable=False)
+    hashed = models.CharField(max_length=64, editable=False)
+    created = models.DateTimeField(auto_now_add=True)
+    last_used = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked = models.DateTimeField(null=True, blank=True)
+
+    # Writing last_used on every request would make every API read a database write.
+    TOUCH_EVERY = timedelta(minutes=1)
+
+    class Meta:
+        ordering = ["-created"]
+        verbose_name = "API token"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @classmethod
+    def issue(cls, name: str) -> tuple[ApiToken, str]:
+        """A new token and its clear text, which is shown once and never stored."""
+        while True:
+            raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+            try:
+                with transaction.atomic():
+                    token = cls.objects.create(name=name, prefix=raw[:PREFIX_LENGTH], hashed=token_digest(raw))
+            except IntegrityError:  # the 48-bit prefix of another token: draw again
+                continue
+            return token, raw
+
+    @classmethod
+    def find(cls, raw: str) -> ApiToken | None:
+        """The live token matching `raw`, compared in constant time; None if unknown or revoked."""
+        if not raw.startswith(TOKEN_PREFIX) or len(raw) > 200:
+            return None
+        token = cls.objects.filter(prefix=raw[:PREFIX_LENGTH], revoked__isnull=True).first()
+        if token is None or not hmac.compare_digest(token.hashed, token_digest(raw)):
+            return None
+        return token
+
+    def touch(self) -> None:
+        now = timezone.now()
+        if self.last_used is None or now - self.last_used > self.TOUCH_EVERY:
+            ApiToken.objects.filter(pk=self.pk).update(last_used=now)
+            self.last_used = now
+
+    def revoke(self) -> None:
+        self.revoked = timezone.now()
+        self.save(update_fields=["revoked"])

@@ -15,12 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from conflicts.indexes import configured_indexes
-from conflicts.models import Report, Status
+from conflicts.models import ApiToken, Report, Status
 from resolver.cache import DirectoryCache
 from resolver.engine import Limits, resolve
 from resolver.environment import Target
@@ -40,8 +40,13 @@ def submit_report(
     index_name: str,
     pre: bool = False,
     rerun_of: Report | None = None,
+    **api_fields: Any,
 ) -> Report:
-    """Save a new report and queue its resolution once the transaction commits."""
+    """Save a new report and queue its resolution once the transaction commits.
+
+    `api_fields` are the API's own columns (token, idempotency_key, request_digest, webhook_url,
+    site_url).
+    """
     report = Report.objects.create(
         files=dict(files),
         roots=list(roots),
@@ -50,8 +55,51 @@ def submit_report(
         index_name=index_name,
         pre=pre,
         rerun_of=rerun_of,
+        **api_fields,
     )
     transaction.on_commit(lambda: enqueue(report))
+    return report
+
+
+class IdempotencyKeyReused(Exception):
+    """The Idempotency-Key of an earlier report came with a different request."""
+
+    def __init__(self, report: Report) -> None:
+        super().__init__(f"the key made report {report.id} from a different request")
+        self.report = report
+
+
+def submit_once(
+    files: Mapping[str, str],
+    *,
+    token: ApiToken,
+    idempotency_key: str,
+    request_digest: str,
+    **options: Any,
+) -> tuple[Report, bool]:
+    """Submit a report, or find the one this token made with this key: (report, replayed).
+
+    A client that retries after a timeout must not make a second report. Keys are per token and
+    kept as long as the reports; a concurrent twin loses the race on the unique constraint and
+    gets the winner's report. Raises IdempotencyKeyReused for a different request under a key.
+    """
+    fields = {"token": token, "idempotency_key": idempotency_key, "request_digest": request_digest}
+    if idempotency_key:
+        existing = Report.objects.filter(token=token, idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return _replay(existing, request_digest), True
+    try:
+        with transaction.atomic():
+            return submit_report(files, **options, **fields), False
+    except IntegrityError:
+        if not idempotency_key:
+            raise
+        return _replay(Report.objects.get(token=token, idempotency_key=idempotency_key), request_digest), True
+
+
+def _replay(report: Report, request_digest: str) -> Report:
+    if report.request_digest != request_digest:
+        raise IdempotencyKeyReused(report)
     return report
 
 
@@ -139,9 +187,20 @@ def run_report(report_id: Any) -> None:
 
 
 def finish(report_id: Any, *, status: Status, result: dict[str, Any] | None = None, error: str = "") -> None:
-    Report.objects.filter(id=report_id, status=Status.RUNNING).update(
+    finished = Report.objects.filter(id=report_id, status=Status.RUNNING).update(
         status=status, result=result, error=error, finished=timezone.now()
     )
+    if finished:
+        announce([report_id])
+
+
+def announce(report_ids: list[Any]) -> None:
+    """Queue the completion webhook of those finished reports that asked for one."""
+    from conflicts.tasks import deliver_webhook
+
+    hooked = Report.objects.filter(id__in=report_ids).exclude(webhook_url="").values_list("id", flat=True)
+    for report_id in hooked:
+        transaction.on_commit(lambda report_id=report_id: deliver_webhook.delay(str(report_id)))
 
 
 def sweep_stale(max_age: timedelta | None = None) -> int:
@@ -152,11 +211,14 @@ def sweep_stale(max_age: timedelta | None = None) -> int:
     max_age = max_age or timedelta(seconds=settings.RESOLVER_STALE_SECONDS)
     cutoff = timezone.now() - max_age
     stale = Report.objects.filter(status=Status.RUNNING, heartbeat__lt=cutoff)
-    failed = stale.filter(attempts__gte=settings.RESOLVER_MAX_ATTEMPTS).update(
+    exhausted = stale.filter(attempts__gte=settings.RESOLVER_MAX_ATTEMPTS)
+    hooked = list(exhausted.exclude(webhook_url="").values_list("id", flat=True))
+    failed = exhausted.update(
         status=Status.FAILED,
         error="The worker resolving this report stopped; please re-run it.",
         finished=timezone.now(),
     )
+    announce(list(Report.objects.filter(id__in=hooked, status=Status.FAILED).values_list("id", flat=True)))
     requeue = list(stale.values_list("id", flat=True))
     for report_id in requeue:
         if Report.objects.filter(id=report_id, status=Status.RUNNING, heartbeat__lt=cutoff).update(

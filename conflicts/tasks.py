@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from celery import shared_task
+import logging
 
-from conflicts import services
+from celery import shared_task
+from django.conf import settings
+
+from conflicts import services, webhooks
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(name="conflicts.resolve_report", acks_late=True, ignore_result=True)
@@ -15,3 +20,17 @@ def resolve_report(report_id: str) -> None:
 @shared_task(name="conflicts.sweep_stale", ignore_result=True)
 def sweep_stale() -> None:
     services.sweep_stale()
+
+
+@shared_task(name="conflicts.deliver_webhook", bind=True, acks_late=True, ignore_result=True, max_retries=None)
+def deliver_webhook(self, report_id: str) -> None:
+    """Retried with exponential backoff while the receiver is down, up to API_WEBHOOK_MAX_RETRIES times."""
+    try:
+        webhooks.deliver(report_id)
+    except webhooks.DeliveryFailed as error:
+        if self.request.retries >= settings.API_WEBHOOK_MAX_RETRIES:
+            logger.warning(
+                "webhook of report %s given up after %s attempts: %s", report_id, self.request.retries + 1, error
+            )
+            return
+        raise self.retry(exc=error, countdown=webhooks.backoff(self.request.retries)) from error

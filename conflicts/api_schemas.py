@@ -1,0 +1,252 @@
+"""The typed shapes of the JSON API: its request body, its answers, and the JSON report v1.
+
+The request body is validated with `ReportCreate` (strict: a string is not a boolean, an unknown
+key is an error, so a typo in a client is caught rather than ignored). The answers are written as
+plain dicts by the handlers and documented by these models, so the stored JSON report goes out
+exactly as stored; the schema tests check that every answer matches its model.
+
+The report models list what the engine always writes (resolver/report.py) and allow more keys:
+within version 1 fields may be added, none removed.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+
+StatusName = Literal["queued", "running", "resolved", "conflict", "error", "failed"]
+
+
+def uri(description: str) -> Any:
+    return Field(description=description, json_schema_extra={"format": "uri"})
+
+
+class Closed(BaseModel):
+    """An answer whose keys are exactly these: the schema says `additionalProperties: false`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Open(BaseModel):
+    """A part of the JSON report v1: these keys at least, more may come within version 1."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+# The request.
+
+
+class ReportCreate(BaseModel):
+    """What to resolve, and for which target. Only `files` is required."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, title="ReportCreate")
+
+    files: dict[str, str] = Field(
+        min_length=1,
+        description="Each requirements file by its name: the top-level ones and those their -r/-c lines name.",
+        examples=[{"requirements.in": "django==1.11.29\ndjangocms-blog\n"}],
+    )
+    roots: list[str] | None = Field(
+        default=None,
+        min_length=1,
+        description="The files to resolve; default: every file no other file includes with -r/-c.",
+    )
+    python_version: str | None = Field(
+        default=None, max_length=16, description="Target Python, `3.X` or `3.X.Y`; default: the server's."
+    )
+    platform: str | None = Field(
+        default=None,
+        max_length=64,
+        description="A wheel platform tag (`manylinux_2_28_x86_64`, `win_amd64`, ...) or `any`; default: the server's.",
+    )
+    index: str | None = Field(
+        default=None, max_length=200, description="The name of a configured index; default: the first."
+    )
+    pre: bool = Field(default=False, description="Allow pre-releases, as pip's --pre.")
+    webhook_url: str | None = Field(
+        default=None,
+        max_length=2000,
+        description="POSTed to when the report finishes; its host must be allow-listed by the server.",
+    )
+
+
+MULTIPART_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": "The same fields as the JSON body; each file is a part named `files` with its file name.",
+    "properties": {
+        "files": {"type": "array", "items": {"type": "string", "format": "binary"}, "minItems": 1},
+        "roots": {"type": "array", "items": {"type": "string"}},
+        "python_version": {"type": "string", "maxLength": 16},
+        "platform": {"type": "string", "maxLength": 64},
+        "index": {"type": "string", "maxLength": 200},
+        "pre": {"type": "boolean"},
+        "webhook_url": {"type": "string", "maxLength": 2000},
+    },
+    "required": ["files"],
+    "additionalProperties": False,
+}
+
+
+# Errors.
+
+
+class FieldError(Closed):
+    field: str | None = Field(description="Where: `files.<name>`, `python_version`, `header.Idempotency-Key`, ...")
+    line: int | None = Field(description="The line of the file named by `field`, for a requirements line.")
+    message: str
+    code: str = Field(description="A kebab-case code: `bad-line`, `too-many-lines`, `unknown-index`, ...")
+
+
+class Problem(Closed):
+    """RFC 9457 problem details, served as application/problem+json."""
+
+    type: str = Field(description="A stable URI reference under /api/v1/problems/, or `about:blank`.")
+    title: str
+    status: int
+    detail: str
+    instance: str = Field(description="The path of the request that failed.")
+    errors: list[FieldError]
+
+
+class ProblemTypeOut(Closed):
+    type: str
+    title: str
+    status: int
+    description: str
+
+
+# The JSON report v1 (DESIGN.md section 4).
+
+
+class Source(Open):
+    file: str
+    line: int
+
+
+class InputRequirement(Open):
+    file: str
+    line: int
+    text: str
+    name: str
+    specifier: str
+    extras: list[str]
+    marker: str | None
+    url: str | None
+    editable: bool
+    hashes: list[str]
+    constraint: bool
+
+
+class ReportInput(Open):
+    files: dict[str, str]
+    requirements: list[InputRequirement]
+    index: str
+    python_version: str
+    platform: str
+
+
+class Constraint(Open):
+    specifier: str
+    parent: str | None = Field(description='"name==version" of the package asking, or null for an input line.')
+    source: Source | None = Field(description="The input line at the top of the chain.")
+    path: list[str] = Field(description='From the input line to the parent: ["requirements.in:7", "a==1.0"].')
+    kind: str | None = None
+    text: str | None = None
+
+
+class VersionMatch(Open):
+    version: str
+    satisfies: list[int] = Field(description="Indexes into the conflict's constraints.")
+
+
+class Conflict(Open):
+    package: str
+    specifier: str
+    message: str
+    constraints: list[Constraint]
+    versions: list[VersionMatch]
+
+
+class Diagnosis(Open):
+    kind: str = Field(description="not_found | no_compatible_distribution | metadata_unavailable | bad_input | ...")
+    package: str | None
+    message: str
+
+
+class GraphNode(Open):
+    id: str = Field(description='A canonical package name, or "<root>" for the input.')
+    version: str | None = None
+
+
+class GraphEdge(Open):
+    source: str
+    target: str
+    specifier: str | None = None
+
+
+class Graph(Open):
+    """The dependency graph in node-link form: one edge per requirement."""
+
+    nodes: list[GraphNode]
+    edges: list[GraphEdge]
+
+
+class Stats(Open):
+    duration_ms: int
+    requests: int
+    cache_hits: int
+    rounds: int
+    backtracks: int
+
+
+class Distribution(Open):
+    version: str
+    filename: str
+    url: str
+    sha256: str | None
+    kind: str
+
+
+class ReportV1(Open):
+    """The JSON report, version 1: the same document the CLI prints with --format json."""
+
+    schema_version: Literal[1]
+    status: Literal["resolved", "conflict", "error"]
+    input: ReportInput
+    pins: dict[str, str] = Field(description="Canonical name to version, when resolved.")
+    conflicts: list[Conflict]
+    diagnoses: list[Diagnosis]
+    graph: Graph
+    stats: Stats
+    distributions: dict[str, Distribution] | None = Field(default=None, description="The file chosen for each pin.")
+
+
+# The answers.
+
+
+class Progress(Closed):
+    rounds: int
+    packages: int
+    requests: int
+
+
+class ReportCreated(Closed):
+    id: UUID
+    status: StatusName
+    status_url: str = uri("GET it to follow the report (this API).")
+    permalink: str = uri("The report's page, to link from a log or a chat.")
+
+
+class ReportOut(Closed):
+    id: UUID
+    status: StatusName
+    summary: str = Field(description="One line fit for a deployment log.")
+    progress: Progress
+    created: datetime
+    finished: datetime | None
+    permalink: str = uri("The report's page, to link from a log or a chat.")
+    status_url: str = uri("This resource.")
+    report: ReportV1 | None = Field(description="The JSON report v1 once finished; null before, and if it failed.")
