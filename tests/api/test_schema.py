@@ -103,6 +103,19 @@ def test_every_answer_matches_the_schema_and_none_is_a_server_error(case, token,
     TIMINGS.setdefault(case.operation.label, []).append(time.perf_counter() - started)
 
 
+def test_created_reports_followed_by_their_links_match_the_schema(token, live_api) -> None:
+    """Stateful: a created report's id, taken through the schema's links, into the read routes."""
+
+    class Workflow(schema.as_state_machine()):
+        def get_call_kwargs(self, case) -> dict:
+            return {"base_url": live_api, "headers": {"Authorization": f"Bearer {token}"}}
+
+        def validate_response(self, response, case, additional_checks=None, **kwargs) -> None:
+            case.validate_response(response, checks=CHECKS)
+
+    Workflow.run(settings=settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck)))
+
+
 def test_the_schema_run_reached_every_operation_with_enough_examples() -> None:
     """Runs after the generated tests (same module, in order) and reports their figures."""
     if not TIMINGS:
