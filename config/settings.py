@@ -104,7 +104,8 @@ BROKER_DIR = Path(env("BROKER_DIR", str(BASE_DIR / ".cache" / "broker")))
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", "filesystem://")
 CELERY_BROKER_TRANSPORT_OPTIONS = (
     {"data_folder_in": str(BROKER_DIR / "queue"), "data_folder_out": str(BROKER_DIR / "queue"),
-     "processed_folder": str(BROKER_DIR / "processed"), "store_processed": False}
+     "processed_folder": str(BROKER_DIR / "processed"), "control_folder": str(BROKER_DIR / "control"),
+     "store_processed": False}
     if CELERY_BROKER_URL.startswith("filesystem://")
     else {}
 )  # fmt: skip
