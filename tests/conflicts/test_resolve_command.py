@@ -84,6 +84,7 @@ def test_bad_platform_exits_2_and_names_the_option(tmp_path: Path, index_url: st
 
 def test_missing_index_is_an_error_that_says_how_to_set_one(tmp_path: Path, settings) -> None:
     settings.RESOLVER_INDEX_URLS = []
+    settings.OFFLINE_INDEX_ARCHIVE = str(tmp_path / "no-bundled-index.tar.xz")  # else it is the default
     code, _, err = resolve(write(tmp_path, "requirements.in", "django\n"))
     assert code == 2
     assert "set PIP_INDEX_URL or pass --index-url" in err

@@ -12,6 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
+from conflicts.indexes import default_index_urls
 from resolver import cli
 from resolver.engine import Limits
 
@@ -23,8 +24,10 @@ class Command(BaseCommand):
         cli.add_arguments(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # PIP_INDEX_URL, else the bundled offline index (unpacked only when no --index-url is given).
+        index_urls = [] if options["index_url"] else default_index_urls()
         defaults = cli.Defaults(
-            index_urls=list(settings.RESOLVER_INDEX_URLS),
+            index_urls=index_urls,
             python_version=settings.RESOLVER_DEFAULT_PYTHON,
             platform=settings.RESOLVER_DEFAULT_PLATFORM,
             limits=Limits(max_rounds=settings.RESOLVER_MAX_ROUNDS, max_seconds=settings.RESOLVER_MAX_SECONDS),
