@@ -127,11 +127,6 @@ RESOLVER_INDEX_URLS = env("PIP_INDEX_URL").split()
 # $XDG_CACHE_HOME/conflict-explorer/offline-index-<hash>), never at import time.
 OFFLINE_INDEX_ARCHIVE = env("OFFLINE_INDEX_ARCHIVE", str(BASE_DIR / "data" / "offline-index.tar.xz"))
 OFFLINE_INDEX_DIR = env("OFFLINE_INDEX_DIR") or None
-# Without PIP_INDEX_URL the default index is the bundled offline snapshot (`manage.py
-# snapshot_index` makes it): conflicts.indexes unpacks it lazily into OFFLINE_INDEX_DIR (default:
-# $XDG_CACHE_HOME/conflict-explorer/offline-index-<hash>), never at import time.
-OFFLINE_INDEX_ARCHIVE = env("OFFLINE_INDEX_ARCHIVE", str(BASE_DIR / "data" / "offline-index.tar.xz"))
-OFFLINE_INDEX_DIR = env("OFFLINE_INDEX_DIR") or None
 RESOLVER_ALLOWED_INDEX_HOSTS = envlist("RESOLVER_ALLOWED_INDEX_HOSTS")
 # A private CA for the index (pip's PIP_CERT); default: the CA bundle shipped with certifi.
 RESOLVER_CA_BUNDLE = env("RESOLVER_CA_BUNDLE") or env("PIP_CERT") or env("SSL_CERT_FILE") or None
