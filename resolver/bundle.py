@@ -208,6 +208,7 @@ def extract(archive: Path, directory: Path) -> Path:
         _unpack(archive, temporary)
         _make_links(temporary)
         (temporary / STAMP).write_text(digest + "\n")
+        os.chmod(temporary, 0o755)  # mkdtemp made it private; the web server and workers read it
         if directory.exists() and _stamp(directory) is None and any(directory.iterdir()):
             raise FileExistsError(f"{directory} is not empty and holds no offline index: not replacing it")
         if directory.exists() and _stamp(directory) not in (None, digest):
