@@ -141,7 +141,12 @@ def success_graph(result: Any) -> nx.DiGraph:
 
 
 def explored_graph(recorder: Recorder, roots: Iterable[Req]) -> nx.DiGraph:
-    """The graph of a failed resolution: each package at the first version the resolver tried."""
+    """The graph of a failed resolution: each package at the first version the resolver tried.
+
+    Edges are the union over every version tried, each remembering which versions asked for it
+    (`via_versions`, newest first): the resolver may have stopped reading the newest version's
+    requirements at the clash, so a chain to a culprit can run through an older one.
+    """
     graph = new_graph()
     for req in roots:
         add_requirement(graph, ROOT, req)
@@ -149,19 +154,18 @@ def explored_graph(recorder: Recorder, roots: Iterable[Req]) -> nx.DiGraph:
     visited = {ROOT}
     while frontier:
         node = frontier.pop(0)
-        identifiers = [None] if node == ROOT else [i for i in recorder.pins if i.split("[")[0] == node]
-        for identifier in identifiers:
-            if identifier is None:
-                reqs = recorder.edges.get(None, [])
-            else:
-                first = recorder.first_pin(identifier)
-                if not isinstance(first, Candidate):
-                    continue
-                graph.nodes[node].update(version=str(first.version), status="tried")
-                reqs = recorder.edges.get((identifier, str(first.version)), [])
+        for candidate, reqs in _requirements_of(recorder, node):
+            if candidate is not None and graph.nodes[node].get("status") != "tried":
+                graph.nodes[node].update(version=str(candidate.version), status="tried")
             for req in reqs:
+                if req.name == PYTHON:
+                    continue
                 add_requirement(graph, node, req)
-                if req.name not in visited and req.name != PYTHON:
+                if candidate is not None:
+                    via = graph.edges[node, req.name].setdefault("via_versions", [])
+                    if str(candidate.version) not in via:
+                        via.append(str(candidate.version))
+                if req.name not in visited:
                     visited.add(req.name)
                     frontier.append(req.name)
     for node in graph.nodes:
@@ -170,13 +174,31 @@ def explored_graph(recorder: Recorder, roots: Iterable[Req]) -> nx.DiGraph:
     return graph
 
 
+def _requirements_of(recorder: Recorder, node: str) -> list[tuple[Candidate | None, list[AnyReq]]]:
+    """Every tried version of a package (its extras included) with what it asked for, newest first."""
+    if node == ROOT:
+        return [(None, recorder.edges.get(None, []))]
+    found = []
+    for identifier, tried in recorder.pins.items():
+        if identifier.split("[")[0] != node:
+            continue
+        for candidate in tried:
+            if isinstance(candidate, Candidate):
+                found.append((candidate, recorder.edges.get((identifier, str(candidate.version)), [])))
+    found.sort(key=lambda item: item[0].version, reverse=True)  # type: ignore[union-attr]
+    return found
+
+
 def node_label(graph: nx.DiGraph, node: str) -> str:
     version = graph.nodes[node].get("version")
     return f"{node}=={version}" if version else node
 
 
 def path_labels(graph: nx.DiGraph, node: str) -> list[str]:
-    """The chain from the user's line to `node`: `["requirements.in:7", "a==1.0", "node==2.0"]`."""
+    """The chain from the user's line to `node`: `["requirements.in:7", "a==1.0", "node==2.0"]`.
+
+    Each package on the way is shown at the newest version that asked for the next one.
+    """
     try:
         path = nx.shortest_path(graph, ROOT, node)
     except (nx.NetworkXNoPath, nx.NodeNotFound):
@@ -184,7 +206,11 @@ def path_labels(graph: nx.DiGraph, node: str) -> list[str]:
     first_edge = graph.edges[ROOT, path[1]]
     sources = first_edge.get("sources") or []
     head = [f"{sources[0]['file']}:{sources[0]['line']}"] if sources else []
-    return head + [node_label(graph, n) for n in path[1:]]
+    labels = []
+    for here, after in zip(path[1:], [*path[2:], None], strict=True):
+        via = graph.edges[here, after].get("via_versions") if after is not None else None
+        labels.append(f"{here}=={via[0]}" if via else node_label(graph, here))
+    return head + labels
 
 
 def input_source(graph: nx.DiGraph, node: str) -> dict[str, Any] | None:

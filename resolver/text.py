@@ -48,7 +48,8 @@ def render_text(report: Report) -> str:
         out.append(f"Resolved {len(report['pins'])} packages for {target}:")
         out += [f"  {name}=={version}" for name, version in report["pins"].items()]
     elif status == "conflict":
-        count = len(report["conflicts"]) + len(report["diagnoses"])
+        problems = [d for d in report["diagnoses"] if d.get("severity") != "warning"]
+        count = len(report["conflicts"]) + len(problems)
         out.append(f"Cannot resolve for {target}: {count} problem{'s' if count != 1 else ''}.")
     elif any(d["kind"] == "metadata_unavailable" and "severity" not in d for d in report["diagnoses"]):
         out.append(
