@@ -21,21 +21,27 @@ from resolver.tree import dependency_tree, reverse_tree, text_tree
 # One-click examples: real conflicts (and one success) against the bundled offline index.
 EXAMPLES = [
     {
-        "slug": "django-cms-blog",
-        "title": "Django 1.11 with a newer djangocms-blog",
-        "text": "# A django CMS site still on Django 1.11\ndjango==1.11.29\ndjango-cms==3.7.4\ndjangocms-blog\n",
+        "slug": "drf-on-django-1-11",
+        "title": "Django 1.11 with Django REST framework 3.12 or newer (a conflict)",
+        "text": "# A Django 1.11 site asking for a newer REST framework\ndjango==1.11.29\ndjangorestframework>=3.12\n",
         "python_version": "3.8",
     },
     {
-        "slug": "drf-old-django",
-        "title": "Django REST framework 3.15 on Django 3.2",
-        "text": "django>=3.2,<4\ndjangorestframework>=3.15\n",
+        "slug": "wagtail-4-on-django-5",
+        "title": "Wagtail 4 on Django 5 (a conflict)",
+        "text": "django>=5.0\nwagtail<5\n",
         "python_version": "3.11",
     },
     {
+        "slug": "django-cms-3-7",
+        "title": "django CMS 3.7 on Django 1.11 (needs a build to tell)",
+        "text": "# A django CMS 3.7 site on Django 1.11\ndjango==1.11.29\ndjango-cms>=3.7\ndjangocms-text-ckeditor\n",
+        "python_version": "3.8",
+    },
+    {
         "slug": "wagtail-site",
-        "title": "A Wagtail site that resolves",
-        "text": "django>=4.2,<5\nwagtail\ncelery[redis]\ndjango-htmx\n",
+        "title": "A Wagtail, REST framework and Celery site (resolves)",
+        "text": "django>=4.2,<5\ndjangorestframework\nwagtail\ncelery[redis]\ndjango-htmx\n",
         "python_version": "3.11",
     },
 ]

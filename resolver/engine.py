@@ -207,12 +207,27 @@ def _run(
         graph = explored_graph(recorder, roots)
         conflicts, diagnoses = Explainer(provider, recorder, graph, roots).explain(list(impossible.causes))
         # When a clash could only be settled by reading metadata that needs a build, pip (which
-        # builds) may well resolve it: the honest verdict is "cannot tell", not "conflict".
-        undecided = any(d["kind"] == "metadata_unavailable" for d in diagnoses)
+        # builds) may well resolve it: the honest verdict is "cannot tell", not "conflict". That
+        # holds too when a version set aside belongs to the clashing package or to a culprit.
+        involved = {c["package"] for c in conflicts} | {
+            k["parent"].split("==")[0] for c in conflicts for k in c["constraints"] if k.get("parent")
+        }
+        diagnosed = {d["package"] for d in diagnoses if d["kind"] == "metadata_unavailable"}
+        set_aside = []
+        for warning in _set_aside(provider):
+            if warning["package"] in diagnosed:
+                continue
+            if warning["package"] in involved:
+                del warning["severity"]
+                warning["message"] += (
+                    "; one of these versions might settle the clash, so whether the input resolves "
+                    "cannot be told without building them"
+                )
+            set_aside.append(warning)
+        undecided = any(d["kind"] == "metadata_unavailable" and "severity" not in d for d in diagnoses + set_aside)
         report["status"] = "error" if undecided else "conflict"
         report["conflicts"] = conflicts
-        diagnosed = {d["package"] for d in diagnoses if d["kind"] == "metadata_unavailable"}
-        report["diagnoses"] = diagnoses + [d for d in _set_aside(provider) if d["package"] not in diagnosed]
+        report["diagnoses"] = diagnoses + set_aside
         report["graph"] = to_node_link(graph)
         _finish_stats(report, recorder)
         return
