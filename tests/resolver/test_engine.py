@@ -238,3 +238,19 @@ def test_report_has_the_v1_keys(run: Resolve) -> None:
     assert set(report["stats"]) == {"duration_ms", "requests", "cache_hits", "rounds", "backtracks"}
     assert report["input"]["index"] == "test-index"
     assert report["input"]["requirements"][0]["name"] == "a"
+
+
+def test_a_culprit_with_an_unreadable_older_version_cannot_be_told(run: Resolve) -> None:
+    universe = {
+        "django": {"1.11.29": {}, "3.2.25": {}},
+        "cms-app": {
+            "1.0": {"wheel_tags": [], "sdist": True, "sdist_dynamic": True},
+            "2.0": {"requires": ["django>=3.2"]},
+        },
+    }
+    report = run(universe, "django==1.11.29\ncms-app\n")
+    assert report["status"] == "error"
+    assert report["conflicts"][0]["message"] == "Could not find a version that matches django==1.11.29,>=3.2"
+    [uncertain] = [d for d in report["diagnoses"] if d["kind"] == "metadata_unavailable"]
+    assert "severity" not in uncertain and uncertain["package"] == "cms-app"
+    assert "might settle the clash" in uncertain["message"]
