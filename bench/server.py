@@ -1,0 +1,100 @@
+"""A loopback HTTP server for the extracted offline index, with injected latency and a request count.
+
+The benchmark needs what a real index costs per request (latency) and how many requests each tool
+makes; a file:// URL has neither, and the test suite's server lives under tests/, which a harness
+shipped in the repo should not import. This one is deliberately small: GET only, PEP 691 JSON or
+PEP 503 HTML chosen on `Accept`, files served whole.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+JSON_TYPE = "application/vnd.pypi.simple.v1+json"
+
+
+@dataclass
+class BenchServer:
+    root: Path
+    latency: float = 0.0
+    url: str = ""
+    _count: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def simple_url(self) -> str:
+        return f"{self.url}/simple/"
+
+    def take_count(self) -> int:
+        """Requests served since the last call: one run's requests, with nothing else in flight."""
+        with self._lock:
+            count, self._count = self._count, 0
+        return count
+
+    def _counted(self) -> None:
+        with self._lock:
+            self._count += 1
+
+
+def _handler(state: BenchServer) -> type[BaseHTTPRequestHandler]:
+    root = state.root.resolve()
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keep-alive, as a real index offers; both clients reuse connections
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            state._counted()
+            if state.latency:
+                time.sleep(state.latency)
+            target = (root / unquote(urlsplit(self.path).path).lstrip("/")).resolve()
+            if target != root and root not in target.parents:
+                self._send(404, b"not found", "text/plain")
+            elif target.is_dir():
+                wants_json = JSON_TYPE in (self.headers.get("Accept") or "")
+                page = target / ("index.json" if wants_json else "index.html")
+                if not page.is_file():
+                    page = target / "index.html" if wants_json else target / "index.json"
+                if page.is_file():
+                    kind = JSON_TYPE if page.suffix == ".json" else "text/html; charset=utf-8"
+                    self._send(200, page.read_bytes(), kind)
+                else:
+                    self._send(404, b"not found", "text/plain")
+            elif target.is_file():
+                self._send(200, target.read_bytes(), "application/octet-stream")
+            else:
+                self._send(404, b"not found", "text/plain")
+
+        def _send(self, status: int, body: bytes, content_type: str) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    return Handler
+
+
+@contextmanager
+def serve(root: Path, latency: float = 0.0) -> Iterator[BenchServer]:
+    """Serve `root` (the parent of `simple/` and `files/`) on an ephemeral loopback port."""
+    state = BenchServer(root=root, latency=latency)
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
+    httpd.daemon_threads = True
+    state.url = f"http://127.0.0.1:{httpd.server_address[1]}"
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield state
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
