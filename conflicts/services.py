@@ -22,10 +22,11 @@ from django.utils import timezone
 from conflicts.indexes import configured_indexes
 from conflicts.models import ApiToken, Report, Status
 from resolver.cache import DirectoryCache
+from resolver.egress import EgressPolicy
 from resolver.engine import Limits, resolve
 from resolver.environment import Target
 from resolver.index import IndexClient, IndexLimits
-from resolver.urls import host_of
+from resolver.urls import host_of, redact
 
 logger = logging.getLogger(__name__)
 STOPPED_WORKER = "The worker resolving this report stopped; please re-run it."
@@ -121,14 +122,66 @@ def allowed_hosts() -> set[str]:
     return (hosts | set(settings.RESOLVER_ALLOWED_INDEX_HOSTS)) - {""}
 
 
-def index_client(urls: list[str]) -> IndexClient:
+def egress_policy() -> EgressPolicy:
+    """What the workers may fetch: the configured indexes (trusted as configured, file:// only
+    inside them) and the allow-listed hosts, never a private address unless the settings say so."""
+    return EgressPolicy(
+        settings.RESOLVER_ALLOWED_INDEX_HOSTS,
+        trusted_urls=[url for _, url in configured_indexes()],
+        allow_private=settings.RESOLVER_ALLOW_PRIVATE_INDEXES,
+    )
+
+
+def index_client(urls: list[str], policy: EgressPolicy | None = None) -> IndexClient:
     cache_dir = Path(settings.RESOLVER_CACHE_DIR)
     return IndexClient(
         urls,
         cache=DirectoryCache(cache_dir),
         limits=IndexLimits(max_requests=settings.RESOLVER_MAX_REQUESTS),
+        allow_url=policy or egress_policy(),
         ca_bundle=settings.RESOLVER_CA_BUNDLE,
     )
+
+
+class InputIndexes:
+    """The engine's `input_index`: honours the input's index URLs that the policy allows.
+
+    A refused URL is never fetched: it is dropped (a refused `--index-url` leaves the configured
+    index in its place) and its reason kept, for `annotate` to write into the report.
+    """
+
+    def __init__(self, policy: EgressPolicy, configured: list[str], name: str) -> None:
+        self.policy, self.configured, self.name = policy, configured, name
+        self.refused: dict[str, str] = {}  # redacted URL -> reason
+        self.shown: list[str] = []
+        self.clients: list[IndexClient] = []
+
+    def __call__(self, urls: list[str]) -> IndexClient:
+        kept: list[str] = []
+        for url in urls:
+            reason = None if url in self.configured else self.policy.check(url)
+            if reason is None:
+                kept.append(url)
+            else:
+                self.refused[redact(url)] = reason
+        if not kept or kept[0] != urls[0]:
+            kept = self.configured + [url for url in kept if url not in self.configured]
+        self.shown = [self.name if url in self.configured else redact(url) for url in kept]
+        self.clients.append(index_client(kept, self.policy))
+        return self.clients[-1]
+
+    def annotate(self, result: dict[str, Any]) -> None:
+        if not self.refused:
+            return
+        for option in result["input"].get("index_options", []):
+            if option.get("value") in self.refused:
+                option["honoured"] = False
+                option["reason"] = f"not fetched: {self.refused[option['value']]}"
+        result["input"]["index"] = " ".join(dict.fromkeys(self.shown))
+
+    def close(self) -> None:
+        for client in self.clients:
+            client.close()
 
 
 def claim(report_id: Any) -> bool:
@@ -165,7 +218,10 @@ def run_report(report_id: Any) -> None:
         return
     report = Report.objects.get(id=report_id)
     try:
-        client = index_client([index_url(report.index_name)])
+        policy = egress_policy()
+        configured = [index_url(report.index_name)]
+        client = index_client(configured, policy)
+        input_indexes = InputIndexes(policy, configured, report.index_name)
         try:
             result = resolve(
                 report.files,
@@ -176,9 +232,12 @@ def run_report(report_id: Any) -> None:
                 pre=report.pre,
                 limits=Limits(max_rounds=settings.RESOLVER_MAX_ROUNDS, max_seconds=settings.RESOLVER_MAX_SECONDS),
                 on_progress=ProgressWriter(report.id),
+                input_index=input_indexes,
             )
+            input_indexes.annotate(result)
         finally:
             client.close()
+            input_indexes.close()
     except Exception as error:  # the outermost edge: a report must never stay "running"
         logger.exception("report %s failed", report_id)
         finish(report_id, status=Status.FAILED, error=f"{type(error).__name__}: {error}")

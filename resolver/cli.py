@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TextIO
 
 from resolver.cache import DirectoryCache, MemoryCache
+from resolver.egress import EgressPolicy
 from resolver.engine import Limits, resolve
 from resolver.environment import Target
 from resolver.errors import TargetError
@@ -101,8 +102,12 @@ def run(options: argparse.Namespace, defaults: Defaults, stdout: TextIO, stderr:
     cache = MemoryCache() if options.no_cache else DirectoryCache(Path(options.cache_dir or default_cache_dir()))
     limits = IndexLimits(max_requests=defaults.max_requests)
 
+    # The CLI's user is trusted and on their own machine: their files may name any index, local
+    # ones included, so the policy forbids nothing (it still goes through the one vetting path).
+    policy = EgressPolicy.permissive()
+
     def client_for(urls: list[str]) -> IndexClient:
-        return IndexClient(urls, cache=cache, limits=limits, ca_bundle=defaults.ca_bundle)
+        return IndexClient(urls, cache=cache, limits=limits, allow_url=policy, ca_bundle=defaults.ca_bundle)
 
     client = client_for(index_urls)
     try:

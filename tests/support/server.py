@@ -26,8 +26,9 @@ from urllib.parse import unquote, urlsplit
 JSON_TYPE = "application/vnd.pypi.simple.v1+json"
 HTML_TYPE = "text/html"
 
-# A fault hook gets the request path and returns (status, body) to answer instead, or None.
-Fault = Callable[[str], tuple[int, bytes] | None]
+# A fault hook gets the request path and returns (status, body) to answer instead, or None; it may
+# add a third element, a dict of extra headers (a `Location` for a redirect, say).
+Fault = Callable[[str], tuple[int, bytes] | tuple[int, bytes, dict[str, str]] | None]
 
 
 @dataclass
@@ -68,8 +69,8 @@ def _handler(server: IndexServer) -> type[BaseHTTPRequestHandler]:
                 self._send(401, b"unauthorized", "text/plain")
                 return
             if server.fault and (answer := server.fault(path)) is not None:
-                status, body = answer
-                self._send(status, body, "text/plain")
+                status, body, *extra = answer
+                self._send(status, body, "text/plain", extra[0] if extra else None)
                 return
             target = (server.root / path.lstrip("/")).resolve()
             if server.root.resolve() not in target.parents and target != server.root.resolve():
@@ -135,9 +136,11 @@ def _handler(server: IndexServer) -> type[BaseHTTPRequestHandler]:
                 return
             self._send(200, data, "application/octet-stream")
 
-        def _send(self, status: int, body: bytes, content_type: str) -> None:
+        def _send(self, status: int, body: bytes, content_type: str, headers: dict[str, str] | None = None) -> None:
             self.send_response(status)
             server.statuses[status] += 1
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
             if server.ranges:
                 self.send_header("Accept-Ranges", "bytes")
             self._finish(body, content_type)
