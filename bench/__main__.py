@@ -14,6 +14,8 @@ Why it is built this way (issue 6, DESIGN.md section 10):
   just before. Medians, because a single slow run on a shared 2-CPU machine is noise.
 - Peak memory comes from `wait4` on each child, so it is that process's own high-water mark and
   not the maximum of every child the harness ever started.
+- pip is told `--trusted-host 127.0.0.1`, as anyone serving an internal index over plain HTTP
+  does: without it pip's HTTP cache is off for http:// and its warm runs would be cold ones.
 - Both tools target the interpreter pip runs on (its full X.Y.Z, since pip uses the running
   interpreter's patch release where our `--python-version X.Y` would mean X.Y.0).
 """
@@ -36,6 +38,7 @@ from typing import Any
 
 from packaging.markers import InvalidMarker, Marker
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from bench.server import BenchServer, serve
@@ -69,6 +72,7 @@ class InputResult:
     ours_exit: int | None = None
     pip_exit: int | None = None
     pip_packages: int | None = None
+    pins_differ: list[str] | None = None  # "name ours-version pip-version" where both resolved
     agree: bool | None = None
     pins_satisfy: bool | None = None
     violations: list[str] = field(default_factory=list)
@@ -133,6 +137,8 @@ def pip_command(file: Path, index_url: str, report: Path, cache_dir: Path) -> li
         str(report),
         "--index-url",
         index_url,
+        "--trusted-host",  # pip caches plain-http answers only from a trusted host; loopback is one
+        "127.0.0.1",
         "-r",
         str(file),
         "--quiet",
@@ -203,6 +209,20 @@ def fresh_cache(work: Path, warm_cache: Path) -> Path:
     return warm_cache
 
 
+def compare_pins(ours: dict[str, str], pip_report: dict[str, Any]) -> list[str]:
+    """Where both tools resolved: the projects pinned differently, or by one tool only."""
+    theirs = {
+        canonicalize_name(item["metadata"]["name"]): item["metadata"]["version"]
+        for item in pip_report.get("install", [])
+    }
+    mine = {canonicalize_name(name): version for name, version in ours.items()}
+    return [
+        f"{name} {mine.get(name, '-')} {theirs.get(name, '-')}"
+        for name in sorted(mine.keys() | theirs.keys())
+        if Version(mine.get(name, "0")) != Version(theirs.get(name, "0")) or (name in mine) != (name in theirs)
+    ]
+
+
 def measure_ours(
     file: Path, server: BenchServer, work: Path, mode: str, warm_cache: Path, latency_ms: int
 ) -> tuple[Run, dict[str, Any] | None]:
@@ -234,6 +254,7 @@ def measure_pip(
 
 def bench_input(file: Path, archive_root: Path, latencies: list[int], runs: int, use_pip: bool) -> InputResult:
     result = InputResult(name=file.stem)
+    report_pins: dict[str, str] | None = None
     with tempfile.TemporaryDirectory(prefix="bench-") as scratch:
         work = Path(scratch)
         for latency_ms in latencies:
@@ -246,7 +267,8 @@ def bench_input(file: Path, archive_root: Path, latencies: list[int], runs: int,
                         if result.ours_exit is None:
                             result.ours_exit = run.exit_code
                             if report and run.exit_code == 0:
-                                result.packages = len(report.get("pins", {}))
+                                report_pins = report.get("pins", {})
+                                result.packages = len(report_pins)
                                 result.violations = check_pins(report)
                                 result.pins_satisfy = not result.violations
                             elif report and run.exit_code != 0:
@@ -259,6 +281,8 @@ def bench_input(file: Path, archive_root: Path, latencies: list[int], runs: int,
                                 result.pip_exit = run.exit_code
                                 if pip_report is not None:
                                     result.pip_packages = len(pip_report.get("install", []))
+                                    if report_pins is not None:
+                                        result.pins_differ = compare_pins(report_pins, pip_report)
                         print(
                             f"  {file.stem} {latency_ms} ms {mode}: "
                             + ", ".join(f"{r.tool} {r.seconds:.2f}s" for r in result.runs[-(1 + use_pip) :]),
@@ -312,11 +336,12 @@ def fmt(value: float | None, spec: str = ".2f") -> str:
 def markdown(results: list[InputResult], latencies: list[int]) -> str:
     """One row per input and latency: cold and warm medians, the ratio, requests, cache hits, memory."""
     lines = [
-        "| input | pkgs | ours / pip verdict | agree | pins ok | latency | cold ours / pip (s) | cold ratio"
+        "| input | pkgs | ours / pip verdict | agree | pins ok | same pins as pip | latency"
+        " | cold ours / pip (s) | cold ratio"
         " | warm ours / pip (s) | warm ratio | requests cold ours / pip | requests warm ours / pip"
         " | warm cache hits ours"
         " | peak RSS ours / pip (MB) |",
-        "|---|---:|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "|---|---:|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for result in results:
         data = summary(result, latencies)
@@ -324,9 +349,16 @@ def markdown(results: list[InputResult], latencies: list[int]) -> str:
             cold, warm = data["cells"][f"cold_{latency_ms}ms"], data["cells"][f"warm_{latency_ms}ms"]
             agree = {True: "yes", False: "**no**", None: "-"}[result.agree]
             pins = {True: "yes", False: "**no**", None: "-"}[result.pins_satisfy]
+            same = (
+                "-"
+                if result.pins_differ is None
+                else "yes"
+                if not result.pins_differ
+                else (f"{len(result.pins_differ)} differ")
+            )
             lines.append(
                 f"| {result.name} | {result.packages if result.packages is not None else '-'}"
-                f" | {verdict(result.ours_exit)} / {verdict(result.pip_exit)} | {agree} | {pins}"
+                f" | {verdict(result.ours_exit)} / {verdict(result.pip_exit)} | {agree} | {pins} | {same}"
                 f" | {latency_ms} ms | {fmt(cold['ours_s'])} / {fmt(cold['pip_s'])} | {fmt(cold['ratio'])}"
                 f" | {fmt(warm['ours_s'])} / {fmt(warm['pip_s'])} | {fmt(warm['ratio'])}"
                 f" | {fmt(cold['ours_requests'], '.0f')} / {fmt(cold['pip_requests'], '.0f')}"

@@ -4,10 +4,17 @@ The benchmark needs what a real index costs per request (latency) and how many r
 makes; a file:// URL has neither, and the test suite's server lives under tests/, which a harness
 shipped in the repo should not import. This one is deliberately small: GET only, PEP 691 JSON or
 PEP 503 HTML chosen on `Accept`, files served whole.
+
+Answers carry the `Cache-Control` a real index sends (project pages fresh for 10 minutes, files
+for a year, as the large public indexes do): without it pip's HTTP cache stores nothing and its
+"warm" runs would be cold runs in disguise. Pages carry an `ETag` and answer a matching
+`If-None-Match` with a bodiless 304, because pip revalidates every project page (it asks with
+`max-age=0`) and a real index lets that revalidation be cheap.
 """
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 from collections.abc import Iterator
@@ -18,6 +25,8 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 JSON_TYPE = "application/vnd.pypi.simple.v1+json"
+PAGE_CACHE = "max-age=600, public"
+FILE_CACHE = "max-age=31557600, public, immutable"
 
 
 @dataclass
@@ -66,20 +75,33 @@ def _handler(state: BenchServer) -> type[BaseHTTPRequestHandler]:
                     page = target / "index.html" if wants_json else target / "index.json"
                 if page.is_file():
                     kind = JSON_TYPE if page.suffix == ".json" else "text/html; charset=utf-8"
-                    self._send(200, page.read_bytes(), kind)
+                    body = page.read_bytes()
+                    etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
+                    if etag in (self.headers.get("If-None-Match") or ""):
+                        self._send(304, b"", kind, PAGE_CACHE, etag)
+                    else:
+                        self._send(200, body, kind, PAGE_CACHE, etag)
                 else:
                     self._send(404, b"not found", "text/plain")
             elif target.is_file():
-                self._send(200, target.read_bytes(), "application/octet-stream")
+                self._send(200, target.read_bytes(), "application/octet-stream", FILE_CACHE)
             else:
                 self._send(404, b"not found", "text/plain")
 
-        def _send(self, status: int, body: bytes, content_type: str) -> None:
+        def _send(
+            self, status: int, body: bytes, content_type: str, cache: str | None = None, etag: str | None = None
+        ) -> None:
             self.send_response(status)
             self.send_header("Content-Type", content_type)
+            if etag:
+                self.send_header("ETag", etag)
+            if cache:
+                self.send_header("Cache-Control", cache)
+                self.send_header("Vary", "Accept")
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
-            self.wfile.write(body)
+            if status != 304:
+                self.wfile.write(body)
 
     return Handler
 
