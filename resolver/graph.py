@@ -158,7 +158,7 @@ def explored_graph(recorder: Recorder, roots: Iterable[Req]) -> nx.DiGraph:
             if candidate is not None and graph.nodes[node].get("status") != "tried":
                 graph.nodes[node].update(version=str(candidate.version), status="tried")
             for req in reqs:
-                if req.name == PYTHON:
+                if req.name in (PYTHON, node):  # `x[extra]` asks for `x` itself: not an edge
                     continue
                 add_requirement(graph, node, req)
                 if candidate is not None:

@@ -254,3 +254,15 @@ def test_a_culprit_with_an_unreadable_older_version_cannot_be_told(run: Resolve)
     [uncertain] = [d for d in report["diagnoses"] if d["kind"] == "metadata_unavailable"]
     assert "severity" not in uncertain and uncertain["package"] == "cms-app"
     assert "might settle the clash" in uncertain["message"]
+
+
+def test_a_failure_through_a_package_with_extras_is_explained(run: Resolve) -> None:
+    universe = {
+        "celery": {"5.3": {"requires": ["kombu>=5.3", 'redis; extra == "redis"'], "extras": ["redis"]}},
+        "kombu": {"4.6": {}, "5.3": {}},
+        "redis": {"5.0": {}},
+    }
+    report = run(universe, "celery[redis]>=5.3\nkombu<5\n")
+    assert report["status"] == "conflict"
+    assert report["conflicts"][0]["message"] == "Could not find a version that matches kombu<5,>=5.3"
+    assert report["conflicts"][0]["constraints"][1]["path"] == ["requirements.in:1", "celery==5.3"]
