@@ -87,7 +87,7 @@ def cache_from_url(
     scheme = urlsplit(url.strip()).scheme.lower()
     if scheme in REDIS_SCHEMES:
         return {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "config.cache.ResilientRedisCache",
             "LOCATION": url.strip(),
             "KEY_PREFIX": key_prefix,
             "OPTIONS": {"socket_connect_timeout": timeout, "socket_timeout": timeout},

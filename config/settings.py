@@ -47,15 +47,15 @@ CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS")
 
 # HTTPS. Each defaults to on when DEBUG is false, so `manage.py check --deploy` is clean under
 # production settings; behind a proxy that terminates TLS, set SECURE_PROXY_SSL_HEADER.
-PRODUCTION = str(not DEBUG)
-SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", PRODUCTION)
-SESSION_COOKIE_SECURE = envbool("SESSION_COOKIE_SECURE", PRODUCTION)
-CSRF_COOKIE_SECURE = envbool("CSRF_COOKIE_SECURE", PRODUCTION)
+_secure = str(not DEBUG)  # the default of each HTTPS setting below
+SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", _secure)
+SESSION_COOKIE_SECURE = envbool("SESSION_COOKIE_SECURE", _secure)
+CSRF_COOKIE_SECURE = envbool("CSRF_COOKIE_SECURE", _secure)
 SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", PRODUCTION)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", _secure)
 # The preload directive only consents to the browsers' preload list; nothing is listed until the
 # domain is submitted there.
-SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", PRODUCTION)
+SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", _secure)
 # "HTTP_X_FORWARDED_PROTO,https": trust this header from the proxy in front (and only then).
 _proxy_header = envlist("SECURE_PROXY_SSL_HEADER")
 if _proxy_header and len(_proxy_header) != 2:

@@ -1,9 +1,9 @@
 """Health probes for the container engine and load balancers: /healthz and /readyz.
 
 `/healthz` (liveness) says the process serves requests and reaches its database: restart it when
-this fails. `/readyz` (readiness) also checks what a submission needs: the broker that queues the
-resolution and the cache that counts API requests; the shared index cache is reported but never
-makes the app unready, as the workers resolve without it.
+this fails. `/readyz` (readiness) also checks what a submission needs, the broker that queues the
+resolution, and reports on the caches (Django's and the shared index cache), which never make the
+app unready: it works without them.
 
 They answer from a middleware placed first: probes come by IP address over plain HTTP, which
 ALLOWED_HOSTS and the HTTPS redirect would refuse. They say only "ok" or which check failed and
@@ -57,8 +57,10 @@ def check_index_cache() -> None:
 
 
 LIVENESS: dict[str, Callable[[], None]] = {"database": check_database}
-READINESS: dict[str, Callable[[], None]] = {"database": check_database, "broker": check_broker, "cache": check_cache}
-OPTIONAL: dict[str, Callable[[], None]] = {"index_cache": check_index_cache}
+READINESS: dict[str, Callable[[], None]] = {"database": check_database, "broker": check_broker}
+# Reported, never unready: without them the app works, only slower (config/cache.py misses while
+# Redis is down: no rate counting, graphs redrawn; the workers resolve without the index cache).
+OPTIONAL: dict[str, Callable[[], None]] = {"cache": check_cache, "index_cache": check_index_cache}
 
 
 def run_checks(required: dict[str, Callable[[], None]], optional: dict[str, Callable[[], None]]) -> tuple[bool, dict]:

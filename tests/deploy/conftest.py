@@ -19,6 +19,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.conflicts.conftest import make_report, test_index
+
+__all__ = ["make_report", "test_index"]
+
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/11"
 
 

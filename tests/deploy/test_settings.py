@@ -88,7 +88,7 @@ def test_production_settings_use_the_urls(tmp_path: Path) -> None:
     assert shown["database"]["ENGINE"] == "django.db.backends.postgresql"
     assert (shown["database"]["HOST"], shown["database"]["NAME"]) == ("db.invalid", "conflicts")
     assert shown["database"]["CONN_MAX_AGE"] == 60 and shown["database"]["CONN_HEALTH_CHECKS"] is True
-    assert shown["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert shown["cache"] == "config.cache.ResilientRedisCache"
     assert shown["transport"]["visibility_timeout"] == 7200
     assert shown["debug"] is False
 
@@ -172,7 +172,7 @@ def test_bad_database_urls_name_the_variable(url: str, message: str) -> None:
 
 def test_cache_urls() -> None:
     redis = cache_from_url("redis://:pw@cache:6379/1", key_prefix="ce")
-    assert redis["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert redis["BACKEND"] == "config.cache.ResilientRedisCache"
     assert redis["LOCATION"] == "redis://:pw@cache:6379/1" and redis["KEY_PREFIX"] == "ce"
     assert redis["OPTIONS"]["socket_timeout"] == 2.0
     assert cache_from_url("locmem://")["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
