@@ -122,9 +122,10 @@ def test_production_without_secret_key_fails_loudly(tmp_path: Path) -> None:
 def test_every_variable_the_settings_read_is_documented() -> None:
     read = set(re.findall(r'\benv(?:bool|int|list)?\("([A-Z0-9_]+)"', (ROOT / "config" / "settings.py").read_text()))
     read |= set(re.findall(r'environ\.get\("([A-Z0-9_]+)"', (ROOT / "config" / "gunicorn.py").read_text()))
+    read |= set(re.findall(r"\$\{([A-Z0-9_]+)", (ROOT / "compose.yaml").read_text()))
     documented = set(re.findall(r"^#? ?([A-Z0-9_]+)=", (ROOT / ".env.example").read_text(), re.MULTILINE))
     assert read - documented == set()
-    assert {"DATABASE_URL", "CACHE_URL", "RESOLVER_CACHE_URL", "CELERY_VISIBILITY_TIMEOUT"} <= read
+    assert {"DATABASE_URL", "CACHE_URL", "RESOLVER_CACHE_URL", "CELERY_VISIBILITY_TIMEOUT", "WEB_PORT"} <= read
 
 
 # -- the URL parsers -------------------------------------------------------------------------------
