@@ -197,6 +197,7 @@ def create_report(
             index_name=submission.index,
             pre=submission.pre,
             webhook_url=submission.webhook_url,
+            options=submission.options,
             token=request.auth,
             idempotency_key=key,
             request_digest=submission.digest(),

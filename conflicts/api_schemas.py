@@ -39,6 +39,15 @@ class Open(BaseModel):
 # The request.
 
 
+class TargetIn(BaseModel):
+    """One more target to resolve the same input for."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, title="TargetIn")
+
+    python_version: str = Field(max_length=16, description="`3.X` or `3.X.Y`.", examples=["3.12"])
+    platform: str = Field(max_length=64, description="A wheel platform tag or `any`.", examples=["win_amd64"])
+
+
 class ReportCreate(BaseModel):
     """What to resolve, and for which target. Only `files` is required."""
 
@@ -71,6 +80,26 @@ class ReportCreate(BaseModel):
         max_length=2000,
         description="POSTed to when the report finishes; its host must be allow-listed by the server.",
     )
+    targets: list[TargetIn] | None = Field(
+        default=None,
+        max_length=8,
+        description="More targets to resolve the same input for (at most 8, each different from the main one): "
+        "the report gets `targets`, a pass/fail matrix with the reason per cell.",
+    )
+    exclude_newer: str | None = Field(
+        default=None,
+        max_length=40,
+        description="Resolve as of this moment: files uploaded to the index later are ignored (PEP 700 upload "
+        "times). A date `YYYY-MM-DD` (its midnight UTC) or an ISO 8601 date-time (UTC without an offset).",
+        examples=["2024-05-01T12:00:00Z"],
+    )
+    good_date: str | None = Field(
+        default=None,
+        max_length=10,
+        description="A day (`YYYY-MM-DD`) on which the input used to resolve: the report gets `what_broke`, "
+        "the releases uploaded since that broke it.",
+        examples=["2023-01-15"],
+    )
 
 
 MULTIPART_SCHEMA: dict[str, Any] = {
@@ -84,6 +113,13 @@ MULTIPART_SCHEMA: dict[str, Any] = {
         "index": {"type": "string", "maxLength": 200},
         "pre": {"type": "boolean"},
         "webhook_url": {"type": "string", "maxLength": 2000},
+        "targets": {
+            "type": "array",
+            "maxItems": 8,
+            "items": {"type": "string", "maxLength": 90, "description": "`PYTHON PLATFORM`, e.g. `3.12 win_amd64`."},
+        },
+        "exclude_newer": {"type": "string", "maxLength": 40},
+        "good_date": {"type": "string", "maxLength": 10},
     },
     "required": ["files"],
     "additionalProperties": False,

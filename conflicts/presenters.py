@@ -12,6 +12,7 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils.html import format_html
 
+from conflicts.explanations import analysis_context, conflict_extras
 from conflicts.graphsvg import GraphvizError, render_svg
 from conflicts.models import Report, Status
 from resolver.dot import to_dot, to_graphml
@@ -140,7 +141,8 @@ def report_context(report: Report, *, focus: str) -> dict[str, Any]:
     diagnoses = result.get("diagnoses", [])
     context["problems"] = [d for d in diagnoses if d.get("severity") != "warning"]
     context["warnings"] = [d for d in diagnoses if d.get("severity") == "warning"]
-    context["conflicts"] = [_with_parent_names(conflict) for conflict in result.get("conflicts", [])]
+    context["conflicts"] = [conflict_extras(_with_parent_names(conflict)) for conflict in result.get("conflicts", [])]
+    context.update(analysis_context(report, result))
     downloads = ["report.json"]
     if graph is not None:
         focus = focus if focus in ("conflict", "all") else default_focus(report, graph)

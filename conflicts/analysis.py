@@ -1,0 +1,63 @@
+"""The analysis a report asked for, run by the worker after the main resolution.
+
+`services.run_report` resolves the input for its main target; the options stored on the Report
+(`conflicts.options`) add questions the engine answers with more resolutions: the same input for
+other targets (`resolver.targets`), and which releases broke a file that used to resolve
+(`resolver.timeline`). Their answers are added to the JSON report as `targets` and `what_broke`.
+A failure of one of these extra questions is written into its own field rather than failing the
+report, whose main answer stands on its own.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from conflicts.models import Report
+from conflicts.options import Options
+from resolver.engine import Limits
+from resolver.environment import Target
+from resolver.errors import ResolverError
+from resolver.index import IndexClient
+
+logger = logging.getLogger(__name__)
+
+
+def engine_options(report: Report) -> dict[str, Any]:
+    """Keyword arguments of `engine.resolve` for this report: the 'as of' moment, and the analysis."""
+    options = Options.from_json(report.options)
+    return {"exclude_newer": options.exclude_newer, "analyse": True}
+
+
+def extend(result: dict[str, Any], report: Report, index: IndexClient, limits: Limits) -> None:
+    """Add the extra targets' matrix and the 'what broke' answer to `result`, when asked for."""
+    options = Options.from_json(report.options)
+    main = Target(report.python_version, report.platform)
+    common = {"roots": report.roots or None, "pre": report.pre, "limits": limits}
+    if options.targets:
+        from resolver.targets import resolve_targets
+
+        targets = [main, *(Target(py, platform) for py, platform in options.targets)]
+        result["targets"] = _answer(
+            "targets",
+            lambda: resolve_targets(
+                report.files, index, targets, exclude_newer=options.exclude_newer, known=result, **common
+            ),
+        )
+    if options.good_date is not None:
+        from resolver.timeline import what_broke
+
+        result["what_broke"] = _answer(
+            "what_broke",
+            lambda: what_broke(
+                report.files, index, main, options.good_date, exclude_newer=options.exclude_newer, **common
+            ),
+        )
+
+
+def _answer(name: str, compute: Any) -> dict[str, Any]:
+    try:
+        return dict(compute())
+    except ResolverError as error:
+        logger.info("the %s analysis stopped: %s", name, error)
+        return {"error": str(error)}
