@@ -11,6 +11,7 @@ report, whose main answer stands on its own.
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime, time
 from typing import Any
 
 from conflicts.models import Report
@@ -33,25 +34,26 @@ def extend(result: dict[str, Any], report: Report, index: IndexClient, limits: L
     """Add the extra targets' matrix and the 'what broke' answer to `result`, when asked for."""
     options = Options.from_json(report.options)
     main = Target(report.python_version, report.platform)
-    common = {"roots": report.roots or None, "pre": report.pre, "limits": limits}
+    common = {
+        "roots": report.roots or None,
+        "pre": report.pre,
+        "limits": limits,
+        "index_name": report.index_name,
+        "exclude_newer": options.exclude_newer,
+    }
     if options.targets:
         from resolver.targets import resolve_targets
 
         targets = [main, *(Target(py, platform) for py, platform in options.targets)]
         result["targets"] = _answer(
-            "targets",
-            lambda: resolve_targets(
-                report.files, index, targets, exclude_newer=options.exclude_newer, known=result, **common
-            ),
+            "targets", lambda: resolve_targets(report.files, index=index, targets=targets, **common)
         )
     if options.good_date is not None:
         from resolver.timeline import what_broke
 
+        good = datetime.combine(options.good_date, time(0), tzinfo=UTC)
         result["what_broke"] = _answer(
-            "what_broke",
-            lambda: what_broke(
-                report.files, index, main, options.good_date, exclude_newer=options.exclude_newer, **common
-            ),
+            "what_broke", lambda: what_broke(report.files, index=index, target=main, good_date=good, **common)
         )
 
 

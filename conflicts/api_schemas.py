@@ -95,7 +95,7 @@ class ReportCreate(BaseModel):
     )
     good_date: str | None = Field(
         default=None,
-        max_length=10,
+        max_length=40,
         description="A day (`YYYY-MM-DD`) on which the input used to resolve: the report gets `what_broke`, "
         "the releases uploaded since that broke it.",
         examples=["2023-01-15"],
@@ -119,7 +119,7 @@ MULTIPART_SCHEMA: dict[str, Any] = {
             "items": {"type": "string", "maxLength": 90, "description": "`PYTHON PLATFORM`, e.g. `3.12 win_amd64`."},
         },
         "exclude_newer": {"type": "string", "maxLength": 40},
-        "good_date": {"type": "string", "maxLength": 10},
+        "good_date": {"type": "string", "maxLength": 40},
     },
     "required": ["files"],
     "additionalProperties": False,

@@ -15,8 +15,8 @@ from typing import Any
 from conflicts.models import Report
 from conflicts.options import Options
 
-MATRIX_COLUMNS = 12  # versions of the clashing package shown; the newest ones
-MATRIX_ROWS = 15  # versions of each parent shown; the newest ones
+MATRIX_COLUMNS = 16  # versions of the clashing package shown, newest first
+MATRIX_ROWS = 20  # versions of each parent shown, newest first
 
 
 def diff_lines(diff: str) -> list[dict[str, str]]:
@@ -64,52 +64,42 @@ def _fixes(conflict: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _matrix(matrix: dict[str, Any] | None) -> dict[str, Any] | None:
-    """The newest MATRIX_COLUMNS versions of the package against the newest MATRIX_ROWS of each parent."""
+    """The matrix with at most MATRIX_COLUMNS columns and MATRIX_ROWS rows per parent.
+
+    The engine lists versions newest first (the newest of each release series and the pinned ones),
+    so the first columns and rows are the ones kept.
+    """
     if not matrix or not matrix.get("versions"):
         return None
-    versions = list(matrix["versions"])
-    shown = min(len(versions), MATRIX_COLUMNS)
-    # The engine lists versions oldest first or newest first; keep the newest either way.
-    newest_first = _newest_first(versions)
-    keep = list(range(shown)) if newest_first else list(range(len(versions) - shown, len(versions)))
+    versions = list(matrix["versions"])[:MATRIX_COLUMNS]
     parents = []
     for parent in matrix.get("parents", []):
         rows = parent.get("rows", [])
-        row_newest_first = _newest_first([row.get("version", "") for row in rows])
-        kept_rows = rows[:MATRIX_ROWS] if row_newest_first else rows[-MATRIX_ROWS:]
+        shown = rows[:MATRIX_ROWS]
         parents.append(
             {
-                "parent": parent.get("parent", ""),
+                "name": parent.get("parent"),
+                "label": parent.get("label") or parent.get("parent") or "your line",
                 "rows": [
                     {
-                        **row,
+                        "version": row.get("version"),
+                        "specifier": row.get("specifier"),
                         "cells": [
-                            {"version": versions[i], "accepts": bool((row.get("accepts") or [])[i:i + 1] == [True])}
-                            for i in keep
+                            {"version": version, "accepts": bool(accepted)}
+                            for version, accepted in zip(versions, row.get("accepts") or [], strict=False)
                         ],
                         "count": sum(1 for accepted in row.get("accepts") or [] if accepted),
                     }
-                    for row in kept_rows
+                    for row in shown
                 ],
-                "hidden_rows": len(rows) - len(kept_rows),
+                "more_rows": len(rows) > len(shown) or bool(parent.get("truncated")),
             }
-        )  # fmt: skip
+        )
     return {
-        "versions": [versions[i] for i in keep],
-        "hidden_versions": len(versions) - shown,
-        "total_versions": len(versions),
+        "versions": versions,
+        "more_versions": len(matrix["versions"]) > len(versions) or bool(matrix.get("truncated")),
         "parents": parents,
     }
-
-
-def _newest_first(versions: list[str]) -> bool:
-    from packaging.version import InvalidVersion, Version
-
-    try:
-        parsed = [Version(v) for v in versions]
-    except InvalidVersion:
-        return False
-    return len(parsed) > 1 and parsed[0] > parsed[-1]
 
 
 def conflict_extras(conflict: dict[str, Any]) -> dict[str, Any]:
@@ -122,10 +112,8 @@ def _minimal(result: dict[str, Any]) -> dict[str, Any] | None:
     if not minimal or not minimal.get("lines"):
         return None
     count, total = len(minimal["lines"]), minimal.get("total") or len(minimal["lines"])
-    heading = f"These {count} of your {total} lines conflict"
-    if count == 1:
-        heading = f"This line of your {total} cannot be met on its own" if total > 1 else "Your line cannot be met"
-    return {**minimal, "heading": heading}
+    heading = minimal.get("message") or f"These {count} of your {total} lines conflict"
+    return {**minimal, "heading": heading, "count": count}
 
 
 def _targets(result: dict[str, Any], report: Report) -> dict[str, Any] | None:
@@ -153,7 +141,8 @@ def _target_cell(cell: dict[str, Any] | None, report: Report, python: str, platf
     if cell is None:
         return {"status": "absent", "summary": "not asked"}
     main = (python, platform) == (report.python_version, report.platform)
-    return {**cell, "main": main, "pin_count": len(cell.get("pins") or {})}
+    pins = cell.get("pins") or 0
+    return {**cell, "main": main, "pin_count": pins if isinstance(pins, int) else len(pins)}
 
 
 def _what_broke(result: dict[str, Any]) -> dict[str, Any] | None:
@@ -176,6 +165,7 @@ def analysis_context(report: Report, result: dict[str, Any]) -> dict[str, Any]:
     """What the report page adds for the analysis fields; empty parts are None (not shown)."""
     options = Options.from_json(report.options)
     return {
+        "analysis": result.get("analysis"),
         "minimal": _minimal(result),
         "target_matrix": _targets(result, report),
         "what_broke": _what_broke(result),

@@ -87,7 +87,7 @@ class SubmitForm(forms.Form):
     good_date = forms.CharField(
         label="Used to resolve on",
         required=False,
-        max_length=10,
+        max_length=40,
         help_text="A day (YYYY-MM-DD) when this file still resolved: the report finds the releases that broke it.",
         widget=forms.TextInput(attrs={"placeholder": "2023-01-15", "autocomplete": "off"}),
     )
