@@ -4,19 +4,112 @@ Like uv's `--exclude-newer`: a report records when it read the index (`index_rea
 re-running it with that time as the cut-off ignores everything uploaded since, so the answer
 can be reproduced and compared. Only JSON pages (PEP 691, API 1.1) carry upload times; a file
 without one is dropped, as uv does, because "as of that date" cannot be claimed for a file
-whose date is unknown, and the report says how many were dropped and from which projects.
+whose date is unknown. The report says how many were dropped and from which projects, so an
+index serving HTML only (no upload times at all) is named as the reason nothing matches.
+
+The filter wraps the index client rather than living in the finder: the provider, the
+explanation and the analyses then all see the same, older, index.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+import re
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+from resolver.dists import Project
+from resolver.errors import ResolverError
+
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
-def parse_date(text: str) -> datetime:
-    """`2024-05-01` (midnight UTC) or an ISO-8601 time (`2024-05-01T12:00:00Z`) as UTC."""
-    raise NotImplementedError
+class DateError(ResolverError):
+    """A date that is neither `YYYY-MM-DD` nor an ISO-8601 time; the message says which is accepted."""
+
+    code = "bad-date"
+
+
+def parse_date(text: str, *, field: str = "exclude_newer") -> datetime:
+    """`2024-05-01` (the end of that day, UTC: the whole day counts) or an ISO-8601 time.
+
+    A time without a zone is taken as UTC. Raises DateError naming `field`.
+    """
+    value = text.strip()
+    try:
+        if _DATE.fullmatch(value):
+            return datetime.combine(date.fromisoformat(value), time.max.replace(microsecond=0), UTC)
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise DateError(
+            f"{field}: {text!r} is not a date; give YYYY-MM-DD or an ISO-8601 time such as 2024-05-01T12:00:00Z"
+        ) from None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def to_iso(moment: datetime) -> str:
     """ISO-8601 UTC with a `Z`, to the second: `2024-05-01T12:00:00Z`."""
-    raise NotImplementedError
+    return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def upload_time(text: str | None) -> datetime | None:
+    """A PEP 700 `upload-time` as a UTC datetime, or None when absent or unreadable."""
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+class ExcludeNewer:
+    """An index client that hides files uploaded after `cutoff` and files with no upload time.
+
+    Everything but `project` is the wrapped client's (metadata, prefetching, stats, closing),
+    so the cache stays warm across resolutions with different cut-offs.
+    """
+
+    def __init__(self, index: Any, cutoff: datetime) -> None:
+        self.index = index
+        self.cutoff = cutoff
+        self.without_time: dict[str, int] = {}  # project -> files dropped for lacking a time
+        self.newer: dict[str, int] = {}  # project -> files dropped for being newer
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.index, name)
+
+    def project(self, name: str) -> Project | None:
+        project = self.index.project(name)
+        if project is None:
+            return None
+        kept = []
+        for file in project.files:
+            uploaded = upload_time(file.upload_time)
+            if uploaded is None:
+                self.without_time[project.name] = self.without_time.get(project.name, 0) + 1
+            elif uploaded > self.cutoff:
+                self.newer[project.name] = self.newer.get(project.name, 0) + 1
+            else:
+                kept.append(file)
+        return Project(project.name, project.index_url, tuple(kept), project.skipped)
+
+    def diagnoses(self) -> list[dict[str, Any]]:
+        """A warning naming the projects whose files had no upload time (and were dropped)."""
+        if not self.without_time:
+            return []
+        names = sorted(self.without_time)
+        shown = ", ".join(names[:8]) + (f" and {len(names) - 8} more" if len(names) > 8 else "")
+        count = sum(self.without_time.values())
+        return [
+            {
+                "kind": "exclude_newer",
+                "severity": "warning",
+                "package": None,
+                "message": (
+                    f"{count} file{'s' if count != 1 else ''} of {shown} had no upload time (PEP 700) and "
+                    f"{'were' if count != 1 else 'was'} ignored, since they cannot be shown to predate "
+                    f"{to_iso(self.cutoff)}; indexes serving HTML pages give no upload times"
+                ),
+                "projects": {name: self.without_time[name] for name in names},
+            }
+        ]
