@@ -14,6 +14,8 @@ import logging
 from datetime import UTC, datetime, time
 from typing import Any
 
+from django.conf import settings
+
 from conflicts.models import Report
 from conflicts.options import Options
 from resolver.engine import Limits
@@ -30,9 +32,10 @@ def engine_options(report: Report) -> dict[str, Any]:
     return {"exclude_newer": options.exclude_newer, "analyse": True}
 
 
-def extend(result: dict[str, Any], report: Report, index: IndexClient, limits: Limits) -> None:
+def extend(result: dict[str, Any], report: Report, index: IndexClient) -> None:
     """Add the extra targets' matrix and the 'what broke' answer to `result`, when asked for."""
     options = Options.from_json(report.options)
+    limits = Limits(max_rounds=settings.RESOLVER_MAX_ROUNDS, max_seconds=settings.RESOLVER_MAX_SECONDS)
     main = Target(report.python_version, report.platform)
     common = {
         "roots": report.roots or None,

@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from conflicts import analysis
 from conflicts.indexes import configured_indexes
 from conflicts.models import ApiToken, Report, Status
 from resolver.cache import DirectoryCache
@@ -233,8 +234,10 @@ def run_report(report_id: Any) -> None:
                 limits=Limits(max_rounds=settings.RESOLVER_MAX_ROUNDS, max_seconds=settings.RESOLVER_MAX_SECONDS),
                 on_progress=ProgressWriter(report.id),
                 input_index=input_indexes,
+                **analysis.engine_options(report),
             )
             input_indexes.annotate(result)
+            analysis.extend(result, report, client)
         finally:
             client.close()
             input_indexes.close()

@@ -9,13 +9,14 @@ times (PEP 700) for reproducing a report as of a date.
 
 from __future__ import annotations
 
+import html as html_module
 import re
 from pathlib import Path
 
 import pytest
 
 from conflicts import services
-from conflicts.models import Report
+from conflicts.models import Report, Status
 from tests.support.universe import build_index
 
 pytestmark = pytest.mark.django_db
@@ -78,7 +79,7 @@ def run(analysis_index):
 
 def text(html: str) -> str:
     """The page's text with tags and runs of white space collapsed, for reading sentences."""
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+    return html_module.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)))
 
 
 # The form.
@@ -142,3 +143,140 @@ def test_edit_and_re_run_keeps_the_options(client, analysis_index) -> None:
         "2024-05-01T00:00:00Z",
         "2023-01-15",
     )
+
+
+# Reports made by the real engine.
+
+
+def test_the_smallest_clashing_lines_come_first_then_every_conflict_with_its_matrix_and_fixes(client, run) -> None:
+    report = run(TWO_CONFLICTS)
+    assert report.status == Status.CONFLICT
+    body = client.get(f"/r/{report.id}/").content.decode()
+    page = text(body)
+    minimal = report.result["minimal_lines"]
+    assert minimal["message"] == "These 2 of your 7 lines conflict"
+    assert body.index("These 2 of your 7 lines conflict") < body.index('class="card conflict"')
+    for line in minimal["lines"]:
+        assert f"{line['file']}:{line['line']} {line['text']}" in page
+    # Both independent conflicts, each with its own card.
+    cards = re.findall(r'<section class="card conflict"[^>]*data-package="([^"]+)"', body)
+    assert sorted(cards) == ["django", "kombu"]
+    assert "2 independent conflicts; each needs its own change." in page
+    # The matrix: celery 4.4.7 accepts kombu 4.6.11 and rejects 5.3.0, by symbol and by words.
+    table = re.search(r'<table class="compat" data-parent="celery">.*?</table>', body, re.S).group(0)
+    assert re.findall(r'<th scope="col" class="v">([^<]+)</th>', table) == ["5.3.0", "4.6.11"]
+    row = text(table)
+    assert "4.4.7 kombu<4.7,>=4.6.10 ✗ rejects ✓ accepts" in row
+    assert 'title="celery 4.4.7 rejects kombu 5.3.0"' in table
+    # Proven fixes: the diff as styled lines, and the pins it leads to.
+    assert "Loosen django==1.11.29 to django&gt;2.0 (requirements.in:1)" in body
+    assert '<span class="d-remove">-django==1.11.29</span>' in body
+    assert '<span class="d-add">+django==2.2.28</span>' in body
+    assert "Move the pin django==1.11.29 to django==2.2.28" in page
+    assert "django 1.11.29 2.2.28" in page  # the pin change: was heading for, with this fix
+    assert "fixes this conflict" in page and "Another conflict remains" in page
+
+
+def test_no_single_change_fixes_this_when_every_one_line_change_still_fails(client, run) -> None:
+    report = run(NO_SINGLE_FIX)
+    conflict = report.result["conflicts"][0]
+    assert (conflict["fix_status"], conflict["fixes"]) == ("none", [])
+    page = text(client.get(f"/r/{report.id}/").content.decode())
+    assert "No single change fixes this." in page
+    assert f"All {conflict['fix_candidates']} one-line changes tried (each re-resolved) still fail" in page
+    assert "These 2 of your 4 lines conflict" in page
+    assert "Fixes that resolve" not in page
+
+
+def test_a_diff_is_escaped(client, run) -> None:
+    report = run('django==1.11.29; python_version < "4"\ndjangocms-blog\n')
+    body = client.get(f"/r/{report.id}/").content.decode()
+    assert any(fix["diff"] for fix in report.result["conflicts"][0]["fixes"])
+    assert '<span class="d-remove">-django==1.11.29; python_version &lt; &quot;4&quot;</span>' in body
+    assert '< "4"' not in body
+
+
+def test_a_report_stored_before_the_analyses_still_renders(client, run) -> None:
+    report = run(TWO_CONFLICTS)
+    v1 = {
+        key: value for key, value in report.result.items() if key not in ("minimal_lines", "analysis", "index_read_at")
+    }
+    v1["conflicts"] = [
+        {
+            key: value
+            for key, value in conflict.items()
+            if key in ("package", "specifier", "message", "constraints", "versions")
+        }
+        for conflict in v1["conflicts"]
+    ]
+    Report.objects.filter(id=report.id).update(result=v1)
+    response = client.get(f"/r/{report.id}/")
+    page = text(response.content.decode())
+    assert response.status_code == 200
+    assert "lines conflict" not in page and "Re-run as of" not in page
+    assert "Could not find a version that matches django==1.11.29,>2.0" in page
+
+
+def test_re_run_as_of_the_index_read_time_ignores_files_uploaded_later(client, run, tmp_path, settings) -> None:
+    first = run("django>2\n")
+    assert first.result["pins"]["django"] == "5.0.6"
+    read_at = first.result["index_read_at"]
+    body = client.get(f"/r/{first.id}/").content.decode()
+    assert f'action="/r/{first.id}/as-of/"' in body and "Re-run as of that time" in body
+    # A release uploaded after the report read the index (an hour later).
+    later = {**UNIVERSE, "django": {**UNIVERSE["django"], "6.0": {"upload_time": _plus_hours(read_at, 1)}}}
+    url = build_index(tmp_path / "index-later", later, formats=("json",)).as_uri() + "/"
+    settings.RESOLVER_INDEXES = [("analysis index", url)]
+
+    response = client.post(f"/r/{first.id}/as-of/")
+    again = Report.objects.exclude(id=first.id).get()
+    assert response.status_code == 302 and response["Location"] == f"/r/{again.id}/"
+    assert (again.rerun_of_id, again.options) == (first.id, {"exclude_newer": read_at})
+    services.run_report(again.id)
+    again.refresh_from_db()
+    assert again.result["input"]["exclude_newer"] == read_at
+    assert again.result["pins"]["django"] == "5.0.6"  # 6.0 came later: ignored
+    page = text(client.get(f"/r/{again.id}/").content.decode())
+    assert f"resolved as of {read_at[:10]} {read_at[11:19]} UTC : files uploaded later were ignored" in page
+    assert "re-run of an earlier report" in page
+
+    plain = run("django>2\n")  # without "as of", the newer release is taken
+    assert plain.result["pins"]["django"] == "6.0"
+    first.refresh_from_db()
+    assert first.result["pins"]["django"] == "5.0.6"  # reports never change
+
+
+def test_as_of_a_date_from_the_form_resolves_with_what_the_index_had_then(client, run) -> None:
+    report = run("django>2\n", options={"exclude_newer": "2023-06-01T00:00:00Z"})
+    assert report.result["pins"] == {"django": "3.2.25"}
+    assert report.result["input"]["exclude_newer"] == "2023-06-01T00:00:00Z"
+
+
+def test_re_run_as_of_needs_a_post_and_a_recorded_read_time(client, run) -> None:
+    report = run("django>2\n")
+    assert client.get(f"/r/{report.id}/as-of/").status_code == 405
+    Report.objects.filter(id=report.id).update(result={**report.result, "index_read_at": None})
+    response = client.post(f"/r/{report.id}/as-of/")
+    assert response.status_code == 400
+    assert Report.objects.count() == 1
+
+
+def test_the_what_broke_form_makes_a_linked_report_or_names_the_field(client, run) -> None:
+    report = run(TWO_CONFLICTS)
+    body = client.get(f"/r/{report.id}/").content.decode()
+    assert f'action="/r/{report.id}/what-broke/"' in body
+    response = client.post(f"/r/{report.id}/what-broke/", {"good_date": "next tuesday"})
+    assert response.status_code == 400
+    assert "good_date: &#x27;next tuesday&#x27; is not a date; use YYYY-MM-DD." in response.content.decode()
+    assert 'aria-invalid="true"' in response.content.decode()
+    response = client.post(f"/r/{report.id}/what-broke/", {"good_date": "2023-02-01"})
+    linked = Report.objects.exclude(id=report.id).get()
+    assert response["Location"] == f"/r/{linked.id}/"
+    assert (linked.rerun_of_id, linked.options, linked.files) == (report.id, {"good_date": "2023-02-01"}, report.files)
+
+
+def _plus_hours(moment: str, hours: int) -> str:
+    from datetime import datetime, timedelta
+
+    parsed = datetime.fromisoformat(moment.replace("Z", "+00:00")) + timedelta(hours=hours)
+    return parsed.strftime("%Y-%m-%dT%H:%M:%SZ")
