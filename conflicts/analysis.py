@@ -22,6 +22,8 @@ from resolver.engine import Limits
 from resolver.environment import Target
 from resolver.errors import ResolverError
 from resolver.index import IndexClient
+from resolver.targets import resolve_targets
+from resolver.timeline import what_broke
 
 logger = logging.getLogger(__name__)
 
@@ -37,26 +39,23 @@ def extend(result: dict[str, Any], report: Report, index: IndexClient) -> None:
     options = Options.from_json(report.options)
     limits = Limits(max_rounds=settings.RESOLVER_MAX_ROUNDS, max_seconds=settings.RESOLVER_MAX_SECONDS)
     main = Target(report.python_version, report.platform)
-    common = {
-        "roots": report.roots or None,
-        "pre": report.pre,
-        "limits": limits,
-        "index_name": report.index_name,
-        "exclude_newer": options.exclude_newer,
-    }
+    common = {"roots": report.roots or None, "pre": report.pre, "limits": limits, "index_name": report.index_name}
     if options.targets:
-        from resolver.targets import resolve_targets
-
         targets = [main, *(Target(py, platform) for py, platform in options.targets)]
         result["targets"] = _answer(
-            "targets", lambda: resolve_targets(report.files, index=index, targets=targets, **common)
+            "targets",
+            lambda: resolve_targets(
+                report.files, index=index, targets=targets, exclude_newer=options.exclude_newer, **common
+            ),
         )
     if options.good_date is not None:
-        from resolver.timeline import what_broke
-
+        # "Used to resolve on" a day: as of its start, as an "as of" date is (uv's --exclude-newer too).
         good = datetime.combine(options.good_date, time(0), tzinfo=UTC)
         result["what_broke"] = _answer(
-            "what_broke", lambda: what_broke(report.files, index=index, target=main, good_date=good, **common)
+            "what_broke",
+            lambda: what_broke(
+                report.files, index=index, target=main, good_date=good, now=options.exclude_newer, **common
+            ),
         )
 
 

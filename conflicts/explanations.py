@@ -139,7 +139,7 @@ def _targets(result: dict[str, Any], report: Report) -> dict[str, Any] | None:
 
 def _target_cell(cell: dict[str, Any] | None, report: Report, python: str, platform: str) -> dict[str, Any]:
     if cell is None:
-        return {"status": "absent", "summary": "not asked"}
+        return {"status": "absent", "summary": "not asked", "python_version": python, "platform": platform}
     main = (python, platform) == (report.python_version, report.platform)
     pins = cell.get("pins") or 0
     return {**cell, "main": main, "pin_count": pins if isinstance(pins, int) else len(pins)}

@@ -44,6 +44,13 @@ UNIVERSE = {
     "low-b": {"1.0": {"requires": ["z<2"], "upload_time": OLD}},
     "high-a": {"1.0": {"requires": ["z>=2"], "upload_time": OLD}},
     "high-b": {"1.0": {"requires": ["z>=2"], "upload_time": OLD}},
+    # What broke: app 1.0 and lib are old; app 2.x (through mid 2.x, asking lib>=2) came monthly in 2024.
+    "lib": {"1.0": {"upload_time": OLD}, "2.0": {"upload_time": OLD}},
+    "app": {
+        "1.0": {"requires": ["lib"], "upload_time": OLD},
+        **{f"2.{i}": {"requires": [f"mid==2.{i}"], "upload_time": f"2024-0{i}-01T00:00:00Z"} for i in range(1, 9)},
+    },
+    "mid": {f"2.{i}": {"requires": ["lib>=2"], "upload_time": f"2024-0{i}-01T00:00:00Z"} for i in range(1, 9)},
 }
 TWO_CONFLICTS = "django==1.11.29\ndjangocms-blog\nasgiref\nsix\npytz\ncelery==4.4.7\nkombu>=5\n"
 NO_SINGLE_FIX = "low-a\nlow-b\nhigh-a\nhigh-b\n"
@@ -280,3 +287,54 @@ def _plus_hours(moment: str, hours: int) -> str:
 
     parsed = datetime.fromisoformat(moment.replace("Z", "+00:00")) + timedelta(hours=hours)
     return parsed.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def test_several_targets_give_a_pass_fail_matrix_with_the_reason_per_cell(client, run) -> None:
+    targets = [
+        {"python_version": "3.8", "platform": "manylinux_2_28_x86_64"},
+        {"python_version": "3.12", "platform": "win_amd64"},
+    ]
+    report = run("django>=5\n", options={"targets": targets})
+    cells = {(c["python_version"], c["platform"]): c for c in report.result["targets"]["cells"]}
+    # django 5 needs Python 3.10 or newer: it resolves for 3.11 and 3.12, not for 3.8.
+    assert {key: cell["status"] for key, cell in cells.items()} == {
+        ("3.11", "manylinux_2_28_x86_64"): "resolved",
+        ("3.8", "manylinux_2_28_x86_64"): "conflict",
+        ("3.12", "win_amd64"): "resolved",
+    }
+    body = client.get(f"/r/{report.id}/").content.decode()
+    page = text(body)
+    assert "Targets: 2 of 3 resolve" in page
+    failing = re.search(r'<td class="cell-conflict" data-target="3.8 manylinux_2_28_x86_64".*?</td>', body, re.S)
+    failing = failing.group(0)
+    assert "✗ conflict" in text(failing)
+    assert cells[("3.8", "manylinux_2_28_x86_64")]["summary"] in text(failing)
+    passing = re.search(
+        r'<td class="cell-resolved" data-target="3.11 manylinux_2_28_x86_64".*?</td>', body, re.S
+    ).group(0)
+    assert "✓ resolves (1 package) this report" in text(passing)
+    # No cell was asked for 3.8 on Windows: the matrix says so rather than guessing.
+    assert re.search(r'<td class="cell-absent" data-target="3.8 win_amd64"', body)
+
+
+def test_what_broke_names_the_release_after_which_it_no_longer_resolves(client, run, settings) -> None:
+    """Only app 2.x and mid 2.x were uploaded after the good date (one pair a month, each asking
+    for lib>=2 through mid, against the input's lib<2): the backtracking through them grows with
+    each release until the round limit stops it, as pip's "resolution too deep" does."""
+    settings.RESOLVER_MAX_ROUNDS = 8
+    report = run("lib<2\napp\n", options={"good_date": "2023-06-01"})
+    answer = report.result["what_broke"]
+    assert (answer["resolved_then"], answer["resolves_now"]) == (True, False)
+    assert answer["broken_by"] and {b["package"] for b in answer["broken_by"]} <= {"app", "mid"}
+    broke_at = answer["broken_by"][0]["uploaded"]
+    # Checked apart from the bisection: as of that upload it fails, as of the one before it resolves.
+    as_of_break = run("lib<2\napp\n", options={"exclude_newer": broke_at})
+    as_of_last_good = run("lib<2\napp\n", options={"exclude_newer": answer["last_good"]})
+    assert (as_of_break.result["status"], as_of_last_good.result["status"]) == ("error", "resolved")
+
+    page = text(client.get(f"/r/{report.id}/").content.decode())
+    assert "What broke the build since 2023-06-01" in page
+    assert answer["message"] in page
+    for release in answer["broken_by"]:
+        assert f"{release['package']}=={release['version']} {release['uploaded']}" in page
+    assert f"It still resolved with the files uploaded up to {answer['last_good']}." in page
