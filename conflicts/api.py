@@ -48,7 +48,9 @@ class ProblemAPI(NinjaAPI):
 
     def get_openapi_schema(self, **kwargs: Any) -> Any:
         schema = super().get_openapi_schema(**kwargs)
-        schema["components"]["schemas"]["ReportCreate"] = ReportCreate.model_json_schema()
+        create = ReportCreate.model_json_schema(ref_template="#/components/schemas/{model}")
+        schema["components"]["schemas"].update(create.pop("$defs", {}))
+        schema["components"]["schemas"]["ReportCreate"] = create
         for operations in schema["paths"].values():
             for operation in operations.values():
                 for status, answer in operation["responses"].items():

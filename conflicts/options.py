@@ -68,15 +68,12 @@ def parse_moment(value: str, field: str) -> datetime:
     text = value.strip()
     try:
         if _DATE.fullmatch(text):
-            moment = datetime.combine(date.fromisoformat(text), time(0), tzinfo=UTC)
-        else:
-            moment = datetime.fromisoformat(text.replace(" ", "T", 1))
-    except ValueError as error:
+            return datetime.combine(date.fromisoformat(text), time(0), tzinfo=UTC)
+        moment = datetime.fromisoformat(text.replace(" ", "T", 1))
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    except (ValueError, OverflowError) as error:  # OverflowError: an offset past year 9999
         raise OptionsError([Problem(f"{text!r} is not a date or time; use {MOMENT_FORMATS}.", field=field,
                                     code="bad-datetime")]) from error  # fmt: skip
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
 
 
 def parse_day(value: str, field: str) -> date:

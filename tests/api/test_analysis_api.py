@@ -12,6 +12,7 @@ from django.test import Client
 
 from conflicts.models import Report
 from tests.api.conftest import CLASSIC, fields, post_json, problem
+from tests.conflicts.test_analysis_views import analysis_index, run  # noqa: F401  (fixtures, by name)
 
 pytestmark = pytest.mark.django_db
 
@@ -168,3 +169,29 @@ def test_an_as_of_moment_a_minute_ago_is_accepted(api: Client) -> None:
     moment = (datetime.now(UTC) - timedelta(minutes=1)).replace(microsecond=0)
     response = post_json(api, {**BODY, "exclude_newer": moment.isoformat()})
     assert response.status_code == 202, response.content
+
+
+def test_the_report_read_back_has_the_analyses_and_matches_the_documented_schema(run, token) -> None:  # noqa: F811
+    import jsonschema
+
+    from tests.api.test_openapi import schema_of
+    from tests.conflicts.test_analysis_views import TWO_CONFLICTS
+
+    client = Client(headers={"Authorization": f"Bearer {token}"})
+    targets = [{"python_version": "3.8", "platform": "any"}]
+    report = run(TWO_CONFLICTS, options={"targets": targets, "good_date": "2023-06-01"})
+    body = client.get(f"/api/v1/reports/{report.id}").json()
+    result = body["report"]
+    assert result["schema_version"] == 1
+    assert result["minimal_lines"]["message"] == "These 2 of your 7 lines conflict"
+    assert {conflict["package"] for conflict in result["conflicts"]} == {"django", "kombu"}
+    assert all(conflict["fix_status"] == "found" and conflict["matrix"]["versions"] for conflict in result["conflicts"])
+    assert [(c["python_version"], c["status"]) for c in result["targets"]["cells"]] == [
+        ("3.11", "conflict"),
+        ("3.8", "conflict"),
+    ]
+    assert result["what_broke"]["resolved_then"] is False  # the clash is older than the good date
+    assert result["index_read_at"].endswith("Z")
+    openapi = client.get("/api/v1/openapi.json").json()
+    jsonschema.validate(body, schema_of(openapi, "ReportOut"))
+    assert "minimal_lines" in openapi["components"]["schemas"]["ReportV1"]["properties"]
