@@ -15,7 +15,7 @@ from typing import Any
 from conflicts.models import Report
 from conflicts.options import Options
 
-MATRIX_COLUMNS = 16  # versions of the clashing package shown, newest first
+MATRIX_COLUMNS = 30  # versions of the clashing package shown, newest first (the engine bounds them too)
 MATRIX_ROWS = 20  # versions of each parent shown, newest first
 
 
@@ -45,7 +45,7 @@ def _pin_changes(fix: dict[str, Any]) -> list[dict[str, Any]]:
             {"package": name, "before": (pair or [None, None])[0], "after": (pair or [None, None])[-1]}
             for name, pair in changes.items()
         ]
-    return [
+    rows = [
         {
             "package": change.get("package") or change.get("name"),
             "before": change.get("before") or change.get("old"),
@@ -54,13 +54,37 @@ def _pin_changes(fix: dict[str, Any]) -> list[dict[str, Any]]:
         for change in changes
         if isinstance(change, dict)
     ]
+    # Versions that move first, then pins that go, then new ones: what a reader checks first.
+    return sorted(rows, key=lambda row: (row["before"] is None, row["after"] is None, row["package"] or ""))
+
+
+def _changes_summary(changes: list[dict[str, Any]]) -> str:
+    """'1 version moves, 1 removed, 25 added': the failed run stopped before pinning most packages."""
+    moved = sum(1 for c in changes if c["before"] and c["after"] and c["before"] != c["after"])
+    gone = sum(1 for c in changes if c["before"] and not c["after"])
+    added = sum(1 for c in changes if c["after"] and not c["before"])
+    parts = [f"{moved} version{'s' if moved != 1 else ''} move{'s' if moved == 1 else ''}"] if moved else []
+    parts += [f"{gone} removed"] if gone else []
+    parts += [f"{added} added"] if added else []
+    return ", ".join(parts) or "no pin changes"
 
 
 def _fixes(conflict: dict[str, Any]) -> list[dict[str, Any]]:
-    return [
-        {**fix, "diff_lines": diff_lines(fix.get("diff") or ""), "changes": _pin_changes(fix)}
-        for fix in conflict.get("fixes") or []
-    ]
+    fixes = []
+    for fix in conflict.get("fixes") or []:
+        lines = diff_lines(fix.get("diff") or "")
+        changes = _pin_changes(fix)
+        fixes.append(
+            {
+                **fix,
+                # The ---/+++ header only repeats the file name, shown above the diff instead.
+                "diff_lines": [line for line in lines if line["kind"] != "file"],
+                "diff_files": sorted(fix.get("files") or {}),
+                "changes": changes,
+                "changes_summary": _changes_summary(changes),
+            }
+        )
+    return fixes
 
 
 def _matrix(matrix: dict[str, Any] | None) -> dict[str, Any] | None:

@@ -179,9 +179,13 @@ def test_the_smallest_clashing_lines_come_first_then_every_conflict_with_its_mat
     assert "Loosen django==1.11.29 to django&gt;2.0 (requirements.in:1)" in body
     assert '<span class="d-remove">-django==1.11.29</span>' in body
     assert '<span class="d-add">+django==2.2.28</span>' in body
+    assert "--- a/requirements.in" not in body  # the diff's file header is the caption above it
+    assert '<p class="diff-file">requirements.in</p>' in body
     assert "Move the pin django==1.11.29 to django==2.2.28" in page
     assert "django 1.11.29 2.2.28" in page  # the pin change: was heading for, with this fix
-    assert "fixes this conflict" in page and "Another conflict remains" in page
+    assert "Resulting pins: 1 version moves, 4 added" in page
+    loosen = "✓ fixes this conflict Loosen django==1.11.29 to django>2.0 (requirements.in:1) (another conflict remains)"
+    assert loosen in page
 
 
 def test_no_single_change_fixes_this_when_every_one_line_change_still_fails(client, run) -> None:
