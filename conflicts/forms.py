@@ -102,6 +102,8 @@ class SubmitForm(forms.Form):
         self.files_by_name: dict[str, str] = {}
         self.roots: list[str] = []
         self.options = Options()
+        for name in ("targets", "exclude_newer", "good_date"):  # the help text is read with the field
+            self.fields[name].widget.attrs["aria-describedby"] = f"id_{name}-help"
 
     def kept(self) -> dict[str, str]:
         try:
