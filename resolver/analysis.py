@@ -446,22 +446,30 @@ class Analyser:
                     None,
                 )
             pin = [c for c in _spec(constraint["specifier"]) if c.operator == "=="]
-            if pin and accepted:
-                wanted = Version(pin[0].version.replace(".*", ""))
-                above = [v for v in accepted if v > wanted]
-                nearest = min(above) if above else max(accepted)
-                new = _requirement_text(item, f"=={nearest}")
-                yield (
-                    "loosen_pin",
-                    f"Move the pin {item.text} to {new}, the nearest version the others accept ({line[0]}:{line[1]})",
-                    line,
-                    self._set_line(line, new),
-                    None,
-                )
+            if not pin:
+                continue
+            wanted = Version(pin[0].version.replace(".*", ""))
+            some_parent = self._accepted_by_some_version(conflict, index)
+            choices = ((some_parent, "some version of each parent accepts"), (accepted, "the others accept"))
+            for versions, why in choices:
+                if versions:
+                    above = [v for v in versions if v > wanted]
+                    nearest = min(above) if above else max(versions)
+                    new = _requirement_text(item, f"=={nearest}")
+                    yield (
+                        "loosen_pin",
+                        f"Move the pin {item.text} to {new}, the nearest version {why} ({line[0]}:{line[1]})",
+                        line,
+                        self._set_line(line, new),
+                        None,
+                    )
         sources: dict[Line, None] = {}
         for constraint in constraints:
             if constraint["source"]:
                 sources[constraint["source"]["file"], constraint["source"]["line"]] = None
+        # The minimal lines may name one that no chain shows (a line holding a parent back).
+        for minimal in self.report.get("minimal_lines", {}).get("lines", []):
+            sources[minimal["file"], minimal["line"]] = None
         for line in sources:
             item = self.by_origin.get(line)
             if item is not None:
@@ -503,6 +511,30 @@ class Analyser:
                     files,
                     parent,
                 )
+
+    def _accepted_by_some_version(self, conflict: Conflict, mine: int) -> list[Version]:
+        """Columns of the matrix that every other constraint accepts in at least one parent version.
+
+        Moving a pin there lets the resolver pick an older or newer parent; the re-resolution
+        decides whether one exists that also fits everything else.
+        """
+        matrix = conflict.get("matrix")
+        if not matrix:
+            return []
+        others = []
+        for i, parent in enumerate(matrix["parents"]):
+            allowed = SpecifierSet()  # the user's own lines on that parent still hold
+            for item in self.parsed.requirements + self.parsed.constraints:
+                if item.name == parent["parent"]:
+                    allowed &= item.requirement.specifier
+            rows = [r for r in parent["rows"] if r["version"] is None or allowed.contains(r["version"], True)]
+            if i != mine and rows:
+                others.append(rows)
+        return [
+            Version(version)
+            for column, version in enumerate(matrix["versions"])
+            if all(any(row["accepts"][column] for row in rows) for rows in others)
+        ]
 
     # -- editing the input -----------------------------------------------------------------------
 
@@ -562,20 +594,28 @@ def ddmin(items: list[Any], fails: Callable[[list[Any]], bool]) -> list[Any]:
     """Zeller's delta debugging: a 1-minimal sublist of `items` (which fails) that still fails.
 
     Tries each of n chunks alone, then each complement; on success restarts from it, else
-    doubles n until the chunks are single items.
+    doubles n until the chunks are single items. Each subset is tested once.
     """
+    known: dict[tuple[Any, ...], bool] = {}
+
+    def test(subset: list[Any]) -> bool:
+        key = tuple(subset)
+        if key not in known:
+            known[key] = fails(subset)
+        return known[key]
+
     n = 2
     while len(items) >= 2:
         chunks = [items[i * len(items) // n : (i + 1) * len(items) // n] for i in range(n)]
         chunks = [chunk for chunk in chunks if chunk]
         for chunk in chunks:
-            if fails(chunk):
+            if test(chunk):
                 items, n = chunk, 2
                 break
         else:
             for chunk in chunks if n > 2 else []:
                 complement = [item for item in items if item not in chunk]
-                if fails(complement):
+                if test(complement):
                     items, n = complement, max(n - 1, 2)
                     break
             else:
