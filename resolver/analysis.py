@@ -56,7 +56,8 @@ class AnalysisLimits:
     max_resolutions: int = 120
     matrix_versions: int = 30  # columns: versions of the clashing package
     matrix_rows: int = 20  # rows: versions of each parent
-    parent_tries: int = 3  # versions of one parent re-resolved as fixes
+    parent_tries: int = 3  # versions of one parent re-resolved as fixes, in each group
+    parent_versions: int = 80  # versions of one parent whose metadata is read for fixes
 
 
 class Budget:
@@ -481,36 +482,57 @@ class Analyser:
                     None,
                 )
         for index, constraint in enumerate(constraints):
-            if constraint["parent"] is None:
-                continue
-            parent, _, at = constraint["parent"].partition("==")
-            joint = SpecifierSet()
-            for i, other in enumerate(constraints):
-                if i != index:
-                    joint &= _spec(other["specifier"])
-            tries = 0
-            for version in sorted(self._available(parent), reverse=True):
-                if str(version) == at or tries >= self.limits.parent_tries:
-                    continue
-                if version.is_prerelease and not self.provider.pre:
-                    continue
-                read, specifier = self.requirement_of(parent, version, name)
-                if not read:
-                    continue
-                both = joint & _spec(specifier)
-                meets = [v for v in available if both.contains(v, prereleases=True)]
-                if not meets:
-                    continue
-                tries += 1
+            if constraint["parent"] is not None:
+                yield from self._parent_candidates(conflict, index, available)
+
+    def _parent_candidates(
+        self, conflict: Conflict, index: int, available: list[Version]
+    ) -> Iterable[tuple[str, str, Line | None, dict[str, str], str | None]]:
+        """Versions of one parent whose requirement on the package fits the other constraints.
+
+        Two groups of alternatives: the newest such versions, and those nearest to what the
+        user's own line on the parent allows (the smallest change to it). Metadata is read for
+        at most `parent_versions` versions, newest first.
+        """
+        name, constraints = conflict["package"], conflict["constraints"]
+        parent, _, at = (constraints[index]["parent"] or "").partition("==")
+        joint = SpecifierSet()
+        for i, other in enumerate(constraints):
+            if i != index:
+                joint &= _spec(other["specifier"])
+        versions = sorted(self._available(parent), reverse=True)
+        versions = [v for v in versions if str(v) != at and (self.provider.pre or not v.is_prerelease)]
+        versions = versions[: self.limits.parent_versions]
+        entries = self._available(parent)
+        self.provider.index.prefetch_metadata(entries[v].usable[0] for v in versions if entries[v].usable)
+        fitting: list[tuple[Version, str | None, Version]] = []
+        for version in versions:
+            read, specifier = self.requirement_of(parent, version, name)
+            both = joint & _spec(specifier)
+            meets = [v for v in available if both.contains(v, prereleases=True)] if read else []
+            if meets:
+                fitting.append((version, specifier, meets[0]))
+        allowed = SpecifierSet()
+        for item in self.lines:
+            if item.name == parent:
+                allowed &= item.requirement.specifier
+        kept = [v for v in versions if allowed.contains(v, prereleases=True)]
+        if kept:
+            low, high = min(kept), max(kept)
+            nearest = sorted(
+                fitting, key=lambda f: (0 if low <= f[0] <= high else 1, abs(_rank(versions, f[0], low, high)))
+            )
+        else:
+            nearest = []
+        for group, order in (("newest", fitting), ("nearest", nearest)):
+            for version, specifier, meets in order[: self.limits.parent_tries]:
                 asks = f"asks for {name}{specifier}" if specifier else f"does not depend on {name}"
                 line, files = self._pin_parent(parent, version)
-                yield (
-                    "parent_version",
-                    f"Use {parent}=={version}: it {asks}, which {name} {meets[0]} meets with the other constraints",
-                    line,
-                    files,
-                    parent,
-                )
+                item = self.by_origin.get(line) if line else None
+                change = f"Change {item.text} to {parent}=={version}" if item else f"Add {parent}=={version}"
+                where = f" ({line[0]}:{line[1]})" if line else ""
+                title = f"{change}: it {asks}, which {name} {meets} meets with the other constraints{where}"
+                yield ("parent_version", title, line, files, f"{parent}:{group}")
 
     def _accepted_by_some_version(self, conflict: Conflict, mine: int) -> list[Version]:
         """Columns of the matrix that every other constraint accepts in at least one parent version.
@@ -566,6 +588,16 @@ class Analyser:
         if text and not text.endswith(("\n", "\r")):
             text += "\n"
         return None, {**self.files, root: text + f"{parent}=={version}\n"}
+
+
+def _rank(versions: list[Version], version: Version, low: Version, high: Version) -> int:
+    """How many releases (in `versions`, newest first) lie between `version` and [low, high]."""
+    position = versions.index(version)
+    if version > high:
+        return versions.index(high) - position
+    if version < low:
+        return position - versions.index(low)
+    return 0
 
 
 def _requirement_text(item: InputRequirement, specifier: str) -> str:

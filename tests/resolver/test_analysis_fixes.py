@@ -67,7 +67,8 @@ def test_an_older_parent_whose_requirement_fits_is_pinned(run: Resolve) -> None:
     [conflict] = report["conflicts"]
     [parent] = fixes_by_kind(conflict)["parent_version"]
     assert parent["title"] == (
-        "Use djangocms-blog==1.0.0: it asks for django<2, which django 1.11.29 meets with the other constraints"
+        "Change djangocms-blog>=1.1 to djangocms-blog==1.0.0: it asks for django<2, which django 1.11.29 "
+        "meets with the other constraints (requirements.in:2)"
     )
     assert parent["line"] == {"file": "requirements.in", "line": 2}  # the user's line for it is rewritten
     assert parent["files"]["requirements.in"] == "django==1.11.29\ndjangocms-blog==1.0.0\n"
