@@ -342,20 +342,24 @@ class Analyser:
         aside = frozenset(aside - {name})
         fixes: list[Fix] = []
         tried = 0
-        seen: set[tuple[tuple[str, str], ...]] = set()
+        seen: dict[tuple[tuple[str, str], ...], bool] = {}  # each change once, and whether it resolved
         settled: set[str] = set()  # groups (a parent's versions) with a fix already
         stopped = False
         for kind, title, line, files, group in self._candidates(conflict):
             key = tuple(sorted(files.items()))
-            if key in seen or group in settled:
+            if group in settled:
                 continue
-            seen.add(key)
+            if key in seen:
+                if seen[key] and group is not None:
+                    settled.add(group)
+                continue
             found = self.budget.resolve(files, set_aside=aside)
             if found is None:
                 stopped = True
                 break
             tried += 1
-            if found["status"] == "resolved":
+            seen[key] = found["status"] == "resolved"
+            if seen[key]:
                 fixes.append(self._fix(kind, title, line, files, found, aside))
                 if group is not None:
                     settled.add(group)
