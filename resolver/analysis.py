@@ -63,8 +63,11 @@ class AnalysisLimits:
 class Budget:
     """Counts re-resolutions and time; `resolve` answers None once either is used up."""
 
-    def __init__(self, rerun: Rerun, limits: Any, analysis: AnalysisLimits) -> None:
+    def __init__(
+        self, rerun: Rerun, limits: Any, analysis: AnalysisLimits, heartbeat: Callable[[], None] | None = None
+    ) -> None:
         self.rerun = rerun
+        self.heartbeat = heartbeat
         self.limits = limits
         self.analysis = analysis
         self.started = time.monotonic()
@@ -86,6 +89,8 @@ class Budget:
         if self.exhausted():
             return None
         self.resolutions += 1
+        if self.heartbeat is not None:  # a worker's sign of life while the analyses run
+            self.heartbeat()
         remaining = max(1.0, self.analysis.max_seconds - self.elapsed())
         limits = replace(self.limits, max_seconds=min(self.limits.max_seconds, remaining))
         report = self.rerun(files, limits=limits, **changes)
@@ -104,10 +109,11 @@ def analyse_failure(
     limits: Any,
     analysis_limits: AnalysisLimits,
     pre: bool = False,
+    heartbeat: Callable[[], None] | None = None,
 ) -> None:
     """Add every conflict, `minimal_lines`, each conflict's `matrix` and `fixes`, and `analysis`."""
-    analyser = Analyser(report, parsed, target, index, Budget(rerun, limits, analysis_limits), pre)
-    analyser.run()
+    budget = Budget(rerun, limits, analysis_limits, heartbeat)
+    Analyser(report, parsed, target, index, budget, pre).run()
 
 
 def _spec(text: str | None) -> SpecifierSet:
@@ -141,13 +147,19 @@ class Analyser:
         self._python_fixes: dict[frozenset[str], tuple[str, Report] | None] = {}
 
     def run(self) -> None:
-        self.every_conflict()
-        self.minimal_lines()
-        for conflict in self.report["conflicts"]:
-            with suppress(ResolverError):  # the index failed on metadata: no matrix rather than a wrong one
-                conflict["matrix"] = self.matrix(conflict)
-        for conflict in self.report["conflicts"]:
-            self.fixes(conflict)
+        try:
+            self.every_conflict()
+            self.minimal_lines()
+            for conflict in self.report["conflicts"]:
+                with suppress(ResolverError):  # the index failed on metadata: no matrix rather than a wrong one
+                    conflict["matrix"] = self.matrix(conflict)
+            for conflict in self.report["conflicts"]:
+                self.fixes(conflict)
+        except ResolverError as error:  # the index failed or a request limit was reached
+            self.budget.stopped = f"the index could not be read: {error.message}"
+            for conflict in self.report["conflicts"]:
+                if "fix_status" not in conflict:
+                    conflict["fixes"], conflict["fix_status"], conflict["fix_candidates"] = [], "skipped", 0
         self.report["analysis"] = {
             "resolutions": self.budget.resolutions,
             "duration_ms": int(self.budget.elapsed() * 1000),
@@ -225,6 +237,8 @@ class Analyser:
             message = f"This 1 of your {total} lines fails on its own"
         else:
             message = f"These {len(result)} of your {total} lines conflict"
+        if self.parsed.constraints:
+            message += " (with your -c constraints)"
         if not complete:
             message += " (the analysis stopped early: they fail together, but fewer might too)"
         minimal: MinimalLines = {

@@ -9,7 +9,11 @@ from __future__ import annotations
 import pytest
 
 from resolver.analysis import AnalysisLimits, ddmin
-from tests.resolver.conftest import Resolve
+from resolver.engine import resolve
+from resolver.environment import Target
+from resolver.errors import IndexAccessError
+from tests.resolver.conftest import IndexFactory, Resolve
+from tests.resolver.test_engine import CLASSIC
 
 # Two clashes that share nothing: django (pinned by the user, >2.0 asked by blog) and c (a wants
 # c<1, b wants c>=2), plus packages that resolve on their own.
@@ -110,3 +114,46 @@ def test_without_analysis_the_report_is_the_plain_v1_one(run_with: Resolve) -> N
     assert all("fixes" not in c and "matrix" not in c for c in report["conflicts"])
     assert report["index_read_at"].endswith("Z")
     assert report["input"]["exclude_newer"] is None
+
+
+class FailingAfter:
+    """An index client that fails every project page after the first `calls` (as a flaky index does)."""
+
+    def __init__(self, client: object, calls: int) -> None:
+        self.client, self.calls = client, calls
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.client, name)
+
+    def project(self, name: str) -> object:
+        self.calls -= 1
+        if self.calls < 0:
+            raise IndexAccessError("the index answered 503", url="http://index.test/simple/")
+        return self.client.project(name)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("indexes", ["json-file"], indirect=True)
+def test_an_index_failing_during_the_analyses_stops_them_and_says_so(indexes: IndexFactory) -> None:
+    client = FailingAfter(indexes.client(CLASSIC), calls=2)  # enough for the resolution itself
+    report = resolve({"requirements.in": "django==1.11.29\ndjangocms-blog\n"}, index=client, target=Target("3.11"))  # type: ignore[arg-type]
+    assert report["status"] == "conflict" and report["conflicts"][0]["package"] == "django"
+    assert report["analysis"]["complete"] is False
+    assert report["analysis"]["stopped"] == "the index could not be read: the index answered 503"
+    assert report["conflicts"][0]["fix_status"] == "skipped"
+
+
+@pytest.mark.parametrize("indexes", ["json-file"], indirect=True)
+def test_the_analyses_keep_reporting_progress(run_with: Resolve) -> None:
+    seen: list[dict[str, int]] = []
+    report = run_with(CLASSIC, "django==1.11.29\ndjangocms-blog\n", on_progress=seen.append)
+    rounds = report["stats"]["rounds"]
+    beats = [progress for progress in seen if progress["rounds"] == rounds]
+    assert len(beats) > report["analysis"]["resolutions"]  # one before each re-resolution, at least
+    assert set(seen[-1]) == {"rounds", "packages", "requests"}
+
+
+def test_minimal_lines_say_the_constraints_were_kept(run: Resolve) -> None:
+    files = {"requirements.in": "-c constraints.txt\nfiller0\ndjangocms-blog\n", "constraints.txt": "django<2\n"}
+    report = run(TWO, files=files)
+    assert report["minimal_lines"]["message"] == "This 1 of your 2 lines fails on its own (with your -c constraints)"
+    assert [line["text"] for line in report["minimal_lines"]["lines"]] == ["djangocms-blog"]
