@@ -56,14 +56,18 @@ class AnalysisLimits:
     max_resolutions: int = 120
     matrix_versions: int = 30  # columns: versions of the clashing package
     matrix_rows: int = 20  # rows: versions of each parent
-    parent_tries: int = 3  # versions of one parent re-resolved as fixes
+    parent_tries: int = 3  # versions of one parent re-resolved as fixes, in each group
+    parent_versions: int = 80  # versions of one parent whose metadata is read for fixes
 
 
 class Budget:
     """Counts re-resolutions and time; `resolve` answers None once either is used up."""
 
-    def __init__(self, rerun: Rerun, limits: Any, analysis: AnalysisLimits) -> None:
+    def __init__(
+        self, rerun: Rerun, limits: Any, analysis: AnalysisLimits, heartbeat: Callable[[], None] | None = None
+    ) -> None:
         self.rerun = rerun
+        self.heartbeat = heartbeat
         self.limits = limits
         self.analysis = analysis
         self.started = time.monotonic()
@@ -85,6 +89,8 @@ class Budget:
         if self.exhausted():
             return None
         self.resolutions += 1
+        if self.heartbeat is not None:  # a worker's sign of life while the analyses run
+            self.heartbeat()
         remaining = max(1.0, self.analysis.max_seconds - self.elapsed())
         limits = replace(self.limits, max_seconds=min(self.limits.max_seconds, remaining))
         report = self.rerun(files, limits=limits, **changes)
@@ -103,10 +109,11 @@ def analyse_failure(
     limits: Any,
     analysis_limits: AnalysisLimits,
     pre: bool = False,
+    heartbeat: Callable[[], None] | None = None,
 ) -> None:
     """Add every conflict, `minimal_lines`, each conflict's `matrix` and `fixes`, and `analysis`."""
-    analyser = Analyser(report, parsed, target, index, Budget(rerun, limits, analysis_limits), pre)
-    analyser.run()
+    budget = Budget(rerun, limits, analysis_limits, heartbeat)
+    Analyser(report, parsed, target, index, budget, pre).run()
 
 
 def _spec(text: str | None) -> SpecifierSet:
@@ -140,13 +147,19 @@ class Analyser:
         self._python_fixes: dict[frozenset[str], tuple[str, Report] | None] = {}
 
     def run(self) -> None:
-        self.every_conflict()
-        self.minimal_lines()
-        for conflict in self.report["conflicts"]:
-            with suppress(ResolverError):  # the index failed on metadata: no matrix rather than a wrong one
-                conflict["matrix"] = self.matrix(conflict)
-        for conflict in self.report["conflicts"]:
-            self.fixes(conflict)
+        try:
+            self.every_conflict()
+            self.minimal_lines()
+            for conflict in self.report["conflicts"]:
+                with suppress(ResolverError):  # the index failed on metadata: no matrix rather than a wrong one
+                    conflict["matrix"] = self.matrix(conflict)
+            for conflict in self.report["conflicts"]:
+                self.fixes(conflict)
+        except ResolverError as error:  # the index failed or a request limit was reached
+            self.budget.stopped = f"the index could not be read: {error.message}"
+            for conflict in self.report["conflicts"]:
+                if "fix_status" not in conflict:
+                    conflict["fixes"], conflict["fix_status"], conflict["fix_candidates"] = [], "skipped", 0
         self.report["analysis"] = {
             "resolutions": self.budget.resolutions,
             "duration_ms": int(self.budget.elapsed() * 1000),
@@ -224,6 +237,8 @@ class Analyser:
             message = f"This 1 of your {total} lines fails on its own"
         else:
             message = f"These {len(result)} of your {total} lines conflict"
+        if self.parsed.constraints:
+            message += " (with your -c constraints)"
         if not complete:
             message += " (the analysis stopped early: they fail together, but fewer might too)"
         minimal: MinimalLines = {
@@ -341,20 +356,24 @@ class Analyser:
         aside = frozenset(aside - {name})
         fixes: list[Fix] = []
         tried = 0
-        seen: set[tuple[tuple[str, str], ...]] = set()
+        seen: dict[tuple[tuple[str, str], ...], bool] = {}  # each change once, and whether it resolved
         settled: set[str] = set()  # groups (a parent's versions) with a fix already
         stopped = False
         for kind, title, line, files, group in self._candidates(conflict):
             key = tuple(sorted(files.items()))
-            if key in seen or group in settled:
+            if group in settled:
                 continue
-            seen.add(key)
+            if key in seen:
+                if seen[key] and group is not None:
+                    settled.add(group)
+                continue
             found = self.budget.resolve(files, set_aside=aside)
             if found is None:
                 stopped = True
                 break
             tried += 1
-            if found["status"] == "resolved":
+            seen[key] = found["status"] == "resolved"
+            if seen[key]:
                 fixes.append(self._fix(kind, title, line, files, found, aside))
                 if group is not None:
                     settled.add(group)
@@ -446,22 +465,30 @@ class Analyser:
                     None,
                 )
             pin = [c for c in _spec(constraint["specifier"]) if c.operator == "=="]
-            if pin and accepted:
-                wanted = Version(pin[0].version.replace(".*", ""))
-                above = [v for v in accepted if v > wanted]
-                nearest = min(above) if above else max(accepted)
-                new = _requirement_text(item, f"=={nearest}")
-                yield (
-                    "loosen_pin",
-                    f"Move the pin {item.text} to {new}, the nearest version the others accept ({line[0]}:{line[1]})",
-                    line,
-                    self._set_line(line, new),
-                    None,
-                )
+            if not pin:
+                continue
+            wanted = Version(pin[0].version.replace(".*", ""))
+            some_parent = self._accepted_by_some_version(conflict, index)
+            choices = ((some_parent, "some version of each parent accepts"), (accepted, "the others accept"))
+            for versions, why in choices:
+                if versions:
+                    above = [v for v in versions if v > wanted]
+                    nearest = min(above) if above else max(versions)
+                    new = _requirement_text(item, f"=={nearest}")
+                    yield (
+                        "loosen_pin",
+                        f"Move the pin {item.text} to {new}, the nearest version {why} ({line[0]}:{line[1]})",
+                        line,
+                        self._set_line(line, new),
+                        None,
+                    )
         sources: dict[Line, None] = {}
         for constraint in constraints:
             if constraint["source"]:
                 sources[constraint["source"]["file"], constraint["source"]["line"]] = None
+        # The minimal lines may name one that no chain shows (a line holding a parent back).
+        for minimal in self.report.get("minimal_lines", {}).get("lines", []):
+            sources[minimal["file"], minimal["line"]] = None
         for line in sources:
             item = self.by_origin.get(line)
             if item is not None:
@@ -473,36 +500,81 @@ class Analyser:
                     None,
                 )
         for index, constraint in enumerate(constraints):
-            if constraint["parent"] is None:
-                continue
-            parent, _, at = constraint["parent"].partition("==")
-            joint = SpecifierSet()
-            for i, other in enumerate(constraints):
-                if i != index:
-                    joint &= _spec(other["specifier"])
-            tries = 0
-            for version in sorted(self._available(parent), reverse=True):
-                if str(version) == at or tries >= self.limits.parent_tries:
-                    continue
-                if version.is_prerelease and not self.provider.pre:
-                    continue
-                read, specifier = self.requirement_of(parent, version, name)
-                if not read:
-                    continue
-                both = joint & _spec(specifier)
-                meets = [v for v in available if both.contains(v, prereleases=True)]
-                if not meets:
-                    continue
-                tries += 1
+            if constraint["parent"] is not None:
+                yield from self._parent_candidates(conflict, index, available)
+
+    def _parent_candidates(
+        self, conflict: Conflict, index: int, available: list[Version]
+    ) -> Iterable[tuple[str, str, Line | None, dict[str, str], str | None]]:
+        """Versions of one parent whose requirement on the package fits the other constraints.
+
+        Two groups of alternatives: the newest such versions, and those nearest to what the
+        user's own line on the parent allows (the smallest change to it). Metadata is read for
+        at most `parent_versions` versions, newest first.
+        """
+        name, constraints = conflict["package"], conflict["constraints"]
+        parent, _, at = (constraints[index]["parent"] or "").partition("==")
+        joint = SpecifierSet()
+        for i, other in enumerate(constraints):
+            if i != index:
+                joint &= _spec(other["specifier"])
+        versions = sorted(self._available(parent), reverse=True)
+        versions = [v for v in versions if str(v) != at and (self.provider.pre or not v.is_prerelease)]
+        versions = versions[: self.limits.parent_versions]
+        entries = self._available(parent)
+        self.provider.index.prefetch_metadata(entries[v].usable[0] for v in versions if entries[v].usable)
+        fitting: list[tuple[Version, str | None, Version]] = []
+        for version in versions:
+            read, specifier = self.requirement_of(parent, version, name)
+            both = joint & _spec(specifier)
+            meets = [v for v in available if both.contains(v, prereleases=True)] if read else []
+            if meets:
+                fitting.append((version, specifier, meets[0]))
+        allowed = SpecifierSet()
+        for item in self.lines:
+            if item.name == parent:
+                allowed &= item.requirement.specifier
+        kept = [v for v in versions if allowed.contains(v, prereleases=True)]
+        if kept:
+            low, high = min(kept), max(kept)
+            nearest = sorted(
+                fitting, key=lambda f: (0 if low <= f[0] <= high else 1, abs(_rank(versions, f[0], low, high)))
+            )
+        else:
+            nearest = []
+        for group, order in (("newest", fitting), ("nearest", nearest)):
+            for version, specifier, meets in order[: self.limits.parent_tries]:
                 asks = f"asks for {name}{specifier}" if specifier else f"does not depend on {name}"
                 line, files = self._pin_parent(parent, version)
-                yield (
-                    "parent_version",
-                    f"Use {parent}=={version}: it {asks}, which {name} {meets[0]} meets with the other constraints",
-                    line,
-                    files,
-                    parent,
-                )
+                item = self.by_origin.get(line) if line else None
+                change = f"Change {item.text} to {parent}=={version}" if item else f"Add {parent}=={version}"
+                where = f" ({line[0]}:{line[1]})" if line else ""
+                title = f"{change}: it {asks}, which {name} {meets} meets with the other constraints{where}"
+                yield ("parent_version", title, line, files, f"{parent}:{group}")
+
+    def _accepted_by_some_version(self, conflict: Conflict, mine: int) -> list[Version]:
+        """Columns of the matrix that every other constraint accepts in at least one parent version.
+
+        Moving a pin there lets the resolver pick an older or newer parent; the re-resolution
+        decides whether one exists that also fits everything else.
+        """
+        matrix = conflict.get("matrix")
+        if not matrix:
+            return []
+        others = []
+        for i, parent in enumerate(matrix["parents"]):
+            allowed = SpecifierSet()  # the user's own lines on that parent still hold
+            for item in self.parsed.requirements + self.parsed.constraints:
+                if item.name == parent["parent"]:
+                    allowed &= item.requirement.specifier
+            rows = [r for r in parent["rows"] if r["version"] is None or allowed.contains(r["version"], True)]
+            if i != mine and rows:
+                others.append(rows)
+        return [
+            Version(version)
+            for column, version in enumerate(matrix["versions"])
+            if all(any(row["accepts"][column] for row in rows) for rows in others)
+        ]
 
     # -- editing the input -----------------------------------------------------------------------
 
@@ -536,6 +608,16 @@ class Analyser:
         return None, {**self.files, root: text + f"{parent}=={version}\n"}
 
 
+def _rank(versions: list[Version], version: Version, low: Version, high: Version) -> int:
+    """How many releases (in `versions`, newest first) lie between `version` and [low, high]."""
+    position = versions.index(version)
+    if version > high:
+        return versions.index(high) - position
+    if version < low:
+        return position - versions.index(low)
+    return 0
+
+
 def _requirement_text(item: InputRequirement, specifier: str) -> str:
     requirement = item.requirement
     extras = f"[{','.join(sorted(requirement.extras))}]" if requirement.extras else ""
@@ -562,20 +644,28 @@ def ddmin(items: list[Any], fails: Callable[[list[Any]], bool]) -> list[Any]:
     """Zeller's delta debugging: a 1-minimal sublist of `items` (which fails) that still fails.
 
     Tries each of n chunks alone, then each complement; on success restarts from it, else
-    doubles n until the chunks are single items.
+    doubles n until the chunks are single items. Each subset is tested once.
     """
+    known: dict[tuple[Any, ...], bool] = {}
+
+    def test(subset: list[Any]) -> bool:
+        key = tuple(subset)
+        if key not in known:
+            known[key] = fails(subset)
+        return known[key]
+
     n = 2
     while len(items) >= 2:
         chunks = [items[i * len(items) // n : (i + 1) * len(items) // n] for i in range(n)]
         chunks = [chunk for chunk in chunks if chunk]
         for chunk in chunks:
-            if fails(chunk):
+            if test(chunk):
                 items, n = chunk, 2
                 break
         else:
             for chunk in chunks if n > 2 else []:
                 complement = [item for item in items if item not in chunk]
-                if fails(complement):
+                if test(complement):
                     items, n = complement, max(n - 1, 2)
                     break
             else:

@@ -179,6 +179,7 @@ def resolve(
             limits=limits,
             analysis_limits=analysis_limits or AnalysisLimits(),
             pre=pre,
+            heartbeat=on_progress and partial(_heartbeat, on_progress, report, chosen),
         )
     return report
 
@@ -347,6 +348,12 @@ def _distribution(candidate: Candidate) -> dict[str, Any]:
         "kind": file.kind,
         "upload_time": file.upload_time,
     }
+
+
+def _heartbeat(on_progress: Progress, report: Report, index: IndexClient) -> None:
+    """Progress while the analyses run: the resolution's figures again, as a sign of life."""
+    packages = len(report["graph"]["nodes"]) - 1 if report["graph"]["nodes"] else 0
+    on_progress({"rounds": report["stats"]["rounds"], "packages": packages, "requests": index.stats.requests})
 
 
 def _finish_stats(report: Report, recorder: Recorder) -> None:

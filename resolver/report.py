@@ -48,6 +48,9 @@ class Fix(TypedDict):
 
     kind: Literal["loosen_pin", "drop_line", "parent_version", "python_version"]
     title: str  # "Loosen django==1.11.29 to django>2.0 (requirements.in:2)"
+    # kind "loosen_pin": the user's line gets the other side's specifier, or `==` the nearest version
+    # that fits; "drop_line": the line is commented out; "parent_version": a parent's version pinned
+    # (on the user's line for it, else a new line); "python_version": only the target changes.
     line: FixLine | None  # the user's line changed or dropped; None for a new line or a new target
     diff: str  # unified diff of the input files ("" when only the target changes)
     files: dict[str, str]  # the changed files' new text, by name (only those that changed)
@@ -66,8 +69,8 @@ class MatrixRow(TypedDict):
 class MatrixParent(TypedDict):
     parent: str | None  # the parent's canonical name, or None for the user's own line
     label: str  # "djangorestframework", or "requirements.in:2" for a user's line
-    rows: list[MatrixRow]  # newest first, bounded (the newest of each release series)
-    truncated: bool  # more versions exist than the rows show
+    rows: list[MatrixRow]  # newest first: the newest of each release series and the version in the clash
+    truncated: bool  # release series were left out to keep within the bound
 
 
 class Matrix(TypedDict):
@@ -78,8 +81,8 @@ class Matrix(TypedDict):
     """
 
     versions: list[str]
-    parents: list[MatrixParent]
-    truncated: bool  # more versions of the package exist than the columns show
+    parents: list[MatrixParent]  # one per constraint of the conflict, in the same order
+    truncated: bool  # release series were left out to keep within the bound
 
 
 class Conflict(TypedDict):
@@ -93,7 +96,7 @@ class Conflict(TypedDict):
     # "found": fixes lists at least one; "none": every candidate change was re-resolved and none
     # resolves ("no single change fixes this"); "skipped": the analysis budget ran out first.
     fix_status: NotRequired[Literal["found", "none", "skipped"]]
-    fix_candidates: NotRequired[int]  # how many candidate changes were re-resolved
+    fix_candidates: NotRequired[int]  # how many candidate changes were re-resolved (a Python search counts once)
     matrix: NotRequired[Matrix]
     # Packages set aside (replaced by a placeholder that satisfies anything) to find this
     # conflict: present on the conflicts found after the first, which is what makes them

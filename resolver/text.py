@@ -145,13 +145,20 @@ def _fix_lines(conflict: dict[str, Any]) -> list[str]:
         rest = "" if fix["complete"] else " (the other conflicts remain)"
         out.append(f"    {number}. {fix['title']}{rest}")
         out += [f"       {line}" for line in fix["diff"].splitlines()]
-        changes = [f"{name} {old or '(new)'} -> {new or '(gone)'}" for name, (old, new) in fix["pin_changes"].items()]
-        if changes:
-            shown = ", ".join(changes[:8]) + (f" and {len(changes) - 8} more" if len(changes) > 8 else "")
-            out.append(f"       pins: {shown}")
+        if fix["pin_changes"]:
+            out.append(f"       pins: {_pin_changes(fix['pin_changes'])}")
     if conflict["fix_status"] == "skipped":
         out.append("    (the analysis budget ran out before every candidate was tried)")
     return out
+
+
+def _pin_changes(changes: dict[str, list[str | None]], shown: int = 8) -> str:
+    """`django 1.11.29 -> 2.2.28, +sqlparse 0.5.5, -wagtail 4.2.4`: changed first, then added, removed."""
+    changed = [f"{n} {old} -> {new}" for n, (old, new) in changes.items() if old and new]
+    added = [f"+{n} {new}" for n, (old, new) in changes.items() if not old]
+    removed = [f"-{n} {old}" for n, (old, new) in changes.items() if not new]
+    parts = changed + added + removed
+    return ", ".join(parts[:shown]) + (f" and {len(parts) - shown} more" if len(parts) > shown else "")
 
 
 def _target_lines(targets: dict[str, Any]) -> list[str]:
