@@ -60,6 +60,14 @@ def assert_no_sideways_scroll(page) -> None:
     assert width <= page.page.viewport_size["width"], f"the page is {width}px wide"
 
 
+def assert_accessible(page, name: str) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page.page)
+    bad = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+    assert bad == [], f"{name}: {[(v['id'], v['help'], [n['target'] for n in v['nodes']][:3]) for v in bad]}"
+
+
 def submit(page, text: str, python_version: str, *, targets: str = "") -> None:
     page.page.goto(page.base_url + "/")
     page.page.fill("textarea[name=text]", text)
@@ -68,6 +76,7 @@ def submit(page, text: str, python_version: str, *, targets: str = "") -> None:
     if targets:
         page.page.click("details.more > summary")
         page.page.fill("textarea[name=targets]", targets)
+        detail(page, "form.submit", "explain-home-options")
     page.page.click("button[type=submit]:has-text('Explain')")
     expect(page.page).to_have_url(REPORT_URL)
 
@@ -104,6 +113,7 @@ def test_the_classic_django_conflict_explained(page, bundled_index, worker) -> N
     expect(targets.locator("td[data-target='3.8 win_amd64']")).to_contain_text("Could not find a version")
     expect(page.page.locator("#reproduce")).to_contain_text("Index read at")
     assert_no_sideways_scroll(page)
+    assert_accessible(page, "classic report")
     page.screenshot("explain-classic-django")
     detail(page, "#minimal-lines", "explain-classic-django-minimal")
     detail(page, "section.card.conflict", "explain-classic-django-conflict")
@@ -155,6 +165,7 @@ def test_a_real_world_file_with_two_conflicts(page, bundled_index, worker) -> No
     expect(django.locator("li.fix").filter(has_text="django-filter==23.5")).to_have_count(1)
     expect(django).to_contain_text("(another conflict remains)")
     assert_no_sideways_scroll(page)
+    assert_accessible(page, "real-world report")
     page.screenshot("explain-real-world")
     detail(page, "#minimal-lines", "explain-real-world-minimal")
     detail(page, "section.card.conflict[data-package=django]", "explain-real-world-django")
