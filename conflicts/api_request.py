@@ -24,7 +24,7 @@ from django.http.multipartparser import MultiPartParserError
 from conflicts.api_schemas import MULTIPART_SCHEMA, ReportCreate
 from conflicts.indexes import configured_indexes
 from conflicts.inputs import Problem, SubmissionError, check_files, check_limits, file_field
-from conflicts.options import OptionsError, check_options, parse_day, parse_moment
+from conflicts.options import OptionsError, check_options, parse_day, parse_moment, split_target
 from conflicts.problems import ApiProblem, field_error
 from resolver.environment import Target
 from resolver.errors import TargetError
@@ -159,14 +159,13 @@ def _multipart(request: HttpRequest) -> dict[str, Any]:
 
 
 def _target_part(position: int, text: str) -> dict[str, str] | str:
-    """`3.12 win_amd64` as the JSON body's {python_version, platform}; anything else is left to the
-    schema to refuse."""
-    parts = text.replace(",", " ").split()
-    if len(parts) != 2:
-        message = f"{text!r} is not 'PYTHON PLATFORM'; write for example '3.12 manylinux_2_28_x86_64'."
+    """`3.12 win_amd64`, `3.12/win_amd64` or `3.12` as the JSON body's {python_version, platform}."""
+    parts = split_target(text)
+    if not 1 <= len(parts) <= 2:
+        message = f"{text!r} is not 'PYTHON PLATFORM'; write for example '3.12 manylinux_2_28_x86_64' or '3.12'."
         errors = [field_error(f"targets.{position}", message, code="bad-target")]
         raise ApiProblem("invalid-input", message, errors=errors)
-    return {"python_version": parts[0], "platform": parts[1]}
+    return {"python_version": parts[0], **({"platform": parts[1]} if len(parts) == 2 else {})}
 
 
 def _boolean(value: str) -> bool | str:
@@ -248,7 +247,7 @@ def _options(body: ReportCreate, python_version: str, platform: str, errors: lis
     if not problems:
         try:
             options = check_options(
-                targets=[(target.python_version.strip(), target.platform.strip()) for target in body.targets or []],
+                targets=[(t.python_version.strip(), (t.platform or "").strip()) for t in body.targets or []],
                 main_target=(python_version, platform),
                 lines=False,
                 **moments,

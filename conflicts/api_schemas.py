@@ -45,7 +45,12 @@ class TargetIn(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, title="TargetIn")
 
     python_version: str = Field(max_length=16, description="`3.X` or `3.X.Y`.", examples=["3.12"])
-    platform: str = Field(max_length=64, description="A wheel platform tag or `any`.", examples=["win_amd64"])
+    platform: str | None = Field(
+        default=None,
+        max_length=64,
+        description="A wheel platform tag or `any`; default: the report's platform.",
+        examples=["win_amd64"],
+    )
 
 
 class ReportCreate(BaseModel):
@@ -116,7 +121,11 @@ MULTIPART_SCHEMA: dict[str, Any] = {
         "targets": {
             "type": "array",
             "maxItems": 8,
-            "items": {"type": "string", "maxLength": 90, "description": "`PYTHON PLATFORM`, e.g. `3.12 win_amd64`."},
+            "items": {
+                "type": "string",
+                "maxLength": 90,
+                "description": "`PYTHON PLATFORM` (`3.12 win_amd64`), `PYTHON/PLATFORM`, or `PYTHON` alone.",
+            },
         },
         "exclude_newer": {"type": "string", "maxLength": 40},
         "good_date": {"type": "string", "maxLength": 40},

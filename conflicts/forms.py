@@ -73,8 +73,8 @@ class SubmitForm(forms.Form):
     targets = forms.CharField(
         label="Also resolve for (one target a line)",
         required=False,
-        help_text="Python version and platform tag, e.g. 3.12 manylinux_2_28_x86_64 or 3.9 win_amd64: "
-        "you get a pass/fail matrix with the reason in each cell.",
+        help_text="Python version and platform tag, e.g. 3.12 manylinux_2_28_x86_64 or 3.9 win_amd64 "
+        "(a version alone keeps the platform above): you get a pass/fail matrix with the reason in each cell.",
         widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false", "placeholder": "3.12 manylinux_2_28_x86_64"}),
     )
     exclude_newer = forms.CharField(

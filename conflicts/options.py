@@ -88,22 +88,28 @@ def parse_day(value: str, field: str) -> date:
         ) from error
 
 
+def split_target(text: str) -> list[str]:
+    """`3.12 win_amd64`, `3.12/win_amd64` (the command line's form) or `3.12` alone."""
+    return text.replace("/", " ").replace(",", " ").split()
+
+
 def parse_target_lines(text: str, field: str = "targets") -> list[tuple[str, str]]:
-    """`3.12 manylinux_2_28_x86_64` per line (a platform alone means the default Python version's
-    line is incomplete: both are required). Blank lines and `#` comments are skipped."""
+    """One target a line: `3.12 manylinux_2_28_x86_64`, `3.12/win_amd64`, or `3.12` alone for the
+    main target's platform (left empty here, filled by `check_options`). Blank lines and `#`
+    comments are skipped."""
     targets: list[tuple[str, str]] = []
     problems: list[Problem] = []
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.split("#", 1)[0].strip()
         if not line:
             continue
-        parts = line.replace(",", " ").split()
-        if len(parts) != 2:
+        parts = split_target(line)
+        if len(parts) > 2:
             message = (f"line {number}: {line!r} is not 'PYTHON PLATFORM'; "
-                       "write for example '3.12 manylinux_2_28_x86_64' or '3.9 win_amd64'.")  # fmt: skip
+                       "write for example '3.12 manylinux_2_28_x86_64', '3.9 win_amd64' or '3.12'.")  # fmt: skip
             problems.append(Problem(message, field=field, line=number, code="bad-target"))
             continue
-        targets.append((parts[0], parts[1]))
+        targets.append((parts[0], parts[1] if len(parts) == 2 else ""))
     if problems:
         raise OptionsError(problems)
     return targets
@@ -126,7 +132,8 @@ def check_options(
     problems: list[Problem] = []
     seen = {main_target}
     kept: list[tuple[str, str]] = []
-    for position, (python_version, platform) in enumerate(targets):
+    for position, (python_version, given_platform) in enumerate(targets):
+        platform = given_platform or main_target[1]
         field = target_field if lines else f"{target_field}.{position}"
         where = f"line {position + 1}: " if lines else ""
         line = position + 1 if lines else None

@@ -111,26 +111,23 @@ def test_more_than_eight_targets_or_a_target_of_the_wrong_shape_is_refused_by_th
     body = problem(post_json(api, {**BODY, "targets": targets}), 422, "invalid-input")
     assert fields(body) == [("targets", None)]
     body = problem(post_json(api, {**BODY, "targets": [{"python": "3.12"}]}), 422, "invalid-input")
-    assert {field for field, _line in fields(body)} == {
-        "targets.0.python_version",
-        "targets.0.platform",
-        "targets.0.python",
-    }
+    assert {field for field, _line in fields(body)} == {"targets.0.python_version", "targets.0.python"}
 
 
 def test_multipart_takes_targets_as_text_parts(api: Client) -> None:
     upload = SimpleUploadedFile("requirements.in", CLASSIC.encode())
     response = api.post(
         "/api/v1/reports",
-        {"files": [upload], "targets": ["3.8 win_amd64", "3.12 any"], "good_date": "2023-01-15"},
+        {"files": [upload], "targets": ["3.8 win_amd64", "3.12/any", "3.9"], "good_date": "2023-01-15"},
     )
     assert response.status_code == 202, response.content
     assert Report.objects.get().options["targets"] == [
         {"python_version": "3.8", "platform": "win_amd64"},
         {"python_version": "3.12", "platform": "any"},
+        {"python_version": "3.9", "platform": "manylinux_2_28_x86_64"},  # the main target's platform
     ]
     upload = SimpleUploadedFile("requirements.in", CLASSIC.encode())
-    body = problem(api.post("/api/v1/reports", {"files": [upload], "targets": ["3.8"]}), 422, "invalid-input")
+    body = problem(api.post("/api/v1/reports", {"files": [upload], "targets": ["3.8 any x"]}), 422, "invalid-input")
     assert fields(body) == [("targets.0", None)]
 
 
@@ -195,3 +192,9 @@ def test_the_report_read_back_has_the_analyses_and_matches_the_documented_schema
     openapi = client.get("/api/v1/openapi.json").json()
     jsonschema.validate(body, schema_of(openapi, "ReportOut"))
     assert "minimal_lines" in openapi["components"]["schemas"]["ReportV1"]["properties"]
+
+
+def test_a_target_without_a_platform_takes_the_reports(api: Client) -> None:
+    response = post_json(api, {**BODY, "platform": "win_amd64", "targets": [{"python_version": "3.9"}]})
+    assert response.status_code == 202, response.content
+    assert Report.objects.get().options["targets"] == [{"python_version": "3.9", "platform": "win_amd64"}]

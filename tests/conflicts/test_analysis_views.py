@@ -98,14 +98,18 @@ def test_the_form_stores_extra_targets_as_of_and_used_to_resolve_on(client, anal
         {
             **FORM,
             "text": "django\n",
-            "targets": "3.8 win_amd64\n# a comment\n\n3.12   any\n",
+            "targets": "3.8 win_amd64\n# a comment\n\n3.12/any\n3.9\n",
             "exclude_newer": "2024-05-01 12:30",
             "good_date": "2023-01-15",
         },
     )
     assert response.status_code == 302, response.content.decode()
     assert Report.objects.get().options == {
-        "targets": [{"python_version": "3.8", "platform": "win_amd64"}, {"python_version": "3.12", "platform": "any"}],
+        "targets": [
+            {"python_version": "3.8", "platform": "win_amd64"},
+            {"python_version": "3.12", "platform": "any"},
+            {"python_version": "3.9", "platform": "manylinux_2_28_x86_64"},  # the main target's platform
+        ],
         "exclude_newer": "2024-05-01T12:30:00Z",
         "good_date": "2023-01-15",
     }
@@ -114,7 +118,7 @@ def test_the_form_stores_extra_targets_as_of_and_used_to_resolve_on(client, anal
 @pytest.mark.parametrize(
     ("fields", "words"),
     [
-        ({"targets": "3.12\n"}, "line 1: '3.12' is not 'PYTHON PLATFORM'"),
+        ({"targets": "3.12 any win_amd64\n"}, "line 1: '3.12 any win_amd64' is not 'PYTHON PLATFORM'"),
         ({"targets": "3.8 any\n3.9 linux\n"}, "line 2: platform 'linux' is not a wheel platform tag"),
         (
             {"targets": "3.11 manylinux_2_28_x86_64\n"},
