@@ -136,9 +136,12 @@ def _matrix_lines(package: str, matrix: dict[str, Any]) -> list[str]:
 def _fix_lines(conflict: dict[str, Any]) -> list[str]:
     fixes = conflict.get("fixes") or []
     tried = conflict.get("fix_candidates", 0)
+    undecided = conflict.get("fix_undecided", 0)
     if not fixes:
         if conflict["fix_status"] == "none":
             return [f"  No single change fixes this ({tried} candidate changes were each re-resolved)."]
+        if undecided:
+            return [f"  No fix found: {undecided} of {tried} candidate changes could not be decided in time."]
         return ["  Fixes were not searched: the analysis budget ran out."]
     out = [f"  Fixes, each proven by a re-resolution ({len(fixes)} of {tried} candidates resolve):"]
     for number, fix in enumerate(fixes, 1):
