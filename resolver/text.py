@@ -146,7 +146,9 @@ def _fix_lines(conflict: dict[str, Any], *, others: int) -> list[str]:
         return ["  Fixes were not searched: the analysis budget ran out."]
     out = [f"  Fixes, each proven by a re-resolution ({len(fixes)} of {tried} candidates resolve):"]
     for number, fix in enumerate(fixes, 1):
-        remain = "the other conflict remains" if others == 1 else f"the {others} other conflicts remain"
+        remain = {0: "other problems remain", 1: "the other conflict remains"}.get(
+            others, f"the {others} other conflicts remain"
+        )
         rest = "" if fix["complete"] else f" ({remain})"
         out.append(f"    {number}. {fix['title']}{rest}")
         out += [f"       {line}" for line in fix["diff"].splitlines()]
