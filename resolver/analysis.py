@@ -54,6 +54,9 @@ class AnalysisLimits:
 
     max_seconds: float = 60.0
     max_resolutions: int = 120
+    # One re-resolution may not take longer: a candidate change that sends resolvelib into deep
+    # backtracking is left undecided rather than eating the whole budget.
+    max_seconds_each: float = 10.0
     matrix_versions: int = 30  # columns: versions of the clashing package
     matrix_rows: int = 20  # rows: versions of each parent
     parent_tries: int = 3  # versions of one parent re-resolved as fixes, in each group
@@ -72,6 +75,7 @@ class Budget:
         self.analysis = analysis
         self.started = time.monotonic()
         self.resolutions = 0
+        self.undecided = 0  # re-resolutions stopped by their own limit: neither proof nor disproof
         self.stopped: str | None = None
 
     def elapsed(self) -> float:
@@ -92,11 +96,16 @@ class Budget:
         if self.heartbeat is not None:  # a worker's sign of life while the analyses run
             self.heartbeat()
         remaining = max(1.0, self.analysis.max_seconds - self.elapsed())
-        limits = replace(self.limits, max_seconds=min(self.limits.max_seconds, remaining))
-        report = self.rerun(files, limits=limits, **changes)
-        if any(d["kind"] == "limit" for d in report["diagnoses"]):
-            self.exhausted()
+        seconds = min(self.limits.max_seconds, remaining, self.analysis.max_seconds_each)
+        report = self.rerun(files, limits=replace(self.limits, max_seconds=seconds), **changes)
+        if not decided(report):
+            self.undecided += 1
         return report
+
+
+def decided(report: Report) -> bool:
+    """False when a resolution stopped at a limit: it neither resolved nor proved it cannot."""
+    return not any(d["kind"] == "limit" for d in report["diagnoses"])
 
 
 def analyse_failure(
@@ -163,8 +172,9 @@ class Analyser:
         self.report["analysis"] = {
             "resolutions": self.budget.resolutions,
             "duration_ms": int(self.budget.elapsed() * 1000),
-            "complete": self.budget.stopped is None,
+            "complete": self.budget.stopped is None and not self.budget.undecided,
             "stopped": self.budget.stopped,
+            "undecided": self.budget.undecided,
         }
 
     # -- every independent conflict ------------------------------------------------------------
@@ -177,7 +187,7 @@ class Analyser:
         while aside:
             found = self.budget.resolve(self.files, set_aside=frozenset(aside))
             if found is None or found["status"] != "conflict":
-                return
+                return  # resolved, out of budget, or undecided (a limit): nothing more to tell
             new_conflicts = [c for c in found["conflicts"] if c["package"] not in aside]
             new_diagnoses = [
                 d
@@ -216,6 +226,7 @@ class Analyser:
         everything = frozenset(items)
         used_before = self.budget.resolutions
         known: dict[frozenset[Line], bool] = {everything: True}
+        undecided_before = self.budget.undecided
 
         def fails(subset: list[Line]) -> bool:
             key = frozenset(subset)
@@ -223,7 +234,7 @@ class Analyser:
                 found = self.budget.resolve(self.files, drop_lines=everything - key)
                 if found is None:
                     return False  # out of budget: keep the set known to fail
-                known[key] = found["status"] == "conflict"
+                known[key] = found["status"] == "conflict" and decided(found)
             return known[key]
 
         seed = self._conflict_lines()
@@ -231,7 +242,7 @@ class Analyser:
         if not (start and len(start) < len(items) and fails(start)):
             start = items
         result = ddmin(start, fails)
-        complete = not self.budget.exhausted()
+        complete = not self.budget.exhausted() and self.budget.undecided == undecided_before
         total = len(items)
         if len(result) == 1:
             message = f"This 1 of your {total} lines fails on its own"
@@ -359,6 +370,7 @@ class Analyser:
         seen: dict[tuple[tuple[str, str], ...], bool] = {}  # each change once, and whether it resolved
         settled: set[str] = set()  # groups (a parent's versions) with a fix already
         stopped = False
+        undecided = self.budget.undecided
         for kind, title, line, files, group in self._candidates(conflict):
             key = tuple(sorted(files.items()))
             if group in settled:
@@ -387,9 +399,11 @@ class Analyser:
                 fixes.append(fix)
             stopped = python is None and self.budget.stopped is not None
             tried += 1
+        undecided = self.budget.undecided - undecided
         conflict["fixes"] = fixes
         conflict["fix_candidates"] = tried
-        conflict["fix_status"] = "found" if fixes else ("skipped" if stopped else "none")
+        conflict["fix_undecided"] = undecided
+        conflict["fix_status"] = "found" if fixes else ("skipped" if stopped or undecided else "none")
 
     def _fix(
         self, kind: str, title: str, line: Line | None, files: dict[str, str], found: Report, aside: frozenset[str]

@@ -43,12 +43,17 @@ def parse_date(text: str, *, field: str = "exclude_newer") -> datetime:
         raise DateError(
             f"{field}: {text!r} is not a date; give YYYY-MM-DD or an ISO-8601 time such as 2024-05-01T12:00:00Z"
         ) from None
+    return as_utc(moment)
+
+
+def as_utc(moment: datetime) -> datetime:
+    """An aware UTC datetime; a naive one is taken as UTC (never as this machine's local time)."""
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def to_iso(moment: datetime) -> str:
     """ISO-8601 UTC with a `Z`, to the second: `2024-05-01T12:00:00Z`."""
-    return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    return as_utc(moment).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def upload_time(text: str | None) -> datetime | None:
@@ -59,7 +64,7 @@ def upload_time(text: str | None) -> datetime | None:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return as_utc(moment)
 
 
 class ExcludeNewer:
@@ -71,7 +76,7 @@ class ExcludeNewer:
 
     def __init__(self, index: Any, cutoff: datetime) -> None:
         self.index = index
-        self.cutoff = cutoff
+        self.cutoff = as_utc(cutoff)
         self.without_time: dict[str, int] = {}  # project -> files dropped for lacking a time
         self.newer: dict[str, int] = {}  # project -> files dropped for being newer
 

@@ -63,14 +63,15 @@ def render_text(report: Report) -> str:
     for conflict in report["conflicts"]:
         out += ["", conflict["message"]]
         if conflict.get("set_aside"):
-            out.append(f"  (independent of {', '.join(conflict['set_aside'])}: found with them set aside)")
+            aside = ", ".join(conflict["set_aside"])
+            out.append(f"  (found with {aside} set aside: it does not depend on the conflicts above)")
         for number, constraint in enumerate(conflict["constraints"]):
             out += _constraint_lines(number, constraint)
         out.append(_versions_line(conflict))
         if conflict.get("matrix"):
             out += _matrix_lines(conflict["package"], conflict["matrix"])
         if "fix_status" in conflict:
-            out += _fix_lines(conflict)
+            out += _fix_lines(conflict, others=len(report["conflicts"]) - 1)
     for diagnosis in report["diagnoses"]:
         out += ["", f"{diagnosis['kind']}: {diagnosis['message']}"]
         for error in diagnosis.get("errors", []):
@@ -133,16 +134,22 @@ def _matrix_lines(package: str, matrix: dict[str, Any]) -> list[str]:
     return out
 
 
-def _fix_lines(conflict: dict[str, Any]) -> list[str]:
+def _fix_lines(conflict: dict[str, Any], *, others: int) -> list[str]:
     fixes = conflict.get("fixes") or []
     tried = conflict.get("fix_candidates", 0)
+    undecided = conflict.get("fix_undecided", 0)
     if not fixes:
         if conflict["fix_status"] == "none":
             return [f"  No single change fixes this ({tried} candidate changes were each re-resolved)."]
+        if undecided:
+            return [f"  No fix found: {undecided} of {tried} candidate changes could not be decided in time."]
         return ["  Fixes were not searched: the analysis budget ran out."]
     out = [f"  Fixes, each proven by a re-resolution ({len(fixes)} of {tried} candidates resolve):"]
     for number, fix in enumerate(fixes, 1):
-        rest = "" if fix["complete"] else " (the other conflicts remain)"
+        remain = {0: "other problems remain", 1: "the other conflict remains"}.get(
+            others, f"the {others} other conflicts remain"
+        )
+        rest = "" if fix["complete"] else f" ({remain})"
         out.append(f"    {number}. {fix['title']}{rest}")
         out += [f"       {line}" for line in fix["diff"].splitlines()]
         if fix["pin_changes"]:

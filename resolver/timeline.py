@@ -17,7 +17,7 @@ from typing import Any
 from resolver.engine import resolve
 from resolver.environment import Target
 from resolver.errors import ResolverError
-from resolver.exclude import to_iso, upload_time
+from resolver.exclude import as_utc, to_iso, upload_time
 from resolver.index import IndexClient
 from resolver.report import BrokenBy, Report, WhatBroke
 from resolver.targets import summary
@@ -73,6 +73,7 @@ def what_broke(
     `now` is the other end (default: everything on the index); `options` go to `engine.resolve`.
     """
     options = {**options, "analyse": False}
+    good_date, now = as_utc(good_date), now and as_utc(now)
     steps = 0
 
     def resolves(cutoff: datetime | None) -> tuple[bool, Report]:

@@ -157,3 +157,15 @@ def test_minimal_lines_say_the_constraints_were_kept(run: Resolve) -> None:
     report = run(TWO, files=files)
     assert report["minimal_lines"]["message"] == "This 1 of your 2 lines fails on its own (with your -c constraints)"
     assert [line["text"] for line in report["minimal_lines"]["lines"]] == ["djangocms-blog"]
+
+
+def test_a_re_resolution_stopped_by_its_own_limit_proves_nothing(run_with: Resolve) -> None:
+    # Every re-resolution gets no time at all: none may count as "resolves" or "fails".
+    report = run_with(CLASSIC, "django==1.11.29\ndjangocms-blog\n", analysis_limits=AnalysisLimits(max_seconds_each=0))
+    analysis = report["analysis"]
+    assert analysis["undecided"] == analysis["resolutions"] > 0
+    assert analysis["complete"] is False and analysis["stopped"] is None
+    assert report["minimal_lines"]["complete"] is False
+    [conflict] = report["conflicts"]
+    assert conflict["fixes"] == [] and conflict["fix_status"] == "skipped"
+    assert conflict["fix_undecided"] > 0

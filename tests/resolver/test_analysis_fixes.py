@@ -175,3 +175,31 @@ def test_the_matrix_of_parent_versions_against_package_versions(run: Resolve) ->
     ]
     moved = [f for f in conflict["fixes"] if f["title"].startswith("Move the pin")]
     assert moved[0]["pins"] == {"django": "2.2.28", "drf": "3.12.4"}
+
+
+@pytest.mark.parametrize("indexes", ["json-file"], indirect=True)
+def test_fixes_edit_continued_lines_whole_and_keep_the_files_line_endings(run: Resolve) -> None:
+    text = "django==1.11.29 \\\r\n    --hash=sha256:" + "a" * 64 + "\r\ndjangocms-blog ; python_version >= '3'\r\n"
+    report = run(CLASSIC, text)
+    [conflict] = report["conflicts"]
+    kinds = fixes_by_kind(conflict)
+    loosen = kinds["loosen_pin"][0]
+    assert loosen["files"]["requirements.in"] == "django>2.0\r\ndjangocms-blog ; python_version >= '3'\r\n"
+    dropped = {fix["line"]["line"]: fix for fix in kinds["drop_line"]}
+    assert dropped[1]["files"]["requirements.in"] == (
+        "# django==1.11.29 \\\r\n#     --hash=sha256:" + "a" * 64 + "\r\ndjangocms-blog ; python_version >= '3'\r\n"
+    )
+    assert dropped[3]["files"]["requirements.in"].endswith("\r\n# djangocms-blog ; python_version >= '3'\r\n")
+    assert dropped[3]["pins"] == {"django": "1.11.29"}
+
+
+@pytest.mark.parametrize("indexes", ["json-file"], indirect=True)
+def test_a_constraint_line_is_loosened_or_dropped_in_its_own_file(run: Resolve) -> None:
+    files = {"requirements.in": "-c constraints.txt\ndjangocms-blog\n", "constraints.txt": "django<2\n"}
+    report = run(CLASSIC, files=files)
+    [conflict] = report["conflicts"]
+    loosen = fixes_by_kind(conflict)["loosen_pin"][0]
+    assert loosen["line"] == {"file": "constraints.txt", "line": 1}
+    assert loosen["files"] == {"constraints.txt": "django>2.0\n"}
+    assert loosen["diff"].startswith("--- a/constraints.txt\n+++ b/constraints.txt\n")
+    assert loosen["pins"] == {"django": "3.2.25", "djangocms-blog": "1.2.0"}

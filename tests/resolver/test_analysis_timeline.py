@@ -32,6 +32,8 @@ def test_files_uploaded_after_the_cut_off_are_ignored(run_with: Resolve) -> None
     assert report["input"]["exclude_newer"] == "2024-03-01T23:59:59Z"
     assert not [d for d in report["diagnoses"] if d["kind"] == "exclude_newer"]
     assert run_with(DATED, "a\n")["pins"] == {"a": "2.0"}  # without it the newest is taken
+    naive = run_with(DATED, "a\n", exclude_newer=datetime(2024, 6, 1, 7, 59))  # taken as UTC
+    assert naive["pins"] == {"a": "1.0"} and naive["input"]["exclude_newer"] == "2024-06-01T07:59:00Z"
 
 
 @pytest.mark.parametrize("indexes", ["json-file"], indirect=True)
@@ -63,6 +65,7 @@ def test_dates_are_read_as_utc_and_bad_ones_name_the_option() -> None:
     assert parse_date("2024-05-01T14:30:00+02:00") == datetime(2024, 5, 1, 12, 30, tzinfo=UTC)
     assert parse_date("2024-05-01T12:30:00") == datetime(2024, 5, 1, 12, 30, tzinfo=UTC)
     assert to_iso(datetime(2024, 5, 1, 12, 30, 1, 500, tzinfo=UTC)) == "2024-05-01T12:30:01Z"
+    assert to_iso(datetime(2024, 5, 1, 12, 30)) == "2024-05-01T12:30:00Z"  # naive is UTC, not local time
     with pytest.raises(DateError, match=r"--exclude-newer: 'last week' is not a date; give YYYY-MM-DD"):
         parse_date("last week", field="--exclude-newer")
 
