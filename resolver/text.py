@@ -160,12 +160,18 @@ def _fix_lines(conflict: dict[str, Any], *, others: int) -> list[str]:
 
 
 def _pin_changes(changes: dict[str, list[str | None]], shown: int = 8) -> str:
-    """`django 1.11.29 -> 2.2.28, +sqlparse 0.5.5, -wagtail 4.2.4`: changed first, then added, removed."""
-    changed = [f"{n} {old} -> {new}" for n, (old, new) in changes.items() if old and new]
-    added = [f"+{n} {new}" for n, (old, new) in changes.items() if not old]
+    """`django 1.11.29 -> 2.2.28, -wagtail 4.2.4, +sqlparse 0.5.5 and 12 more added`.
+
+    Moves and removals first, in full up to `shown`; packages the failed run never reached
+    (added) are the least telling, so only the first few are named.
+    """
+    moved = [f"{n} {old} -> {new}" for n, (old, new) in changes.items() if old and new]
     removed = [f"-{n} {old}" for n, (old, new) in changes.items() if not new]
-    parts = changed + added + removed
-    return ", ".join(parts[:shown]) + (f" and {len(parts) - shown} more" if len(parts) > shown else "")
+    added = [f"+{n} {new}" for n, (old, new) in changes.items() if not old]
+    first = (moved + removed)[:shown]
+    first_added = added[: max(0, min(3, shown - len(first)))]
+    more = len(moved) + len(removed) + len(added) - len(first) - len(first_added)
+    return ", ".join(first + first_added) + (f" and {more} more" if more else "")
 
 
 def _target_lines(targets: dict[str, Any]) -> list[str]:
