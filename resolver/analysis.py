@@ -104,8 +104,9 @@ class Budget:
 
 
 def decided(report: Report) -> bool:
-    """False when a resolution stopped at a limit: it neither resolved nor proved it cannot."""
-    return not any(d["kind"] == "limit" for d in report["diagnoses"])
+    """False when a resolution neither resolved nor proved it cannot: it stopped at a limit, the
+    index failed, or the answer depends on metadata only a build could give (status "error")."""
+    return report["status"] != "error"
 
 
 def analyse_failure(

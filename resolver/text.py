@@ -98,6 +98,8 @@ def render_text(report: Report) -> str:
     if report.get("analysis"):
         analysis = report["analysis"]
         stopped = f"; stopped early: {analysis['stopped']}" if analysis["stopped"] else ""
+        if analysis.get("undecided"):
+            stopped += f"; {analysis['undecided']} could not tell"
         out.append(f"(analyses: {analysis['resolutions']} re-resolutions in {analysis['duration_ms']} ms{stopped})")
     if report["input"].get("exclude_newer"):
         out.append(f"(as of {report['input']['exclude_newer']}: files uploaded later were ignored)")
@@ -142,7 +144,10 @@ def _fix_lines(conflict: dict[str, Any], *, others: int) -> list[str]:
         if conflict["fix_status"] == "none":
             return [f"  No single change fixes this ({tried} candidate changes were each re-resolved)."]
         if undecided:
-            return [f"  No fix found: {undecided} of {tried} candidate changes could not be decided in time."]
+            return [
+                f"  No fix found, but {undecided} of {tried} candidate changes could not be decided "
+                "(a time limit, an index error, or metadata only a build gives)."
+            ]
         return ["  Fixes were not searched: the analysis budget ran out."]
     out = [f"  Fixes, each proven by a re-resolution ({len(fixes)} of {tried} candidates resolve):"]
     for number, fix in enumerate(fixes, 1):
