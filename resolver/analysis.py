@@ -201,6 +201,8 @@ class Analyser:
                 conflict["set_aside"] = sorted(aside)
                 report["conflicts"].append(conflict)
                 self._highlight(conflict)
+            for diagnosis in new_diagnoses:
+                diagnosis["set_aside"] = sorted(aside)
             report["diagnoses"].extend(new_diagnoses)  # type: ignore[arg-type]
             aside |= {c["package"] for c in new_conflicts} | {d["package"] for d in new_diagnoses}
 

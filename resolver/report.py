@@ -106,9 +106,10 @@ class Conflict(TypedDict):
 
 
 class Diagnosis(TypedDict):
-    kind: str  # not_found | no_compatible_distribution | metadata_unavailable | bad_input | ...
+    kind: str  # not_found | no_compatible_distribution | metadata_unavailable | bad_input | exclude_newer | ...
     package: str | None
     message: str
+    set_aside: NotRequired[list[str]]  # as on Conflict: found by the analyses with these set aside
 
 
 class Stats(TypedDict):
