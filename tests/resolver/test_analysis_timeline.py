@@ -121,3 +121,14 @@ def test_what_broke_when_it_did_not_resolve_then_or_still_resolves(indexes: Inde
     fine = what_broke({"requirements.in": "c\n"}, index=client, target=target, good_date=parse_date("2024-03-01"))
     assert fine["resolved_then"] and fine["resolves_now"] and fine["broken_by"] == []
     assert fine["message"].endswith("still resolves: nothing broke it for this target")
+
+
+@pytest.mark.parametrize("indexes", ["json-file"], indirect=True)
+def test_what_broke_up_to_a_cut_off_instead_of_now(indexes: IndexFactory) -> None:
+    client = indexes.client(BREAKS)
+    files = {"requirements.in": "a\nb==1.0\nc\n"}
+    good, cutoff = parse_date("2024-03-01"), parse_date("2024-04-15")
+    before = what_broke(files, index=client, target=Target("3.11"), good_date=good, exclude_newer=cutoff)
+    assert before["resolves_now"] is True and before["broken_by"] == []  # a 2.0 came out later
+    after = what_broke(files, index=client, target=Target("3.11"), good_date=good, now=parse_date("2024-06-15"))
+    assert [(r["package"], r["version"]) for r in after["broken_by"]] == [("a", "2.0")]
