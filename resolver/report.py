@@ -110,6 +110,12 @@ class Diagnosis(TypedDict):
     package: str | None
     message: str
     set_aside: NotRequired[list[str]]  # as on Conflict: found by the analyses with these set aside
+    # On a no_compatible_distribution diagnosis, as on a Conflict: proven fixes (dropping a line or
+    # another target Python only), fix_status, fix_candidates, fix_undecided.
+    fixes: NotRequired[list[Fix]]
+    fix_status: NotRequired[Literal["found", "none", "skipped"]]
+    fix_candidates: NotRequired[int]
+    fix_undecided: NotRequired[int]
 
 
 class Stats(TypedDict):

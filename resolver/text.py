@@ -85,6 +85,8 @@ def render_text(report: Report) -> str:
             out += _constraint_lines(number, constraint)
         if diagnosis.get("url"):
             out.append(f"  URL: {diagnosis['url']}")
+        if "fix_status" in diagnosis:
+            out += _fix_lines(diagnosis, others=len(report["conflicts"]))
     if report.get("targets"):
         out += _target_lines(report["targets"])
     if report.get("what_broke"):
