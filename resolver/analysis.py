@@ -46,6 +46,9 @@ from resolver.requirements import Candidate, Req
 
 Rerun = Callable[..., Report]
 Line = tuple[str, int]  # (file, first physical line)
+# A candidate change: (kind, title, line changed or None, the input files with it, group). Changes
+# of one group are alternatives (versions of one parent): once one resolves the rest are skipped.
+Change = tuple[str, str, Line | None, dict[str, str], str | None]
 
 
 @dataclass(frozen=True)
@@ -104,8 +107,9 @@ class Budget:
 
 
 def decided(report: Report) -> bool:
-    """False when a resolution stopped at a limit: it neither resolved nor proved it cannot."""
-    return not any(d["kind"] == "limit" for d in report["diagnoses"])
+    """False when a resolution neither resolved nor proved it cannot: it stopped at a limit, the
+    index failed, or the answer depends on metadata only a build could give (status "error")."""
+    return report["status"] != "error"
 
 
 def analyse_failure(
@@ -163,12 +167,14 @@ class Analyser:
                 with suppress(ResolverError):  # the index failed on metadata: no matrix rather than a wrong one
                     conflict["matrix"] = self.matrix(conflict)
             for conflict in self.report["conflicts"]:
-                self.fixes(conflict)
+                self.fixes(conflict, self._candidates(conflict))
+            for diagnosis in self._uninstallable():  # only a line or the target can change that
+                self.fixes(diagnosis, self._drop_candidates(diagnosis))
         except ResolverError as error:  # the index failed or a request limit was reached
             self.budget.stopped = f"the index could not be read: {error.message}"
-            for conflict in self.report["conflicts"]:
-                if "fix_status" not in conflict:
-                    conflict["fixes"], conflict["fix_status"], conflict["fix_candidates"] = [], "skipped", 0
+            for problem in [*self.report["conflicts"], *self._uninstallable()]:
+                if "fix_status" not in problem:
+                    problem["fixes"], problem["fix_status"], problem["fix_candidates"] = [], "skipped", 0
         self.report["analysis"] = {
             "resolutions": self.budget.resolutions,
             "duration_ms": int(self.budget.elapsed() * 1000),
@@ -200,6 +206,8 @@ class Analyser:
                 conflict["set_aside"] = sorted(aside)
                 report["conflicts"].append(conflict)
                 self._highlight(conflict)
+            for diagnosis in new_diagnoses:
+                diagnosis["set_aside"] = sorted(aside)
             report["diagnoses"].extend(new_diagnoses)  # type: ignore[arg-type]
             aside |= {c["package"] for c in new_conflicts} | {d["package"] for d in new_diagnoses}
 
@@ -361,9 +369,19 @@ class Analyser:
 
     # -- proven fixes ----------------------------------------------------------------------------
 
-    def fixes(self, conflict: Conflict) -> None:
+    def _uninstallable(self) -> list[Any]:
+        """Diagnoses of a package no version of which installs on the target (or needs another Python)."""
+        return [
+            d
+            for d in self.report["diagnoses"]
+            if d["kind"] == "no_compatible_distribution" and d.get("package") and d.get("severity") != "warning"
+        ]
+
+    def fixes(self, conflict: Any, candidates: Iterable[Change]) -> None:
+        """Re-resolve each candidate change for one problem (a conflict, or a diagnosis) and keep those that resolve."""
         name = conflict["package"]
-        aside = set(conflict.get("set_aside", [])) | {c["package"] for c in self.report["conflicts"]}
+        problems = [*self.report["conflicts"], *self._uninstallable()]
+        aside = set(conflict.get("set_aside", [])) | {problem["package"] for problem in problems}
         aside = frozenset(aside - {name})
         fixes: list[Fix] = []
         tried = 0
@@ -371,7 +389,7 @@ class Analyser:
         settled: set[str] = set()  # groups (a parent's versions) with a fix already
         stopped = False
         undecided = self.budget.undecided
-        for kind, title, line, files, group in self._candidates(conflict):
+        for kind, title, line, files, group in candidates:
             key = tuple(sorted(files.items()))
             if group in settled:
                 continue
@@ -447,12 +465,8 @@ class Analyser:
         self._python_fixes[aside] = answer
         return answer
 
-    def _candidates(self, conflict: Conflict) -> Iterable[tuple[str, str, Line | None, dict[str, str], str | None]]:
-        """(kind, title, line, new files, group) for each candidate change, cheapest first.
-
-        Candidates of one group are alternatives (versions of one parent): the first that resolves
-        is kept and the rest are not tried.
-        """
+    def _candidates(self, conflict: Conflict) -> Iterable[Change]:
+        """Each candidate change for a conflict, cheapest first."""
         name = conflict["package"]
         constraints = conflict["constraints"]
         available = sorted(self._available(name), reverse=True)
@@ -496,9 +510,16 @@ class Analyser:
                         self._set_line(line, new),
                         None,
                     )
+        yield from self._drop_candidates(conflict)
+        for index, constraint in enumerate(constraints):
+            if constraint["parent"] is not None:
+                yield from self._parent_candidates(conflict, index, available)
+
+    def _drop_candidates(self, problem: Any) -> Iterable[Change]:
+        """Comment out each user line at the top of the problem's chains, or among the minimal lines."""
         sources: dict[Line, None] = {}
-        for constraint in constraints:
-            if constraint["source"]:
+        for constraint in problem.get("constraints", []):
+            if constraint.get("source"):
                 sources[constraint["source"]["file"], constraint["source"]["line"]] = None
         # The minimal lines may name one that no chain shows (a line holding a parent back).
         for minimal in self.report.get("minimal_lines", {}).get("lines", []):
@@ -506,20 +527,9 @@ class Analyser:
         for line in sources:
             item = self.by_origin.get(line)
             if item is not None:
-                yield (
-                    "drop_line",
-                    f"Drop {item.text} ({line[0]}:{line[1]})",
-                    line,
-                    self._set_line(line, None),
-                    None,
-                )
-        for index, constraint in enumerate(constraints):
-            if constraint["parent"] is not None:
-                yield from self._parent_candidates(conflict, index, available)
+                yield ("drop_line", f"Drop {item.text} ({line[0]}:{line[1]})", line, self._set_line(line, None), None)
 
-    def _parent_candidates(
-        self, conflict: Conflict, index: int, available: list[Version]
-    ) -> Iterable[tuple[str, str, Line | None, dict[str, str], str | None]]:
+    def _parent_candidates(self, conflict: Conflict, index: int, available: list[Version]) -> Iterable[Change]:
         """Versions of one parent whose requirement on the package fits the other constraints.
 
         Two groups of alternatives: the newest such versions, and those nearest to what the

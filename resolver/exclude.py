@@ -14,8 +14,11 @@ explanation and the analyses then all see the same, older, index.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time
 from typing import Any
+
+from packaging.utils import canonicalize_name
 
 from resolver.dists import Project
 from resolver.errors import ResolverError
@@ -87,16 +90,51 @@ class ExcludeNewer:
         project = self.index.project(name)
         if project is None:
             return None
-        kept = []
+        kept, without_time, newer = [], 0, 0
         for file in project.files:
             uploaded = upload_time(file.upload_time)
             if uploaded is None:
-                self.without_time[project.name] = self.without_time.get(project.name, 0) + 1
+                without_time += 1
             elif uploaded > self.cutoff:
-                self.newer[project.name] = self.newer.get(project.name, 0) + 1
+                newer += 1
             else:
                 kept.append(file)
+        if without_time:
+            self.without_time[project.name] = without_time
+        if newer:
+            self.newer[project.name] = newer
         return Project(project.name, project.index_url, tuple(kept), project.skipped)
+
+    def project_view(self, name: str, view: Callable[[dict[str, Any], str, str], Any], view_key: str) -> Any:
+        """The same filter for a client whose callers read a view of the page (`IndexClient.project_view`).
+
+        The page's files are filtered before `view` sees them; the client memoises the view with
+        the counts of what was dropped under a key naming the cut-off, so every resolution on the
+        client, whatever its cut-off, sees its own filtered view and can report what it dropped.
+        """
+
+        def filtered(page: dict[str, Any], canonical: str, index_url: str) -> tuple[Any, int, int]:
+            kept, without_time, newer = [], 0, 0
+            for entry in page.get("files", []):
+                uploaded = upload_time(entry.get("upload-time"))
+                if uploaded is None:
+                    without_time += 1
+                elif uploaded > self.cutoff:
+                    newer += 1
+                else:
+                    kept.append(entry)
+            return view({**page, "files": kept}, canonical, index_url), without_time, newer
+
+        found = self.index.project_view(name, filtered, f"{view_key}:exclude-newer:{to_iso(self.cutoff)}")
+        if found is None:
+            return None
+        result, without_time, newer = found
+        canonical = canonicalize_name(name)
+        if without_time:
+            self.without_time[canonical] = without_time
+        if newer:
+            self.newer[canonical] = newer
+        return result
 
     def diagnoses(self) -> list[dict[str, Any]]:
         """A warning naming the projects whose files had no upload time (and were dropped)."""

@@ -97,7 +97,7 @@ class Conflict(TypedDict):
     # resolves ("no single change fixes this"); "skipped": the analysis budget ran out first.
     fix_status: NotRequired[Literal["found", "none", "skipped"]]
     fix_candidates: NotRequired[int]  # how many candidate changes were re-resolved (a Python search counts once)
-    fix_undecided: NotRequired[int]  # of those, how many hit the time limit of one re-resolution
+    fix_undecided: NotRequired[int]  # of those, how many could not tell (a limit, an index error, a build)
     matrix: NotRequired[Matrix]
     # Packages set aside (replaced by a placeholder that satisfies anything) to find this
     # conflict: present on the conflicts found after the first, which is what makes them
@@ -106,9 +106,16 @@ class Conflict(TypedDict):
 
 
 class Diagnosis(TypedDict):
-    kind: str  # not_found | no_compatible_distribution | metadata_unavailable | bad_input | ...
+    kind: str  # not_found | no_compatible_distribution | metadata_unavailable | bad_input | exclude_newer | ...
     package: str | None
     message: str
+    set_aside: NotRequired[list[str]]  # as on Conflict: found by the analyses with these set aside
+    # On a no_compatible_distribution diagnosis, as on a Conflict: proven fixes (dropping a line or
+    # another target Python only), fix_status, fix_candidates, fix_undecided.
+    fixes: NotRequired[list[Fix]]
+    fix_status: NotRequired[Literal["found", "none", "skipped"]]
+    fix_candidates: NotRequired[int]
+    fix_undecided: NotRequired[int]
 
 
 class Stats(TypedDict):
@@ -166,7 +173,7 @@ class Analysis(TypedDict):
     duration_ms: int
     complete: bool  # False when a budget (time or resolutions) stopped an analysis early
     stopped: str | None  # what stopped it, e.g. "the time budget of 60 s was used up"
-    undecided: int  # re-resolutions that hit their own time limit (AnalysisLimits.max_seconds_each)
+    undecided: int  # re-resolutions that could not tell (own time limit, index error, metadata needing a build)
 
 
 class Report(TypedDict):

@@ -85,6 +85,8 @@ def render_text(report: Report) -> str:
             out += _constraint_lines(number, constraint)
         if diagnosis.get("url"):
             out.append(f"  URL: {diagnosis['url']}")
+        if "fix_status" in diagnosis:
+            out += _fix_lines(diagnosis, others=len(report["conflicts"]))
     if report.get("targets"):
         out += _target_lines(report["targets"])
     if report.get("what_broke"):
@@ -98,6 +100,8 @@ def render_text(report: Report) -> str:
     if report.get("analysis"):
         analysis = report["analysis"]
         stopped = f"; stopped early: {analysis['stopped']}" if analysis["stopped"] else ""
+        if analysis.get("undecided"):
+            stopped += f"; {analysis['undecided']} could not tell"
         out.append(f"(analyses: {analysis['resolutions']} re-resolutions in {analysis['duration_ms']} ms{stopped})")
     if report["input"].get("exclude_newer"):
         out.append(f"(as of {report['input']['exclude_newer']}: files uploaded later were ignored)")
@@ -142,7 +146,10 @@ def _fix_lines(conflict: dict[str, Any], *, others: int) -> list[str]:
         if conflict["fix_status"] == "none":
             return [f"  No single change fixes this ({tried} candidate changes were each re-resolved)."]
         if undecided:
-            return [f"  No fix found: {undecided} of {tried} candidate changes could not be decided in time."]
+            return [
+                f"  No fix found, but {undecided} of {tried} candidate changes could not be decided "
+                "(a time limit, an index error, or metadata only a build gives)."
+            ]
         return ["  Fixes were not searched: the analysis budget ran out."]
     out = [f"  Fixes, each proven by a re-resolution ({len(fixes)} of {tried} candidates resolve):"]
     for number, fix in enumerate(fixes, 1):
@@ -160,12 +167,18 @@ def _fix_lines(conflict: dict[str, Any], *, others: int) -> list[str]:
 
 
 def _pin_changes(changes: dict[str, list[str | None]], shown: int = 8) -> str:
-    """`django 1.11.29 -> 2.2.28, +sqlparse 0.5.5, -wagtail 4.2.4`: changed first, then added, removed."""
-    changed = [f"{n} {old} -> {new}" for n, (old, new) in changes.items() if old and new]
-    added = [f"+{n} {new}" for n, (old, new) in changes.items() if not old]
+    """`django 1.11.29 -> 2.2.28, -wagtail 4.2.4, +sqlparse 0.5.5 and 12 more added`.
+
+    Moves and removals first, in full up to `shown`; packages the failed run never reached
+    (added) are the least telling, so only the first few are named.
+    """
+    moved = [f"{n} {old} -> {new}" for n, (old, new) in changes.items() if old and new]
     removed = [f"-{n} {old}" for n, (old, new) in changes.items() if not new]
-    parts = changed + added + removed
-    return ", ".join(parts[:shown]) + (f" and {len(parts) - shown} more" if len(parts) > shown else "")
+    added = [f"+{n} {new}" for n, (old, new) in changes.items() if not old]
+    first = (moved + removed)[:shown]
+    first_added = added[: max(0, min(3, shown - len(first)))]
+    more = len(moved) + len(removed) + len(added) - len(first) - len(first_added)
+    return ", ".join(first + first_added) + (f" and {more} more" if more else "")
 
 
 def _target_lines(targets: dict[str, Any]) -> list[str]:

@@ -73,6 +73,7 @@ def what_broke(
     `now` is the other end (default: everything on the index); `options` go to `engine.resolve`.
     """
     options = {**options, "analyse": False}
+    now = now or options.pop("exclude_newer", None)  # a report re-run as of a time: that is "now"
     good_date, now = as_utc(good_date), now and as_utc(now)
     steps = 0
 

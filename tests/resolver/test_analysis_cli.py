@@ -96,3 +96,12 @@ def test_bad_dates_and_targets_are_input_errors(tmp_path: Path, args: list[str],
     code, out, err = run_cli(tmp_path, CLASSIC, "django\n", *args)
     assert code == 2 and out == ""
     assert err.startswith(message)
+
+
+def test_pin_changes_name_moves_and_removals_before_additions() -> None:
+    from resolver.text import _pin_changes
+
+    changes = {"a": [None, "1"], "django": ["1.11.29", "2.2.28"], "b": [None, "2"], "wagtail": ["4.2", None]}
+    changes |= {name: [None, "1.0"] for name in ("c", "d", "e")}
+    assert _pin_changes(changes) == "django 1.11.29 -> 2.2.28, -wagtail 4.2, +a 1, +b 2, +c 1.0 and 2 more"
+    assert _pin_changes({"django": ["1.11.29", "2.2.28"]}) == "django 1.11.29 -> 2.2.28"

@@ -169,3 +169,12 @@ def test_a_re_resolution_stopped_by_its_own_limit_proves_nothing(run_with: Resol
     [conflict] = report["conflicts"]
     assert conflict["fixes"] == [] and conflict["fix_status"] == "skipped"
     assert conflict["fix_undecided"] > 0
+
+
+def test_a_missing_project_behind_a_conflict_is_reported_too(run: Resolve) -> None:
+    universe = {**CLASSIC, "app": {"1.0": {"requires": ["gone>=1"]}}}
+    report = run(universe, "django==1.11.29\ndjangocms-blog\napp\n")
+    problems = [c["package"] for c in report["conflicts"]] + [d["package"] for d in report["diagnoses"]]
+    assert sorted(problems) == ["django", "gone"]
+    later = next(p for p in report["conflicts"] + report["diagnoses"] if "set_aside" in p)
+    assert later["set_aside"] == [problems[0]]

@@ -203,3 +203,16 @@ def test_a_constraint_line_is_loosened_or_dropped_in_its_own_file(run: Resolve) 
     assert loosen["files"] == {"constraints.txt": "django>2.0\n"}
     assert loosen["diff"].startswith("--- a/constraints.txt\n+++ b/constraints.txt\n")
     assert loosen["pins"] == {"django": "3.2.25", "djangocms-blog": "1.2.0"}
+
+
+@pytest.mark.parametrize("indexes", ["json-file"], indirect=True)
+def test_a_change_whose_answer_needs_a_build_is_undecided_not_disproved(run: Resolve) -> None:
+    # Every django above 2.0 is an sdist with dynamic dependencies: whether a loosened pin
+    # resolves cannot be told without building it, so it is neither offered nor counted as failing.
+    dynamic = {"wheel_tags": [], "sdist": True, "sdist_dynamic": True}
+    universe = {**CLASSIC, "django": {"1.11.29": {}, "2.2.28": dynamic, "3.2.25": dynamic}}
+    report = run(universe, "django==1.11.29\ndjangocms-blog\n")
+    [conflict] = report["conflicts"]
+    assert [fix["title"] for fix in conflict["fixes"]] == ["Drop djangocms-blog (requirements.in:2)"]
+    assert conflict["fix_undecided"] >= 2  # loosening and dropping the pin both need a build to tell
+    assert report["analysis"]["undecided"] >= 2 and report["analysis"]["complete"] is False

@@ -49,3 +49,16 @@ def test_targets_are_read_as_python_slash_platform() -> None:
         parse_target("3.12/windows")
     with pytest.raises(TargetError, match="give PYTHON/PLATFORM"):
         parse_target("/win_amd64")
+
+
+@pytest.mark.parametrize("indexes", ["json-file"], indirect=True)
+def test_a_package_only_a_newer_python_can_install_gets_a_proven_target_fix(run: object) -> None:
+    report = run(UNIVERSE, "a\nd\n", python="3.8")  # type: ignore[operator]
+    [diagnosis] = report["diagnoses"]
+    assert (diagnosis["kind"], diagnosis["package"]) == ("no_compatible_distribution", "b")
+    assert diagnosis["fix_status"] == "found"
+    by_kind = {fix["kind"]: fix for fix in diagnosis["fixes"]}
+    assert by_kind["python_version"]["title"] == "Target Python 3.10 instead of 3.8"
+    assert by_kind["python_version"]["pins"] == {"a": "1.0", "b": "1.0", "d": "1.0"}
+    assert by_kind["drop_line"]["title"] == "Drop a (requirements.in:1)"
+    assert by_kind["drop_line"]["pins"] == {"d": "1.0"}

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 import pytest
 
 from resolver.environment import Target
-from resolver.exclude import DateError, parse_date, to_iso
+from resolver.exclude import DateError, ExcludeNewer, parse_date, to_iso
 from resolver.timeline import what_broke
 from tests.resolver.conftest import IndexFactory, Resolve
 
@@ -121,3 +121,50 @@ def test_what_broke_when_it_did_not_resolve_then_or_still_resolves(indexes: Inde
     fine = what_broke({"requirements.in": "c\n"}, index=client, target=target, good_date=parse_date("2024-03-01"))
     assert fine["resolved_then"] and fine["resolves_now"] and fine["broken_by"] == []
     assert fine["message"].endswith("still resolves: nothing broke it for this target")
+
+
+@pytest.mark.parametrize("indexes", ["json-file"], indirect=True)
+def test_what_broke_up_to_a_cut_off_instead_of_now(indexes: IndexFactory) -> None:
+    client = indexes.client(BREAKS)
+    files = {"requirements.in": "a\nb==1.0\nc\n"}
+    good, cutoff = parse_date("2024-03-01"), parse_date("2024-04-15")
+    before = what_broke(files, index=client, target=Target("3.11"), good_date=good, exclude_newer=cutoff)
+    assert before["resolves_now"] is True and before["broken_by"] == []  # a 2.0 came out later
+    after = what_broke(files, index=client, target=Target("3.11"), good_date=good, now=parse_date("2024-06-15"))
+    assert [(r["package"], r["version"]) for r in after["broken_by"]] == [("a", "2.0")]
+
+
+class ViewingClient:
+    """An index client with `project_view(name, view, view_key)`: the view of the page, memoised by key."""
+
+    def __init__(self, page: dict) -> None:
+        self.page, self.memo, self.views = page, {}, 0
+
+    def project_view(self, name: str, view, view_key: str):  # type: ignore[no-untyped-def]
+        if (view_key, name) not in self.memo:
+            self.views += 1
+            self.memo[view_key, name] = view(self.page, name, "test-index")
+        return self.memo[view_key, name]
+
+
+def test_the_cut_off_also_filters_a_view_of_the_page() -> None:
+    page = {
+        "files": [
+            {"filename": "a-1.0-py3-none-any.whl", "upload-time": "2024-01-01T00:00:00Z"},
+            {"filename": "a-2.0-py3-none-any.whl", "upload-time": "2024-06-01T00:00:00Z"},
+            {"filename": "a-3.0-py3-none-any.whl"},
+        ]
+    }
+    client = ViewingClient(page)
+
+    def names(page: dict, name: str, index_url: str) -> list[str]:
+        return [entry["filename"] for entry in page["files"]]
+
+    early = ExcludeNewer(client, parse_date("2024-03-01"))
+    assert early.project_view("A", names, "names") == ["a-1.0-py3-none-any.whl"]
+    assert (early.without_time, early.newer) == ({"a": 1}, {"a": 1})
+    late = ExcludeNewer(client, parse_date("2024-07-01"))
+    assert late.project_view("A", names, "names") == ["a-1.0-py3-none-any.whl", "a-2.0-py3-none-any.whl"]
+    again = ExcludeNewer(client, parse_date("2024-03-01"))  # the client's memo answers, counts included
+    assert again.project_view("A", names, "names") == ["a-1.0-py3-none-any.whl"] and client.views == 2
+    assert again.without_time == {"a": 1}
