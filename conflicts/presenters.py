@@ -162,7 +162,7 @@ def report_context(report: Report, *, focus: str) -> dict[str, Any]:
     if not report.is_finished:
         return context
     diagnoses = result.get("diagnoses", [])
-    context["problems"] = [d for d in diagnoses if d.get("severity") != "warning"]
+    context["problems"] = [conflict_extras(d) for d in diagnoses if d.get("severity") != "warning"]
     context["warnings"] = [d for d in diagnoses if d.get("severity") == "warning"]
     context["conflicts"] = [conflict_extras(_with_parent_names(conflict)) for conflict in result.get("conflicts", [])]
     context.update(analysis_context(report, result))

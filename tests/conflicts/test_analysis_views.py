@@ -44,6 +44,9 @@ UNIVERSE = {
     "low-b": {"1.0": {"requires": ["z<2"], "upload_time": OLD}},
     "high-a": {"1.0": {"requires": ["z>=2"], "upload_time": OLD}},
     "high-b": {"1.0": {"requires": ["z>=2"], "upload_time": OLD}},
+    # Only a Windows wheel, and one needing Python 3.12 or newer: nothing installs on Linux 3.11.
+    "winonly": {"1.0": {"wheel_tags": ["py3-none-win_amd64"], "upload_time": OLD}},
+    "newpy": {"1.0": {"requires_python": ">=3.12", "upload_time": OLD}},
     # What broke: app 1.0 and lib are old; app 2.x (through mid 2.x, asking lib>=2) came monthly in 2024.
     "lib": {"1.0": {"upload_time": OLD}, "2.0": {"upload_time": OLD}},
     "app": {
@@ -371,3 +374,17 @@ def test_the_extra_resolutions_keep_the_worker_heartbeat_fresh(run, analysis_ind
     beat({"rounds": 3})
     report.refresh_from_db()
     assert report.heartbeat == first
+
+
+def test_a_package_that_installs_nowhere_on_the_target_gets_proven_fixes_too(client, run) -> None:
+    """newpy needs Python 3.12: dropping its line, or targeting 3.12, resolves; both are proven."""
+    report = run("six\nnewpy\n")
+    diagnosis = report.result["diagnoses"][0]
+    assert (diagnosis["kind"], diagnosis["fix_status"]) == ("no_compatible_distribution", "found")
+    assert {fix["kind"] for fix in diagnosis["fixes"]} == {"drop_line", "python_version"}
+    body = client.get(f"/r/{report.id}/").content.decode()
+    card = text(re.search(r'<section class="card diagnosis.*?</section>\s*</section>', body, re.S).group(0))
+    assert "✓ resolves Drop newpy (requirements.in:2)" in card
+    assert "✓ resolves Target Python 3.12 instead of 3.11 No change to your files: only the target Python." in card
+    assert '<span class="d-add">+# newpy</span>' in body
+    assert report.result["minimal_lines"]["message"] in text(body)
