@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import time as clock
+from dataclasses import replace
 from datetime import UTC, datetime, time
 from typing import Any
 
@@ -20,6 +21,7 @@ from django.utils import timezone
 
 from conflicts.models import Report, Status
 from conflicts.options import Options
+from resolver.analysis import AnalysisLimits
 from resolver.engine import Limits
 from resolver.environment import Target
 from resolver.errors import ResolverError
@@ -31,9 +33,16 @@ logger = logging.getLogger(__name__)
 
 
 def engine_options(report: Report) -> dict[str, Any]:
-    """Keyword arguments of `engine.resolve` for this report: the 'as of' moment, and the analysis."""
+    """Keyword arguments of `engine.resolve` for this report: the 'as of' moment, and the analyses'
+    budget (RESOLVER_ANALYSIS_SECONDS, RESOLVER_ANALYSIS_RESOLUTIONS; the engine's defaults)."""
     options = Options.from_json(report.options)
-    return {"exclude_newer": options.exclude_newer, "analyse": True}
+    defaults = AnalysisLimits()
+    limits = replace(
+        defaults,
+        max_seconds=float(getattr(settings, "RESOLVER_ANALYSIS_SECONDS", defaults.max_seconds)),
+        max_resolutions=int(getattr(settings, "RESOLVER_ANALYSIS_RESOLUTIONS", defaults.max_resolutions)),
+    )
+    return {"exclude_newer": options.exclude_newer, "analyse": True, "analysis_limits": limits}
 
 
 class Heartbeat:

@@ -388,3 +388,13 @@ def test_a_package_that_installs_nowhere_on_the_target_gets_proven_fixes_too(cli
     assert "✓ resolves Target Python 3.12 instead of 3.11 No change to your files: only the target Python." in card
     assert '<span class="d-add">+# newpy</span>' in body
     assert report.result["minimal_lines"]["message"] in text(body)
+
+
+def test_an_explanation_cut_short_by_its_budget_says_so(client, run, settings) -> None:
+    settings.RESOLVER_ANALYSIS_RESOLUTIONS = 1
+    report = run(TWO_CONFLICTS)
+    analysis = report.result["analysis"]
+    assert analysis["complete"] is False and analysis["resolutions"] <= 1
+    page = text(client.get(f"/r/{report.id}/").content.decode())
+    assert f"The explanation stopped early ({analysis['stopped']})" in page
+    assert f"Explanation: {analysis['resolutions']} re-resolution" in page
