@@ -9,6 +9,7 @@ Python version and platform. It never resolves.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -19,43 +20,54 @@ MATRIX_COLUMNS = 30  # versions of the clashing package shown, newest first (the
 MATRIX_ROWS = 20  # versions of each parent shown, newest first
 
 
+_HUNK = re.compile(r"@@ -\d+(?:,(\d+))? \+\d+(?:,(\d+))? @@")
+
+
 def diff_lines(diff: str) -> list[dict[str, str]]:
-    """A unified diff as lines tagged add/remove/hunk/file/context (for +/- styling, escaped)."""
+    """A unified diff as lines tagged file/hunk/add/remove/context, for +/- styling (escaped by the
+    template). A hunk is read by its line counts, so a removed `--pre` line (`---pre`) is not taken
+    for the next file's `---` header, nor that header for a removed line."""
     lines = []
+    old = new = 0  # lines of the current hunk still to come, on each side
     for text in diff.splitlines():
-        if text.startswith(("+++", "---")):
-            kind = "file"
-        elif text.startswith("@@"):
+        hunk = _HUNK.match(text)
+        if hunk:
             kind = "hunk"
+            old, new = int(hunk.group(1) or 1), int(hunk.group(2) or 1)
+        elif old <= 0 and new <= 0:
+            kind = "file"  # ---/+++ headers (and anything else between hunks)
         elif text.startswith("+"):
-            kind = "add"
+            kind, new = "add", new - 1
         elif text.startswith("-"):
-            kind = "remove"
+            kind, old = "remove", old - 1
+        elif text.startswith("\\"):
+            kind = "context"  # "\\ No newline at end of file"
         else:
-            kind = "context"
+            kind, old, new = "context", old - 1, new - 1
         lines.append({"kind": kind, "text": text})
     return lines
 
 
 def _pin_changes(fix: dict[str, Any]) -> list[dict[str, Any]]:
-    """Pin changes as rows {package, before, after}, from a list of rows or a {name: [before, after]} map."""
-    changes = fix.get("pin_changes") or []
-    if isinstance(changes, dict):
-        changes = [
-            {"package": name, "before": (pair or [None, None])[0], "after": (pair or [None, None])[-1]}
-            for name, pair in changes.items()
-        ]
+    """The fix's `pin_changes` map ({name: [before, after]}) as rows: versions that move first, then
+    pins that go, then new ones (most are new: the failed run stopped before pinning them)."""
     rows = [
-        {
-            "package": change.get("package") or change.get("name"),
-            "before": change.get("before") or change.get("old"),
-            "after": change.get("after") or change.get("new"),
-        }
-        for change in changes
-        if isinstance(change, dict)
+        {"package": name, "before": pair[0] if pair else None, "after": pair[-1] if pair else None}
+        for name, pair in (fix.get("pin_changes") or {}).items()
     ]
-    # Versions that move first, then pins that go, then new ones: what a reader checks first.
-    return sorted(rows, key=lambda row: (row["before"] is None, row["after"] is None, row["package"] or ""))
+    return sorted(rows, key=lambda row: (row["before"] is None, row["after"] is None, row["package"]))
+
+
+def _named(lines: list[dict[str, str]]) -> list[dict[str, str]]:
+    """The ---/+++ header pair of each file replaced by a line naming the file."""
+    named = []
+    for line in lines:
+        if line["kind"] != "file":
+            named.append(line)
+        elif line["text"].startswith("--- "):
+            name = line["text"][4:].split("\t", 1)[0]
+            named.append({"kind": "name", "text": name.removeprefix("a/")})
+    return named
 
 
 def _changes_summary(changes: list[dict[str, Any]]) -> str:
@@ -77,8 +89,7 @@ def _fixes(conflict: dict[str, Any]) -> list[dict[str, Any]]:
         fixes.append(
             {
                 **fix,
-                # The ---/+++ header only repeats the file name, shown above the diff instead.
-                "diff_lines": [line for line in lines if line["kind"] != "file"],
+                "diff_lines": _named(lines),
                 "diff_files": sorted(fix.get("files") or {}),
                 "changes": changes,
                 "changes_summary": _changes_summary(changes),

@@ -189,7 +189,7 @@ def test_the_smallest_clashing_lines_come_first_then_every_conflict_with_its_mat
     assert '<span class="d-remove">-django==1.11.29</span>' in body
     assert '<span class="d-add">+django==2.2.28</span>' in body
     assert "--- a/requirements.in" not in body  # the diff's file header is the caption above it
-    assert '<p class="diff-file">requirements.in</p>' in body
+    assert '<span class="d-name">requirements.in</span>' in body
     assert "Move the pin django==1.11.29 to django==2.2.28" in page
     assert "django 1.11.29 2.2.28" in page  # the pin change: was heading for, with this fix
     assert "Resulting pins: 1 version moves, 4 added" in page
@@ -398,3 +398,26 @@ def test_an_explanation_cut_short_by_its_budget_says_so(client, run, settings) -
     page = text(client.get(f"/r/{report.id}/").content.decode())
     assert f"The explanation stopped early ({analysis['stopped']})" in page
     assert f"Explanation: {analysis['resolutions']} re-resolution" in page
+
+
+def test_a_diff_is_read_by_its_hunks_line_counts() -> None:
+    """A removed `--pre` line reads `---pre`: it is a removal, not the next file's header."""
+    from conflicts.explanations import _named, diff_lines
+
+    diff = (
+        "--- a/requirements.in\n+++ b/requirements.in\n@@ -1,3 +1,3 @@\n django\n---pre\n+# --pre\n x\n"
+        "--- a/base.txt\n+++ b/base.txt\n@@ -2 +2 @@\n-a==1\n+a==2\n"
+    )
+    kinds = [(line["kind"], line["text"]) for line in _named(diff_lines(diff))]
+    assert kinds == [
+        ("name", "requirements.in"),
+        ("hunk", "@@ -1,3 +1,3 @@"),
+        ("context", " django"),
+        ("remove", "---pre"),
+        ("add", "+# --pre"),
+        ("context", " x"),
+        ("name", "base.txt"),
+        ("hunk", "@@ -2 +2 @@"),
+        ("remove", "-a==1"),
+        ("add", "+a==2"),
+    ]
