@@ -171,3 +171,30 @@ def test_a_real_world_file_with_two_conflicts(page, bundled_index, worker) -> No
     detail(page, "section.card.conflict[data-package=django]", "explain-real-world-django")
     detail(page, "section.card.conflict[data-package=kombu]", "explain-real-world-kombu")
     assert page.blocked == [] and page.console_errors == []
+
+
+def test_without_javascript_the_explanation_and_its_buttons_work(browser, live_server, bundled_index, worker) -> None:
+    """No htmx polling: the visitor reloads; the re-run and what-broke forms are plain POSTs."""
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 1280, "height": 900})
+    plain = context.new_page()
+    plain.set_default_timeout(30_000)
+
+    def until_finished() -> None:
+        for _ in range(ANALYSED // 1000):
+            if plain.locator("#report").count():
+                return
+            plain.wait_for_timeout(1000)
+            plain.reload()
+        raise AssertionError("the report did not finish")
+
+    plain.goto(live_server.url + "/")
+    plain.fill("textarea[name=text]", CLASSIC)
+    plain.select_option("select[name=python_version]", "3.8")
+    plain.click("button[type=submit]:has-text('Explain')")
+    until_finished()
+    expect(plain.locator("#minimal-lines")).to_contain_text("These 2 of your 2 lines conflict")
+    expect(plain.locator("table.compat td.no").first).to_contain_text("rejects")
+    plain.click("button:has-text('Re-run as of that time')")
+    until_finished()
+    expect(plain.locator("#reproduce")).to_contain_text("resolved as of")
+    context.close()
