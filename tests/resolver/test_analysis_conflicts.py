@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from resolver.analysis import AnalysisLimits, ddmin
+from resolver.analysis import AnalysisLimits, Budget, ddmin
 from resolver.engine import resolve
 from resolver.environment import Target
 from resolver.errors import IndexAccessError
@@ -116,25 +116,40 @@ def test_without_analysis_the_report_is_the_plain_v1_one(run_with: Resolve) -> N
     assert report["input"]["exclude_newer"] is None
 
 
-class FailingAfter:
-    """An index client that fails every project page after the first `calls` (as a flaky index does)."""
+class FailingLater:
+    """An index client that fails every project page once `failing` is set (as a flaky index does)."""
 
-    def __init__(self, client: object, calls: int) -> None:
-        self.client, self.calls = client, calls
+    def __init__(self, client: object) -> None:
+        self.client, self.failing = client, False
 
     def __getattr__(self, name: str) -> object:
         return getattr(self.client, name)
 
-    def project(self, name: str) -> object:
-        self.calls -= 1
-        if self.calls < 0:
+    def _check(self) -> None:
+        if self.failing:
             raise IndexAccessError("the index answered 503", url="http://index.test/simple/")
+
+    def project(self, name: str) -> object:
+        self._check()
         return self.client.project(name)  # type: ignore[attr-defined]
+
+    def project_view(self, name: str, *args: object) -> object:  # for a provider that reads a view of a page
+        self._check()
+        return self.client.project_view(name, *args)  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize("indexes", ["json-file"], indirect=True)
-def test_an_index_failing_during_the_analyses_stops_them_and_says_so(indexes: IndexFactory) -> None:
-    client = FailingAfter(indexes.client(CLASSIC), calls=2)  # enough for the resolution itself
+def test_an_index_failing_during_the_analyses_stops_them_and_says_so(
+    indexes: IndexFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = FailingLater(indexes.client(CLASSIC))
+    first_resolution = Budget.resolve
+
+    def failing_from_now_on(budget: Budget, *args: object, **kwargs: object) -> object:
+        client.failing = True  # the resolution itself is over: the analyses meet a failing index
+        return first_resolution(budget, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Budget, "resolve", failing_from_now_on)
     report = resolve({"requirements.in": "django==1.11.29\ndjangocms-blog\n"}, index=client, target=Target("3.11"))  # type: ignore[arg-type]
     assert report["status"] == "conflict" and report["conflicts"][0]["package"] == "django"
     assert report["analysis"]["complete"] is False
