@@ -48,7 +48,9 @@ class ProblemAPI(NinjaAPI):
 
     def get_openapi_schema(self, **kwargs: Any) -> Any:
         schema = super().get_openapi_schema(**kwargs)
-        schema["components"]["schemas"]["ReportCreate"] = ReportCreate.model_json_schema()
+        create = ReportCreate.model_json_schema(ref_template="#/components/schemas/{model}")
+        schema["components"]["schemas"].update(create.pop("$defs", {}))
+        schema["components"]["schemas"]["ReportCreate"] = create
         for operations in schema["paths"].values():
             for operation in operations.values():
                 for status, answer in operation["responses"].items():
@@ -197,6 +199,7 @@ def create_report(
             index_name=submission.index,
             pre=submission.pre,
             webhook_url=submission.webhook_url,
+            options=submission.options,
             token=request.auth,
             idempotency_key=key,
             request_digest=submission.digest(),

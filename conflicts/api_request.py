@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -24,6 +24,7 @@ from django.http.multipartparser import MultiPartParserError
 from conflicts.api_schemas import MULTIPART_SCHEMA, ReportCreate
 from conflicts.indexes import configured_indexes
 from conflicts.inputs import Problem, SubmissionError, check_files, check_limits, file_field
+from conflicts.options import OptionsError, check_options, parse_day, parse_moment, split_target
 from conflicts.problems import ApiProblem, field_error
 from resolver.environment import Target
 from resolver.errors import TargetError
@@ -46,10 +47,17 @@ class Submission:
     index: str
     pre: bool
     webhook_url: str
+    options: dict[str, Any] = field(default_factory=dict)  # conflicts.options.Options as JSON
 
     def digest(self) -> str:
-        """What a retry with the same Idempotency-Key must match (JSON or multipart alike)."""
-        return hashlib.sha256(json.dumps(asdict(self), sort_keys=True).encode()).hexdigest()
+        """What a retry with the same Idempotency-Key must match (JSON or multipart alike).
+
+        Without options the digest is the one earlier versions computed, so keys stay valid.
+        """
+        fields = asdict(self)
+        if not fields["options"]:
+            del fields["options"]
+        return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()
 
 
 def idempotency_key(header: str | None) -> str:
@@ -140,9 +148,24 @@ def _multipart(request: HttpRequest) -> dict[str, Any]:
             data[name] = fields[name]
     if "roots" in fields:
         data["roots"] = fields.getlist("roots")
+    for name in ("exclude_newer", "good_date"):
+        if name in fields:
+            data[name] = fields[name]
+    if "targets" in fields:
+        data["targets"] = [_target_part(position, text) for position, text in enumerate(fields.getlist("targets"))]
     if "pre" in fields:
         data["pre"] = _boolean(fields["pre"])
     return data
+
+
+def _target_part(position: int, text: str) -> dict[str, str] | str:
+    """`3.12 win_amd64`, `3.12/win_amd64` or `3.12` as the JSON body's {python_version, platform}."""
+    parts = split_target(text)
+    if not 1 <= len(parts) <= 2:
+        message = f"{text!r} is not 'PYTHON PLATFORM'; write for example '3.12 manylinux_2_28_x86_64' or '3.12'."
+        errors = [field_error(f"targets.{position}", message, code="bad-target")]
+        raise ApiProblem("invalid-input", message, errors=errors)
+    return {"python_version": parts[0], **({"platform": parts[1]} if len(parts) == 2 else {})}
 
 
 def _boolean(value: str) -> bool | str:
@@ -203,10 +226,36 @@ def _check(body: ReportCreate) -> Submission:
             roots = check_files(files, roots or None)
         except SubmissionError as error:
             errors += [_problem_error(problem) for problem in error.problems]
+    options = _options(body, python_version, platform, errors)
     if errors:
         count = len(errors)
         raise ApiProblem("invalid-input", f"{count} problem{'s' if count != 1 else ''} in the request.", errors=errors)
-    return Submission(files, roots, python_version, platform, index, body.pre, webhook_url)
+    return Submission(files, roots, python_version, platform, index, body.pre, webhook_url, options)
+
+
+def _options(body: ReportCreate, python_version: str, platform: str, errors: list[dict[str, Any]]) -> dict[str, Any]:
+    """The analysis options as stored on the report; their problems are appended to `errors`."""
+    problems: list[Problem] = []
+    moments: dict[str, Any] = {"exclude_newer": None, "good_date": None}
+    for name, parse in (("exclude_newer", parse_moment), ("good_date", parse_day)):
+        value = getattr(body, name)
+        if value is not None and value.strip():
+            try:
+                moments[name] = parse(value, name)
+            except OptionsError as error:
+                problems += error.problems
+    if not problems:
+        try:
+            options = check_options(
+                targets=[(t.python_version.strip(), (t.platform or "").strip()) for t in body.targets or []],
+                main_target=(python_version, platform),
+                lines=False,
+                **moments,
+            )
+        except OptionsError as error:
+            problems += error.problems
+    errors += [_problem_error(problem) for problem in problems]
+    return {} if problems else options.to_json()
 
 
 def webhook_problem(url: str) -> str:

@@ -39,6 +39,20 @@ class Open(BaseModel):
 # The request.
 
 
+class TargetIn(BaseModel):
+    """One more target to resolve the same input for."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, title="TargetIn")
+
+    python_version: str = Field(max_length=16, description="`3.X` or `3.X.Y`.", examples=["3.12"])
+    platform: str | None = Field(
+        default=None,
+        max_length=64,
+        description="A wheel platform tag or `any`; default: the report's platform.",
+        examples=["win_amd64"],
+    )
+
+
 class ReportCreate(BaseModel):
     """What to resolve, and for which target. Only `files` is required."""
 
@@ -71,6 +85,26 @@ class ReportCreate(BaseModel):
         max_length=2000,
         description="POSTed to when the report finishes; its host must be allow-listed by the server.",
     )
+    targets: list[TargetIn] | None = Field(
+        default=None,
+        max_length=8,
+        description="More targets to resolve the same input for (at most 8, each different from the main one): "
+        "the report gets `targets`, a pass/fail matrix with the reason per cell.",
+    )
+    exclude_newer: str | None = Field(
+        default=None,
+        max_length=40,
+        description="Resolve as of this moment: files uploaded to the index later are ignored (PEP 700 upload "
+        "times). A date `YYYY-MM-DD` (its midnight UTC) or an ISO 8601 date-time (UTC without an offset).",
+        examples=["2024-05-01T12:00:00Z"],
+    )
+    good_date: str | None = Field(
+        default=None,
+        max_length=40,
+        description="A day (`YYYY-MM-DD`) on which the input used to resolve: the report gets `what_broke`, "
+        "the releases uploaded since that broke it.",
+        examples=["2023-01-15"],
+    )
 
 
 MULTIPART_SCHEMA: dict[str, Any] = {
@@ -84,6 +118,17 @@ MULTIPART_SCHEMA: dict[str, Any] = {
         "index": {"type": "string", "maxLength": 200},
         "pre": {"type": "boolean"},
         "webhook_url": {"type": "string", "maxLength": 2000},
+        "targets": {
+            "type": "array",
+            "maxItems": 8,
+            "items": {
+                "type": "string",
+                "maxLength": 90,
+                "description": "`PYTHON PLATFORM` (`3.12 win_amd64`), `PYTHON/PLATFORM`, or `PYTHON` alone.",
+            },
+        },
+        "exclude_newer": {"type": "string", "maxLength": 40},
+        "good_date": {"type": "string", "maxLength": 40},
     },
     "required": ["files"],
     "additionalProperties": False,
@@ -162,12 +207,56 @@ class VersionMatch(Open):
     satisfies: list[int] = Field(description="Indexes into the conflict's constraints.")
 
 
+class FixLine(Open):
+    file: str
+    line: int
+
+
+class Fix(Open):
+    """A change to the input that was re-resolved before it was offered: with it, this conflict is gone."""
+
+    kind: str = Field(description="loosen_pin | drop_line | parent_version | python_version")
+    title: str
+    line: FixLine | None = Field(description="The user's line changed or dropped; null for a new line or target.")
+    diff: str = Field(description="Unified diff of the input files (empty when only the target changes).")
+    files: dict[str, str] = Field(description="The changed files' new text, by name.")
+    pins: dict[str, str] = Field(description="The pins of the re-resolution.")
+    pin_changes: dict[str, list[str | None]] = Field(description="name -> [version before, version with the fix].")
+    complete: bool = Field(description="The whole input resolves with this one change.")
+
+
+class MatrixRow(Open):
+    version: str | None = Field(description="The parent's version; null for a user's line.")
+    specifier: str | None = Field(description="What it asks of the package; null: it does not depend on it.")
+    accepts: list[bool] = Field(description="One per column of `versions`.")
+
+
+class MatrixParent(Open):
+    parent: str | None
+    label: str
+    rows: list[MatrixRow]
+    truncated: bool
+
+
+class Matrix(Open):
+    """Which versions of each parent accept which versions of the clashing package (newest first)."""
+
+    versions: list[str]
+    parents: list[MatrixParent]
+    truncated: bool
+
+
 class Conflict(Open):
     package: str
     specifier: str
     message: str
     constraints: list[Constraint]
     versions: list[VersionMatch]
+    fixes: list[Fix] | None = Field(default=None, description="Proven fixes, when the analyses ran.")
+    fix_status: Literal["found", "none", "skipped"] | None = Field(
+        default=None, description='"none": every one-line change was re-resolved and none fixes this conflict.'
+    )
+    matrix: Matrix | None = None
 
 
 class Diagnosis(Open):
@@ -210,6 +299,50 @@ class Distribution(Open):
     kind: str
 
 
+class MinimalLines(Open):
+    """The smallest set of the user's lines that cannot coexist (dropping any one makes the rest resolve)."""
+
+    lines: list[Source]
+    total: int
+    message: str = Field(description='"These 2 of your 40 lines conflict".')
+    resolutions: int
+    complete: bool
+
+
+class TargetCell(Open):
+    python_version: str
+    platform: str
+    status: Literal["resolved", "conflict", "error"]
+    summary: str = Field(description="One line: what was pinned, or the first problem.")
+    conflicts: list[str]
+    pins: int
+
+
+class Targets(Open):
+    cells: list[TargetCell]
+
+
+class BrokenBy(Open):
+    package: str
+    version: str
+    uploaded: str = Field(description="PEP 700 upload time (ISO 8601, UTC) of its earliest file.")
+
+
+class WhatBroke(Open):
+    good_date: str
+    resolved_then: bool
+    resolves_now: bool
+    broken_by: list[BrokenBy]
+    last_good: str | None
+    message: str
+
+
+class AnalysisFailure(Open):
+    """An extra analysis that stopped (an index error, a limit); the main answer stands."""
+
+    error: str
+
+
 class ReportV1(Open):
     """The JSON report, version 1: the same document the CLI prints with --format json."""
 
@@ -222,6 +355,14 @@ class ReportV1(Open):
     graph: Graph
     stats: Stats
     distributions: dict[str, Distribution] | None = Field(default=None, description="The file chosen for each pin.")
+    index_read_at: str | None = Field(
+        default=None, description="When the index data was read (ISO 8601, UTC): re-run as of it to reproduce."
+    )
+    minimal_lines: MinimalLines | None = None
+    targets: Targets | AnalysisFailure | None = Field(default=None, description="When other targets were asked for.")
+    what_broke: WhatBroke | AnalysisFailure | None = Field(
+        default=None, description="When a date it used to resolve on was given."
+    )
 
 
 # The answers.

@@ -16,6 +16,15 @@ from django.core.exceptions import ValidationError
 
 from conflicts.indexes import configured_indexes
 from conflicts.inputs import SubmissionError, check_files, find_roots
+from conflicts.options import (
+    MOMENT_FORMATS,
+    Options,
+    OptionsError,
+    check_options,
+    parse_day,
+    parse_moment,
+    parse_target_lines,
+)
 from resolver.environment import EXAMPLE_PLATFORMS, PYTHON_VERSIONS, Target
 from resolver.errors import TargetError
 
@@ -61,6 +70,27 @@ class SubmitForm(forms.Form):
     )
     index = forms.ChoiceField(label="Index")
     pre = forms.BooleanField(label="Allow pre-releases", required=False)
+    targets = forms.CharField(
+        label="Also resolve for (one target a line)",
+        required=False,
+        help_text="Python version and platform tag, e.g. 3.12 manylinux_2_28_x86_64 or 3.9 win_amd64 "
+        "(a version alone keeps the platform above): you get a pass/fail matrix with the reason in each cell.",
+        widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false", "placeholder": "3.12 manylinux_2_28_x86_64"}),
+    )
+    exclude_newer = forms.CharField(
+        label="As of",
+        required=False,
+        max_length=40,
+        help_text=f"Ignore files uploaded to the index after this moment: {MOMENT_FORMATS}.",
+        widget=forms.TextInput(attrs={"placeholder": "2024-05-01", "autocomplete": "off"}),
+    )
+    good_date = forms.CharField(
+        label="Used to resolve on",
+        required=False,
+        max_length=40,
+        help_text="A day (YYYY-MM-DD) when this file still resolved: the report finds the releases that broke it.",
+        widget=forms.TextInput(attrs={"placeholder": "2023-01-15", "autocomplete": "off"}),
+    )
 
     platforms = EXAMPLE_PLATFORMS
 
@@ -71,6 +101,9 @@ class SubmitForm(forms.Form):
         self.fields["platform"].initial = settings.RESOLVER_DEFAULT_PLATFORM
         self.files_by_name: dict[str, str] = {}
         self.roots: list[str] = []
+        self.options = Options()
+        for name in ("targets", "exclude_newer", "good_date"):  # the help text is read with the field
+            self.fields[name].widget.attrs["aria-describedby"] = f"id_{name}-help"
 
     def kept(self) -> dict[str, str]:
         try:
@@ -104,8 +137,44 @@ class SubmitForm(forms.Form):
             raise ValidationError(str(error)) from error
         return platform
 
+    def clean_targets(self) -> list[tuple[str, str]]:
+        try:
+            return parse_target_lines(self.cleaned_data.get("targets") or "")
+        except OptionsError as error:
+            raise ValidationError([problem.message for problem in error.problems]) from error
+
+    def clean_exclude_newer(self) -> Any:
+        value = (self.cleaned_data.get("exclude_newer") or "").strip()
+        try:
+            return parse_moment(value, "exclude_newer") if value else None
+        except OptionsError as error:
+            raise ValidationError(error.problems[0].message) from error
+
+    def clean_good_date(self) -> Any:
+        value = (self.cleaned_data.get("good_date") or "").strip()
+        try:
+            return parse_day(value, "good_date") if value else None
+        except OptionsError as error:
+            raise ValidationError(error.problems[0].message) from error
+
+    def _clean_options(self, cleaned: dict[str, Any]) -> None:
+        """The options together (distinct targets, dates in order); each problem on its own field."""
+        if any(name in self.errors for name in ("targets", "exclude_newer", "good_date", "python_version", "platform")):
+            return
+        try:
+            self.options = check_options(
+                targets=cleaned.get("targets") or [],
+                main_target=(cleaned["python_version"], cleaned["platform"]),
+                exclude_newer=cleaned.get("exclude_newer"),
+                good_date=cleaned.get("good_date"),
+            )
+        except OptionsError as error:
+            for problem in error.problems:
+                self.add_error(problem.field if problem.field in self.fields else None, problem.message)
+
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
+        self._clean_options(cleaned)
         files = {**self.kept(), **(cleaned.get("upload") or {})}
         text = cleaned.get("text") or ""
         if text.strip():

@@ -12,11 +12,29 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils.html import format_html
 
+from conflicts.explanations import analysis_context, conflict_extras
 from conflicts.graphsvg import GraphvizError, render_svg
 from conflicts.models import Report, Status
 from resolver.dot import to_dot, to_graphml
 from resolver.graph import ROOT, from_node_link
 from resolver.tree import dependency_tree, reverse_tree, text_tree
+
+# A real-world file with two independent conflicts and ten lines that take no part in them.
+REAL_WORLD = """\
+# Our company site: Django 3.2 LTS, pinned long ago, with an API and a task queue
+django<4
+django-filter>=24
+djangorestframework
+celery>=5.3
+kombu<5
+redis
+whitenoise
+gunicorn
+psycopg2-binary
+sentry-sdk
+pillow
+django-environ
+"""
 
 # One-click examples: real conflicts (and one success) against the bundled offline index.
 EXAMPLES = [
@@ -37,6 +55,12 @@ EXAMPLES = [
         "title": "django CMS 3.7 on Django 1.11 (needs a build to tell)",
         "text": "# A django CMS 3.7 site on Django 1.11\ndjango==1.11.29\ndjango-cms>=3.7\ndjangocms-text-ckeditor\n",
         "python_version": "3.8",
+    },
+    {
+        "slug": "company-site-two-conflicts",
+        "title": "A Django 3.2 site with a current django-filter and Celery 5 (two conflicts)",
+        "text": REAL_WORLD,
+        "python_version": "3.11",
     },
     {
         "slug": "wagtail-site",
@@ -138,9 +162,10 @@ def report_context(report: Report, *, focus: str) -> dict[str, Any]:
     if not report.is_finished:
         return context
     diagnoses = result.get("diagnoses", [])
-    context["problems"] = [d for d in diagnoses if d.get("severity") != "warning"]
+    context["problems"] = [conflict_extras(d) for d in diagnoses if d.get("severity") != "warning"]
     context["warnings"] = [d for d in diagnoses if d.get("severity") == "warning"]
-    context["conflicts"] = [_with_parent_names(conflict) for conflict in result.get("conflicts", [])]
+    context["conflicts"] = [conflict_extras(_with_parent_names(conflict)) for conflict in result.get("conflicts", [])]
+    context.update(analysis_context(report, result))
     downloads = ["report.json"]
     if graph is not None:
         focus = focus if focus in ("conflict", "all") else default_focus(report, graph)

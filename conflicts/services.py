@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from conflicts import analysis
 from conflicts.indexcache import index_cache
 from conflicts.indexes import configured_indexes
 from conflicts.models import ApiToken, Report, Status
@@ -231,8 +232,10 @@ def run_report(report_id: Any) -> None:
                 limits=Limits(max_rounds=settings.RESOLVER_MAX_ROUNDS, max_seconds=settings.RESOLVER_MAX_SECONDS),
                 on_progress=ProgressWriter(report.id),
                 input_index=input_indexes,
+                **analysis.engine_options(report),
             )
             input_indexes.annotate(result)
+            analysis.extend(result, report, client)
         finally:
             client.close()
             input_indexes.close()

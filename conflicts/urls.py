@@ -15,5 +15,7 @@ urlpatterns = [
     path("r/<uuid:report_id>/tree/", views.tree, name="tree"),
     path("r/<uuid:report_id>/node/<path:name>/", views.node, name="node"),
     path("r/<uuid:report_id>/rerun/", views.rerun, name="rerun"),
+    path("r/<uuid:report_id>/as-of/", views.rerun_as_of, name="rerun_as_of"),
+    path("r/<uuid:report_id>/what-broke/", views.what_broke, name="what_broke"),
     path("r/<uuid:report_id>/download/<str:filename>", views.download, name="download"),
 ]

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from conflicts import presenters, services
+from conflicts import explanations, presenters, services
 from conflicts.forms import SubmitForm
+from conflicts.inputs import Problem
 from conflicts.models import Report
+from conflicts.options import Options, OptionsError, check_options, parse_day, parse_moment
 from resolver.report import requirements_txt, requirements_urls
 
 POLL_STOP = 286  # htmx: stop polling
@@ -32,6 +35,7 @@ def home(request: HttpRequest) -> HttpResponse:
                 index_name=form.cleaned_data["index"],
                 pre=form.cleaned_data["pre"],
                 rerun_of=_rerun_of(request),
+                options=form.options.to_json(),
             )
             return redirect(report)
         return render(request, "conflicts/home.html", {"form": form, "examples": presenters.EXAMPLES}, status=400)
@@ -163,8 +167,59 @@ def rerun(request: HttpRequest, report_id: Any) -> HttpResponse:
             "platform": item.platform,
             "index": item.index_name,
             "pre": item.pre,
+            **explanations.options_initial(item),
             "kept_files": json.dumps({k: v for k, v in item.files.items() if k != "requirements.in"}),
         }
     )
     context = {"form": form, "examples": presenters.EXAMPLES, "rerun_of": item}
     return render(request, "conflicts/home.html", context)
+
+
+def _linked_rerun(item: Report, options: Options) -> Report:
+    """A new report with this one's input and `options`, linked to it (reports never change)."""
+    return services.submit_report(
+        item.files,
+        roots=item.roots,
+        python_version=item.python_version,
+        platform=item.platform,
+        index_name=item.index_name,
+        pre=item.pre,
+        rerun_of=item,
+        options=options.to_json(),
+    )
+
+
+@require_POST
+def rerun_as_of(request: HttpRequest, report_id: Any) -> HttpResponse:
+    """Re-run with the index as this report read it: files uploaded after `index_read_at` are ignored."""
+    item = _report(report_id)
+    read_at = (item.result or {}).get("index_read_at")
+    if not read_at:
+        return HttpResponseBadRequest("This report did not record when it read the index; it cannot re-run as of then.")
+    options = Options.from_json(item.options)
+    moment = parse_moment(read_at, "index_read_at")
+    good_date = options.good_date if options.good_date and options.good_date < moment.date() else None
+    return redirect(_linked_rerun(item, replace(options, exclude_newer=moment, good_date=good_date)))
+
+
+@require_POST
+def what_broke(request: HttpRequest, report_id: Any) -> HttpResponse:
+    """Ask which releases broke this input since a day it used to resolve: a new linked report."""
+    item = _report(report_id)
+    options = Options.from_json(item.options)
+    value = request.POST.get("good_date", "").strip()
+    try:
+        if not value:
+            raise OptionsError([Problem("Give a day (YYYY-MM-DD) when this file still resolved.", field="good_date")])
+        checked = check_options(
+            targets=list(options.targets),
+            main_target=(item.python_version, item.platform),
+            exclude_newer=options.exclude_newer,
+            good_date=parse_day(value, "good_date"),
+        )
+    except OptionsError as error:
+        context = presenters.report_context(item, focus="")
+        context["what_broke_error"] = error.problems[0].message
+        context["what_broke_value"] = value
+        return render(request, "conflicts/report.html", context, status=400)
+    return redirect(_linked_rerun(item, checked))

@@ -18,9 +18,12 @@ from resolver.egress import EgressPolicy
 from resolver.engine import Limits, resolve
 from resolver.environment import Target
 from resolver.errors import TargetError
+from resolver.exclude import DateError, parse_date
 from resolver.index import IndexClient, IndexLimits
 from resolver.report import exit_code, requirements_txt, requirements_urls
+from resolver.targets import parse_target, resolve_targets
 from resolver.text import render_text
+from resolver.timeline import what_broke
 
 EXIT_BAD_INPUT = 2
 MAX_INPUT_BYTES = 1024 * 1024
@@ -55,6 +58,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--output-urls", metavar="PATH", help="write requirements.urls")
     parser.add_argument("--cache-dir", metavar="PATH", help="index cache (default $XDG_CACHE_HOME/conflict-explorer)")
     parser.add_argument("--no-cache", action="store_true", help="do not read or write the on-disk cache")
+    parser.add_argument(
+        "--exclude-newer", metavar="DATE", help="ignore files uploaded after DATE (YYYY-MM-DD or ISO-8601, UTC)"
+    )
+    parser.add_argument(
+        "--what-broke-since", metavar="DATE", help="the input resolved on DATE: find the release that broke it"
+    )
+    parser.add_argument(
+        "--target", action="append", metavar="PY/PLATFORM", help="also resolve for PY/PLATFORM, e.g. 3.8/win_amd64"
+    )
+    parser.add_argument(
+        "--no-analysis", action="store_true", help="skip the analyses of a failure (minimal lines, fixes, matrices)"
+    )
 
 
 def _read_files(paths: list[str]) -> dict[str, str]:
@@ -99,6 +114,14 @@ def run(options: argparse.Namespace, defaults: Defaults, stdout: TextIO, stderr:
     except TargetError as error:
         stderr.write(f"error: --{error.field.replace('_', '-')}: {error}\n")
         return EXIT_BAD_INPUT
+    try:
+        exclude_newer = parse_date(options.exclude_newer, field="--exclude-newer") if options.exclude_newer else None
+        broke = options.what_broke_since
+        broke_since = parse_date(broke, field="--what-broke-since") if broke else None
+        targets = [parse_target(text, default_platform=target.platform) for text in options.target or []]
+    except (DateError, TargetError) as error:
+        stderr.write(f"error: {'--target: ' if isinstance(error, TargetError) else ''}{error}\n")
+        return EXIT_BAD_INPUT
     cache = MemoryCache() if options.no_cache else DirectoryCache(Path(options.cache_dir or default_cache_dir()))
     limits = IndexLimits(max_requests=defaults.max_requests)
 
@@ -120,7 +143,15 @@ def run(options: argparse.Namespace, defaults: Defaults, stdout: TextIO, stderr:
             pre=options.pre,
             limits=defaults.limits,
             input_index=client_for,
+            exclude_newer=exclude_newer,
+            analyse=not options.no_analysis,
         )
+        again = {"roots": list(files)[: len(options.files)], "pre": options.pre, "limits": defaults.limits}
+        again |= {"index_name": " ".join(index_urls), "input_index": client_for, "index": client}
+        if targets:
+            report["targets"] = resolve_targets(files, targets=targets, exclude_newer=exclude_newer, **again)
+        if broke_since:
+            report["what_broke"] = what_broke(files, target=target, good_date=broke_since, now=exclude_newer, **again)
     finally:
         client.close()
     if options.format == "json":

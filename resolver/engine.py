@@ -10,11 +10,14 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from packaging.version import Version
 from resolvelib import ResolutionImpossible, ResolutionTooDeep, Resolver
 
+from resolver.analysis import AnalysisLimits, analyse_failure
 from resolver.environment import Target
 from resolver.errors import (
     IndexAccessError,
@@ -23,6 +26,7 @@ from resolver.errors import (
     MetadataUnavailable,
     ResolverError,
 )
+from resolver.exclude import ExcludeNewer, to_iso
 from resolver.explain import Explainer, index_error_diagnosis
 from resolver.graph import Progress, Recorder, explored_graph, success_graph, to_node_link
 from resolver.index import IndexClient
@@ -30,6 +34,7 @@ from resolver.provider import Provider, user_order
 from resolver.report import SCHEMA_VERSION, Report
 from resolver.reqfile import InputRequirement, ParsedInput, parse
 from resolver.requirements import PYTHON, Candidate, Req
+from resolver.setaside import SetAsideProvider
 from resolver.urls import redact
 
 
@@ -82,12 +87,14 @@ def _empty_report(files: Mapping[str, str], target: Target, index_name: str) -> 
             "requirements": [],
             "index": redact(index_name),
             **target.to_dict(),
+            "exclude_newer": None,
         },
         "pins": {},
         "conflicts": [],
         "diagnoses": [],
         "graph": {"nodes": [], "edges": []},
         "stats": {"duration_ms": 0, "requests": 0, "cache_hits": 0, "rounds": 0, "backtracks": 0},
+        "index_read_at": to_iso(datetime.now(UTC)),
     }
 
 
@@ -102,12 +109,22 @@ def resolve(
     limits: Limits | None = None,
     input_index: IndexFactory | None = None,
     on_progress: Progress | None = None,
+    exclude_newer: datetime | None = None,
+    analyse: bool = True,
+    analysis_limits: AnalysisLimits | None = None,
+    set_aside: frozenset[str] = frozenset(),
+    drop_lines: frozenset[tuple[str, int]] = frozenset(),
 ) -> Report:
     """Resolve requirements files for a target against an index, and explain any failure.
 
     `files` maps each file name the user gave to its text; `roots` are the top-level ones
     (default: the first). Index options in the input are honoured only through `input_index`
-    (which vets the URLs); otherwise they are reported as ignored.
+    (which vets the URLs); otherwise they are reported as ignored. `exclude_newer` ignores files
+    uploaded after it (and files with no upload time). When the input does not resolve and
+    `analyse` is set, `resolver.analysis` adds every independent conflict, the minimal lines,
+    proven fixes and matrices, re-resolving on the same (warm) index client within
+    `analysis_limits`. `set_aside` (package names replaced by placeholders) and `drop_lines`
+    (`(file, line)` of requirement lines to leave out) are the analyses' own variations.
     """
     limits = limits or Limits()
     started = time.monotonic()
@@ -127,9 +144,12 @@ def resolve(
         return report
     report["input"]["files"] = dict(parsed.files)
     report["input"]["requirements"] = [_describe(line) for line in parsed.requirements + parsed.constraints]
-    index = _choose_index(parsed, index, input_index, report)
+    index = chosen = _choose_index(parsed, index, input_index, report)
+    if exclude_newer is not None:
+        index = ExcludeNewer(chosen, exclude_newer)  # type: ignore[assignment]
+        report["input"]["exclude_newer"] = to_iso(exclude_newer)
     try:
-        _run(parsed, index, target, pre or parsed.pre, limits, on_progress, report)
+        _run(parsed, index, target, pre or parsed.pre, limits, on_progress, report, set_aside, drop_lines)
     except ResolverError as error:
         report["status"] = "error"
         report["diagnoses"].append(_error_diagnosis(error))
@@ -137,6 +157,30 @@ def resolve(
         report["stats"]["duration_ms"] = int((time.monotonic() - started) * 1000)
         report["stats"]["requests"] = index.stats.requests
         report["stats"]["cache_hits"] = index.stats.cache_hits
+        if isinstance(index, ExcludeNewer):
+            report["diagnoses"].extend(index.diagnoses())  # type: ignore[arg-type]
+    if analyse and report["status"] == "conflict":
+        rerun = partial(
+            resolve,
+            index=chosen,
+            target=target,
+            index_name=index_name,
+            roots=roots,
+            pre=pre,
+            exclude_newer=exclude_newer,
+            analyse=False,
+        )
+        analyse_failure(
+            report,
+            parsed,
+            target=target,
+            index=ExcludeNewer(chosen, exclude_newer) if exclude_newer else chosen,
+            rerun=rerun,
+            limits=limits,
+            analysis_limits=analysis_limits or AnalysisLimits(),
+            pre=pre,
+            heartbeat=on_progress and partial(_heartbeat, on_progress, report, chosen),
+        )
     return report
 
 
@@ -183,10 +227,14 @@ def _run(
     limits: Limits,
     on_progress: Progress | None,
     report: Report,
+    set_aside: frozenset[str] = frozenset(),
+    drop_lines: frozenset[tuple[str, int]] = frozenset(),
 ) -> None:
     roots: list[Req] = []
     skipped = []
     for line in parsed.requirements:
+        if (line.origin.file, line.origin.line) in drop_lines:
+            continue
         req = _to_req(line)
         marker = line.requirement.marker
         if marker is not None and not marker.evaluate({**target.markers, "extra": ""}):
@@ -197,7 +245,11 @@ def _run(
     constraint_lines: dict[str, list[Req]] = {}
     for line in parsed.constraints:
         constraint_lines.setdefault(line.name, []).append(_to_req(line))
-    provider = Provider(index, target, pre=pre, constraint_lines=constraint_lines, user_requested=user_order(roots))
+    options = {"pre": pre, "constraint_lines": constraint_lines, "user_requested": user_order(roots)}
+    if set_aside:
+        provider: Provider = SetAsideProvider(index, target, set_aside=set_aside, **options)
+    else:
+        provider = Provider(index, target, **options)
     index.prefetch_projects({req.name for req in roots})
     recorder = Recorder(max_seconds=limits.max_seconds, on_progress=on_progress, requests=lambda: index.stats.requests)
     resolver: Resolver = Resolver(provider, recorder)
@@ -296,6 +348,12 @@ def _distribution(candidate: Candidate) -> dict[str, Any]:
         "kind": file.kind,
         "upload_time": file.upload_time,
     }
+
+
+def _heartbeat(on_progress: Progress, report: Report, index: IndexClient) -> None:
+    """Progress while the analyses run: the resolution's figures again, as a sign of life."""
+    packages = len(report["graph"]["nodes"]) - 1 if report["graph"]["nodes"] else 0
+    on_progress({"rounds": report["stats"]["rounds"], "packages": packages, "requests": index.stats.requests})
 
 
 def _finish_stats(report: Report, recorder: Recorder) -> None:

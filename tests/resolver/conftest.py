@@ -77,3 +77,23 @@ def run(indexes: IndexFactory) -> Resolve:
         )
 
     return _run
+
+
+@pytest.fixture
+def run_with(indexes: IndexFactory) -> Resolve:
+    """Like `run`, with any other `resolve` option: `run_with(universe, text, analyse=False)`."""
+
+    def _run(
+        universe: Universe,
+        text: str | None = None,
+        *,
+        files: dict[str, str] | None = None,
+        python: str = "3.11",
+        platform: str = "manylinux_2_28_x86_64",
+        **options: object,
+    ) -> Report:
+        client = indexes.client(universe)
+        target = Target(python, platform)
+        return resolve(files or {"requirements.in": text or ""}, index=client, target=target, **options)  # type: ignore[arg-type]
+
+    return _run

@@ -1,0 +1,98 @@
+"""The analysis a report asked for, run by the worker after the main resolution.
+
+`services.run_report` resolves the input for its main target; the options stored on the Report
+(`conflicts.options`) add questions the engine answers with more resolutions: the same input for
+other targets (`resolver.targets`), and which releases broke a file that used to resolve
+(`resolver.timeline`). Their answers are added to the JSON report as `targets` and `what_broke`.
+A failure of one of these extra questions is written into its own field rather than failing the
+report, whose main answer stands on its own.
+"""
+
+from __future__ import annotations
+
+import logging
+import time as clock
+from dataclasses import replace
+from datetime import UTC, datetime, time
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+
+from conflicts.models import Report, Status
+from conflicts.options import Options
+from resolver.analysis import AnalysisLimits
+from resolver.engine import Limits
+from resolver.environment import Target
+from resolver.errors import ResolverError
+from resolver.index import IndexClient
+from resolver.targets import resolve_targets
+from resolver.timeline import what_broke
+
+logger = logging.getLogger(__name__)
+
+
+def engine_options(report: Report) -> dict[str, Any]:
+    """Keyword arguments of `engine.resolve` for this report: the 'as of' moment, and the analyses'
+    budget (RESOLVER_ANALYSIS_SECONDS, RESOLVER_ANALYSIS_RESOLUTIONS; the engine's defaults)."""
+    options = Options.from_json(report.options)
+    defaults = AnalysisLimits()
+    limits = replace(
+        defaults,
+        max_seconds=float(getattr(settings, "RESOLVER_ANALYSIS_SECONDS", defaults.max_seconds)),
+        max_resolutions=int(getattr(settings, "RESOLVER_ANALYSIS_RESOLUTIONS", defaults.max_resolutions)),
+    )
+    return {"exclude_newer": options.exclude_newer, "analyse": True, "analysis_limits": limits}
+
+
+class Heartbeat:
+    """The extra resolutions' `on_progress`: keeps the row's heartbeat fresh (at most every
+    `interval` seconds), so the sweeper does not take a long analysis for a dead worker."""
+
+    def __init__(self, report_id: Any, interval: float = 5.0) -> None:
+        self.report_id, self.interval, self.last = report_id, interval, 0.0
+
+    def __call__(self, progress: dict[str, int]) -> None:
+        now = clock.monotonic()
+        if now - self.last >= self.interval:
+            self.last = now
+            Report.objects.filter(id=self.report_id, status=Status.RUNNING).update(heartbeat=timezone.now())
+
+
+def extend(result: dict[str, Any], report: Report, index: IndexClient) -> None:
+    """Add the extra targets' matrix and the 'what broke' answer to `result`, when asked for."""
+    options = Options.from_json(report.options)
+    limits = Limits(max_rounds=settings.RESOLVER_MAX_ROUNDS, max_seconds=settings.RESOLVER_MAX_SECONDS)
+    main = Target(report.python_version, report.platform)
+    common = {
+        "roots": report.roots or None,
+        "pre": report.pre,
+        "limits": limits,
+        "index_name": report.index_name,
+        "on_progress": Heartbeat(report.id),
+    }
+    if options.targets:
+        targets = [main, *(Target(py, platform) for py, platform in options.targets)]
+        result["targets"] = _answer(
+            "targets",
+            lambda: resolve_targets(
+                report.files, index=index, targets=targets, exclude_newer=options.exclude_newer, **common
+            ),
+        )
+    if options.good_date is not None:
+        # "Used to resolve on" a day: as of its start, as an "as of" date is (uv's --exclude-newer too).
+        good = datetime.combine(options.good_date, time(0), tzinfo=UTC)
+        result["what_broke"] = _answer(
+            "what_broke",
+            lambda: what_broke(
+                report.files, index=index, target=main, good_date=good, now=options.exclude_newer, **common
+            ),
+        )
+
+
+def _answer(name: str, compute: Any) -> dict[str, Any]:
+    try:
+        return dict(compute())
+    except ResolverError as error:
+        logger.info("the %s analysis stopped: %s", name, error)
+        return {"error": str(error)}
