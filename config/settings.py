@@ -211,6 +211,11 @@ RESOLVER_DEFAULT_PLATFORM = env("RESOLVER_DEFAULT_PLATFORM", "manylinux_2_28_x86
 RESOLVER_MAX_ROUNDS = envint("RESOLVER_MAX_ROUNDS", 20000)
 RESOLVER_MAX_SECONDS = envint("RESOLVER_MAX_SECONDS", 300)
 RESOLVER_MAX_REQUESTS = envint("RESOLVER_MAX_REQUESTS", 5000)
+# The explanations after a failed resolution (smallest clash, every conflict, proven fixes) re-resolve
+# the input many times; their budget per report, and how many extra targets one report may ask for.
+RESOLVER_ANALYSIS_SECONDS = envint("RESOLVER_ANALYSIS_SECONDS", 60)
+RESOLVER_ANALYSIS_RESOLUTIONS = envint("RESOLVER_ANALYSIS_RESOLUTIONS", 120)
+ANALYSIS_MAX_TARGETS = envint("ANALYSIS_MAX_TARGETS", 8)
 # The index cache shared by the workers of one machine (metadata by hash, pages with a TTL).
 RESOLVER_CACHE_DIR = env("RESOLVER_CACHE_DIR", str(BASE_DIR / ".cache" / "index"))
 # RESOLVER_CACHE_URL=redis://host:6379/2 shares that cache between the workers of every machine
