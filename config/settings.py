@@ -8,6 +8,10 @@ at once (SQLite, a broker that needs no server) and production changes only the 
 import os
 from pathlib import Path
 
+from django.core.exceptions import ImproperlyConfigured
+
+from config.envurls import cache_from_url, database_from_url, sqlite_database
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -28,8 +32,38 @@ def envlist(name: str, default: str = "") -> list[str]:
 
 
 DEBUG = envbool("DEBUG", "True")
-SECRET_KEY = env("SECRET_KEY", "insecure-development-key-set-SECRET_KEY-in-production")
+DEVELOPMENT_SECRET_KEY = "insecure-development-key-set-SECRET_KEY-in-production"
+SECRET_KEY = env("SECRET_KEY") or (DEVELOPMENT_SECRET_KEY if DEBUG else "")
+if not SECRET_KEY or (not DEBUG and SECRET_KEY == DEVELOPMENT_SECRET_KEY):
+    raise ImproperlyConfigured(
+        "SECRET_KEY must be set when DEBUG is false: a random string of at least 50 characters, e.g. "
+        "python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+    )
+# Old keys still accepted for signatures while a new SECRET_KEY is rolled out.
+SECRET_KEY_FALLBACKS = envlist("SECRET_KEY_FALLBACKS")
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
+# The scheme and host of every origin a form is posted from over HTTPS, e.g. https://conflicts.example.com
+CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS")
+
+# HTTPS. Each defaults to on when DEBUG is false, so `manage.py check --deploy` is clean under
+# production settings; behind a proxy that terminates TLS, set SECURE_PROXY_SSL_HEADER.
+_secure = str(not DEBUG)  # the default of each HTTPS setting below
+SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", _secure)
+SESSION_COOKIE_SECURE = envbool("SESSION_COOKIE_SECURE", _secure)
+CSRF_COOKIE_SECURE = envbool("CSRF_COOKIE_SECURE", _secure)
+SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", _secure)
+# The preload directive only consents to the browsers' preload list; nothing is listed until the
+# domain is submitted there.
+SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", _secure)
+# "HTTP_X_FORWARDED_PROTO,https": trust this header from the proxy in front (and only then).
+_proxy_header = envlist("SECURE_PROXY_SSL_HEADER")
+if _proxy_header and len(_proxy_header) != 2:
+    raise ImproperlyConfigured("SECURE_PROXY_SSL_HEADER: expected HEADER,value, e.g. HTTP_X_FORWARDED_PROTO,https")
+SECURE_PROXY_SSL_HEADER = tuple(_proxy_header) if _proxy_header else None
+# Health checks come over plain HTTP from the container engine or a load balancer.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+SESSION_COOKIE_HTTPONLY = True
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -46,6 +80,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # /healthz and /readyz answer before host checks and HTTPS redirects: probes come by IP over HTTP.
+    "conflicts.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -59,6 +95,14 @@ MIDDLEWARE = [
     # so the headers the outer middleware add (CSP, nosniff) are kept.
     "conflicts.problems.ProblemMiddleware",
 ]
+
+if not DEBUG:
+    # Static files served by the app itself (compressed, cached forever when hashed), no CDN;
+    # with DEBUG, runserver serves them.
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+        "whitenoise.middleware.WhiteNoiseMiddleware",
+    )
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -78,14 +122,19 @@ TEMPLATES = [
     },
 ]
 
+# DATABASE_URL: postgres://user:password@host:5432/name (or sqlite:///path). Unset: the SQLite file
+# SQLITE_PATH, which the web server and the worker share (WAL, waiting for locks).
+# DATABASE_CONN_MAX_AGE: seconds a connection is kept (default 60 for PostgreSQL, 0 for SQLite).
+_conn_max_age = env("DATABASE_CONN_MAX_AGE")
 DATABASES = {
-    "default": {
-        "ENGINE": "django.db.backends.sqlite3",
-        "NAME": env("SQLITE_PATH", str(BASE_DIR / "db.sqlite3")),
-        # The web server and the worker write to the same file: wait for locks, write ahead.
-        "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"},
-    }
+    "default": database_from_url(env("DATABASE_URL"), conn_max_age=int(_conn_max_age) if _conn_max_age else None)
+    if env("DATABASE_URL")
+    else sqlite_database(env("SQLITE_PATH", str(BASE_DIR / "db.sqlite3")))
 }
+
+# Django's cache counts API requests per token: CACHE_URL=redis://host:6379/1 shares it between all
+# web processes (the default, locmem://, is one per process).
+CACHES = {"default": cache_from_url(env("CACHE_URL", "locmem://"), key_prefix=env("CACHE_KEY_PREFIX", "ce"))}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -97,6 +146,18 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = env("STATIC_ROOT", str(BASE_DIR / "staticfiles"))
+# STATIC_MANIFEST=true (the container image): hashed, compressed file names from `collectstatic`,
+# cached forever by browsers. It needs `collectstatic` to have run, so it is off by default.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if envbool("STATIC_MANIFEST")
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+# Without collected files (STATIC_MANIFEST off), WhiteNoise serves from the apps' static folders.
+WHITENOISE_USE_FINDERS = not envbool("STATIC_MANIFEST")
 
 # Celery: JSON only. The embedded default broker is kombu's filesystem transport: it needs no
 # server, and web and worker share it through a folder. Production sets Redis or RabbitMQ.
@@ -116,8 +177,22 @@ CELERY_TASK_SOFT_TIME_LIMIT = envint("CELERY_TASK_SOFT_TIME_LIMIT", 540)
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
+# A task is acknowledged when it ends, and given back to the broker when its worker process is
+# killed: the redelivered copy is harmless, as `services.claim` runs a report only from "queued" and
+# the Report row (with the sweeper) stays the source of truth.
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Redis redelivers a task not acknowledged within this many seconds. It must exceed the longest
+# wait of a task held by a worker: a webhook retry waits up to an hour, a resolution runs at most
+# CELERY_TASK_TIME_LIMIT. A shorter one would run such tasks twice.
+if CELERY_BROKER_URL.split("://")[0] in {"redis", "rediss", "sentinel"}:
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": envint("CELERY_VISIBILITY_TIMEOUT", 7200),
+        "socket_connect_timeout": 5,
+        "socket_timeout": 10,
+    }
 
 # The resolver: which index to use and what a run may cost.
 # PIP_INDEX_URL is read as pip and the wheels proxy read it; more indexes are separated by spaces.
@@ -138,6 +213,12 @@ RESOLVER_MAX_SECONDS = envint("RESOLVER_MAX_SECONDS", 300)
 RESOLVER_MAX_REQUESTS = envint("RESOLVER_MAX_REQUESTS", 5000)
 # The index cache shared by the workers of one machine (metadata by hash, pages with a TTL).
 RESOLVER_CACHE_DIR = env("RESOLVER_CACHE_DIR", str(BASE_DIR / ".cache" / "index"))
+# RESOLVER_CACHE_URL=redis://host:6379/2 shares that cache between the workers of every machine
+# instead (resolver/rediscache.py); RESOLVER_CACHE_DIR is then unused.
+RESOLVER_CACHE_URL = env("RESOLVER_CACHE_URL")
+RESOLVER_CACHE_KEY_PREFIX = env("RESOLVER_CACHE_KEY_PREFIX", "ce-index:")
+RESOLVER_CACHE_MAX_VALUE_BYTES = envint("RESOLVER_CACHE_MAX_VALUE_BYTES", 4 * 1024 * 1024)
+RESOLVER_CACHE_TIMEOUT = float(env("RESOLVER_CACHE_TIMEOUT", "2"))
 # A running report whose worker sent no heartbeat for this long is requeued, then failed.
 RESOLVER_STALE_SECONDS = envint("RESOLVER_STALE_SECONDS", 120)
 RESOLVER_MAX_ATTEMPTS = envint("RESOLVER_MAX_ATTEMPTS", 2)

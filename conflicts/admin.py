@@ -5,10 +5,21 @@ from conflicts.models import ApiToken, Report
 
 @admin.register(Report)
 class ReportAdmin(admin.ModelAdmin):
+    """Read-only: a report is a permalink that never changes, and only a worker writes its result."""
+
     list_display = ["id", "created", "status", "python_version", "platform", "index_name", "attempts"]
     list_filter = ["status", "python_version"]
     readonly_fields = [f.name for f in Report._meta.fields]
     search_fields = ["id"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(ApiToken)

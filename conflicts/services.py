@@ -11,7 +11,6 @@ import logging
 import time
 from collections.abc import Mapping
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -19,9 +18,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from conflicts.indexcache import index_cache
 from conflicts.indexes import configured_indexes
 from conflicts.models import ApiToken, Report, Status
-from resolver.cache import DirectoryCache
 from resolver.egress import EgressPolicy
 from resolver.engine import Limits, resolve
 from resolver.environment import Target
@@ -133,10 +132,9 @@ def egress_policy() -> EgressPolicy:
 
 
 def index_client(urls: list[str], policy: EgressPolicy | None = None) -> IndexClient:
-    cache_dir = Path(settings.RESOLVER_CACHE_DIR)
     return IndexClient(
         urls,
-        cache=DirectoryCache(cache_dir),
+        cache=index_cache(),
         limits=IndexLimits(max_requests=settings.RESOLVER_MAX_REQUESTS),
         allow_url=policy or egress_policy(),
         ca_bundle=settings.RESOLVER_CA_BUNDLE,

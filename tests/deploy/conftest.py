@@ -1,0 +1,112 @@
+"""Real Redis servers for the deployment tests.
+
+`TEST_REDIS_URL` names the Redis to use (CI sets it, and then an unreachable server fails the
+tests); unset, redis://127.0.0.1:6379/11 is tried and the tests skip, saying why, when it does
+not answer. Each test gets its own key prefix and deletes its keys. `redis_server` starts a
+private `redis-server` on a free port, for the tests that stop and restart it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conflicts.conftest import make_report, test_index
+
+__all__ = ["make_report", "test_index"]
+
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/11"
+
+
+def redis_url() -> str:
+    return os.environ.get("TEST_REDIS_URL") or DEFAULT_REDIS_URL
+
+
+@pytest.fixture
+def redis_client():
+    import redis
+
+    url = redis_url()
+    client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+    try:
+        client.ping()
+    except redis.RedisError as error:
+        if os.environ.get("TEST_REDIS_URL"):
+            raise AssertionError(f"TEST_REDIS_URL={url} does not answer: {error}") from error
+        pytest.skip(f"no Redis at {url} ({error}); set TEST_REDIS_URL to require one")
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def redis_prefix(redis_client) -> Iterator[str]:
+    prefix = f"test-{uuid.uuid4().hex[:12]}:"
+    yield prefix
+    keys = list(redis_client.scan_iter(match=prefix + "*", count=500))
+    if keys:
+        redis_client.delete(*keys)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class RedisServer:
+    """A private redis-server (no persistence) that a test may stop and start again."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.port = free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [shutil.which("redis-server") or "redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
+             "--save", "", "--appendonly", "no", "--dir", str(self.directory)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2) as sock:
+                    sock.sendall(b"PING\r\n")
+                    if sock.recv(16).startswith(b"+PONG"):
+                        return
+            except OSError:
+                time.sleep(0.05)
+        raise AssertionError(f"redis-server did not start on port {self.port}")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+            self.process = None
+
+
+@pytest.fixture
+def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
+    if shutil.which("redis-server") is None:
+        if os.environ.get("TEST_REDIS_URL"):
+            raise AssertionError("TEST_REDIS_URL is set but redis-server is not installed")
+        pytest.skip("redis-server is not installed (apt-get install redis-server)")
+    server = RedisServer(tmp_path)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
