@@ -8,6 +8,7 @@ It empties and migrates its own database (LOADTEST_DATABASE_URL, default ce_load
 raises the API throttle for the run, and measures with `wrk` at `--connections` for `--seconds`:
 
 1. report creation, `POST /api/v1/reports` with a bearer token (one Celery worker resolving);
+   the thousands of reports it queues are then set aside (failed), so the rest runs on an idle queue;
 2. status reads, `GET /api/v1/reports/{id}`;
    (and for 10 s at one connection, the time a read takes when it waits for nothing);
 3. report pages, `GET /r/{id}/`;
@@ -125,10 +126,22 @@ def wait_finished(base: str, token: str, ids: list[str], timeout: float) -> dict
     return done
 
 
+def set_aside_backlog(env: dict[str, str]) -> int:
+    import psycopg
+    import redis
+
+    redis.Redis.from_url(env["CELERY_BROKER_URL"]).flushdb()
+    with psycopg.connect(env["DATABASE_URL"], autocommit=True) as db:
+        return db.execute(
+            "UPDATE conflicts_report SET status = 'failed', error = 'load test backlog' "
+            "WHERE status IN ('queued', 'running')"
+        ).rowcount
+
+
 def wrk(url: str, seconds: int, connections: int, **lua_env: str) -> dict:
     env = {**os.environ, **{f"LOADTEST_{k.upper()}": v for k, v in lua_env.items()}}
     load_before = os.getloadavg()[0]
-    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s",
+    command = ["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s",
                "-s", str(ROOT / "loadtest" / "api.lua"), url]  # fmt: skip
     output = subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout
     line = next(line for line in output.splitlines() if line.startswith("LOADTEST "))
@@ -136,6 +149,7 @@ def wrk(url: str, seconds: int, connections: int, **lua_env: str) -> dict:
     result["rps"] = round(result["requests"] / result["seconds"], 1)
     result["failed"] = sum(result[k] for k in ("non_2xx", "connect_errors", "read_errors", "write_errors", "timeouts"))
     result["load_average_1m"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
+    print(f"  {json.dumps(result)}", flush=True)
     return result
 
 
@@ -143,7 +157,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--connections", type=int, default=20)
-    parser.add_argument("--drain", type=int, default=20, help="reports submitted at once for the drain")
+    parser.add_argument("--drain", type=int, default=40, help="reports submitted at once for the drain")
     options = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed (apt-get install wrk)")
@@ -177,6 +191,11 @@ def main() -> None:
         print(f"POST /api/v1/reports for {options.seconds} s ...", flush=True)
         results["create"] = wrk(f"{base}/api/v1/reports", options.seconds, options.connections,
                                 method="POST", token=token, body=json.dumps(body))  # fmt: skip
+        # The creation run left thousands of reports queued: set them aside, so that the reads and
+        # the drain are measured with an idle worker rather than one still resolving that backlog.
+        stop(worker)
+        results["create"]["backlog_set_aside"] = set_aside_backlog(env)
+        worker = start(env, [*celery, "--concurrency", "1", "-n", "one@%h"], work / "worker1.log")
         print(f"GET /api/v1/reports/{{id}} for {options.seconds} s ...", flush=True)
         results["status"] = wrk(f"{base}/api/v1/reports/{seed}", options.seconds, options.connections, token=token)
         # One connection: the time a read takes when it waits for nothing, the floor under the p95.
@@ -184,17 +203,7 @@ def main() -> None:
         print(f"GET /r/{{id}}/ for {options.seconds} s ...", flush=True)
         results["page"] = wrk(f"{base}/r/{seed}/", options.seconds, options.connections)
 
-        # The drain, on a clean queue: the backlog of the creation run is set aside first.
         stop(worker)
-        import psycopg
-        import redis
-
-        redis.Redis.from_url(env["CELERY_BROKER_URL"]).flushdb()
-        with psycopg.connect(env["DATABASE_URL"], autocommit=True) as db:
-            results["create"]["backlog_set_aside"] = db.execute(
-                "UPDATE conflicts_report SET status = 'failed', error = 'load test backlog' "
-                "WHERE status IN ('queued', 'running')"
-            ).rowcount
         worker = start(env, [*celery, "--concurrency", "2", "-n", "two@%h"], work / "worker2.log")
         corpus = ROOT / "bench" / "corpus"
         texts = [(corpus / f"{CORPUS[i % len(CORPUS)]}.in").read_text() for i in range(options.drain)]
