@@ -4,7 +4,7 @@ VENV ?= .venv
 PORT ?= 8000
 BIN := $(VENV)/bin
 
-.PHONY: run test lint install clean
+.PHONY: run test lint install clean fuzz integration loadtest
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found: set PYTHON=/path/to/python3.11"; exit 1; }
@@ -26,6 +26,24 @@ run: install
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The requirements parser fuzzed with 10,000 inputs per fuzz test (`make test` runs 800 in all).
+FUZZ_EXAMPLES ?= 10000
+fuzz: install
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -p no:cacheprovider tests/resolver/test_reqfile.py \
+		-k "any_text or any_unicode" --hypothesis-show-statistics $(PYTEST_ARGS)
+
+# Worker processes killed, the broker restarted, the database cut, on PostgreSQL and Redis. The
+# database is dropped and created again and the Redis database emptied: give them their own.
+INTEGRATION_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/ce_integration
+INTEGRATION_BROKER_URL ?= redis://127.0.0.1:6379/12
+integration: install
+	DATABASE_URL=$(INTEGRATION_DATABASE_URL) CELERY_BROKER_URL=$(INTEGRATION_BROKER_URL) \
+		$(BIN)/python -m pytest -p no:cacheprovider -m integration tests/integration $(PYTEST_ARGS)
+
+# gunicorn and Celery on PostgreSQL and Redis under wrk; about 5 minutes (see loadtest/run.py).
+loadtest: install
+	$(BIN)/python loadtest/run.py $(LOADTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

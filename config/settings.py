@@ -171,7 +171,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
     else {}
 )  # fmt: skip
 # The sweeper finishes reports whose worker died (brokers do not all redeliver such tasks).
-CELERY_BEAT_SCHEDULE = {"sweep-stale-reports": {"task": "conflicts.sweep_stale", "schedule": 60.0}}
+RESOLVER_SWEEP_SECONDS = envint("RESOLVER_SWEEP_SECONDS", 60)
+CELERY_BEAT_SCHEDULE = {
+    "sweep-stale-reports": {"task": "conflicts.sweep_stale", "schedule": float(RESOLVER_SWEEP_SECONDS)}
+}
 CELERY_TASK_TIME_LIMIT = envint("CELERY_TASK_TIME_LIMIT", 600)
 CELERY_TASK_SOFT_TIME_LIMIT = envint("CELERY_TASK_SOFT_TIME_LIMIT", 540)
 CELERY_TASK_SERIALIZER = "json"
@@ -192,6 +195,10 @@ if CELERY_BROKER_URL.split("://")[0] in {"redis", "rediss", "sentinel"}:
         "visibility_timeout": envint("CELERY_VISIBILITY_TIMEOUT", 7200),
         "socket_connect_timeout": 5,
         "socket_timeout": 10,
+        # Look for tasks of dead workers (unacknowledged past the visibility timeout) every 10 s,
+        # not kombu's default of every 100 s (10 s times a throttle of 10).
+        "unacked_restore_interval": 10,
+        "unacked_restore_throttle": 1,
     }
 
 # The resolver: which index to use and what a run may cost.

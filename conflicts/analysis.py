@@ -11,15 +11,13 @@ report, whose main answer stands on its own.
 from __future__ import annotations
 
 import logging
-import time as clock
 from dataclasses import replace
 from datetime import UTC, datetime, time
 from typing import Any
 
 from django.conf import settings
-from django.utils import timezone
 
-from conflicts.models import Report, Status
+from conflicts.models import Report
 from conflicts.options import Options
 from resolver.analysis import AnalysisLimits
 from resolver.engine import Limits
@@ -45,22 +43,11 @@ def engine_options(report: Report) -> dict[str, Any]:
     return {"exclude_newer": options.exclude_newer, "analyse": True, "analysis_limits": limits}
 
 
-class Heartbeat:
-    """The extra resolutions' `on_progress`: keeps the row's heartbeat fresh (at most every
-    `interval` seconds), so the sweeper does not take a long analysis for a dead worker."""
-
-    def __init__(self, report_id: Any, interval: float = 5.0) -> None:
-        self.report_id, self.interval, self.last = report_id, interval, 0.0
-
-    def __call__(self, progress: dict[str, int]) -> None:
-        now = clock.monotonic()
-        if now - self.last >= self.interval:
-            self.last = now
-            Report.objects.filter(id=self.report_id, status=Status.RUNNING).update(heartbeat=timezone.now())
-
-
 def extend(result: dict[str, Any], report: Report, index: IndexClient) -> None:
-    """Add the extra targets' matrix and the 'what broke' answer to `result`, when asked for."""
+    """Add the extra targets' matrix and the 'what broke' answer to `result`, when asked for.
+
+    They can take minutes; `services.run_report` calls this inside its heartbeat thread, so the
+    sweeper does not take the worker for a dead one meanwhile."""
     options = Options.from_json(report.options)
     limits = Limits(max_rounds=settings.RESOLVER_MAX_ROUNDS, max_seconds=settings.RESOLVER_MAX_SECONDS)
     main = Target(report.python_version, report.platform)
@@ -69,7 +56,6 @@ def extend(result: dict[str, Any], report: Report, index: IndexClient) -> None:
         "pre": report.pre,
         "limits": limits,
         "index_name": report.index_name,
-        "on_progress": Heartbeat(report.id),
     }
     if options.targets:
         targets = [main, *(Target(py, platform) for py, platform in options.targets)]

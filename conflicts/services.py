@@ -3,19 +3,27 @@
 Views validate and call `submit_report`; the task calls `run_report(id)`, which claims the row
 with a conditional update (so a second delivery of the same task is harmless), resolves with the
 engine, and stores the JSON report. Nothing here renders HTML.
+
+The row, not the broker, says whether a report is done: a worker beats on it while it resolves,
+so a task delivered again after its worker died (Redis does that after the visibility timeout)
+takes the report over, and the sweeper finishes what nobody took. Writes survive a database that
+drops its connections for a few seconds (a restart, a failover), so such a blip neither fails a
+report nor leaves it running.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError, connection, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from conflicts import analysis
@@ -28,8 +36,32 @@ from resolver.environment import Target
 from resolver.index import IndexClient, IndexLimits
 from resolver.urls import host_of, redact
 
+T = TypeVar("T")
+
 logger = logging.getLogger(__name__)
 STOPPED_WORKER = "The worker resolving this report stopped; please re-run it."
+# Seconds between tries of a write whose database connection dropped: about 30 s in all, the
+# length of a restart or a failover, not of an outage (the sweeper is there for those).
+DB_RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0)
+
+
+def retrying(action: Callable[[], T], what: str) -> T:
+    """`action()`, tried again on a fresh connection while the database is unreachable.
+
+    Only outside a transaction: inside one, the work before the drop is lost and must not be
+    half-redone here.
+    """
+    for delay in (*DB_RETRY_DELAYS, None):
+        try:
+            return action()
+        except (OperationalError, InterfaceError) as error:
+            if delay is None or connection.in_atomic_block:
+                raise
+            logger.warning("%s: the database is unavailable (%s); trying again in %g s", what, error, delay)
+            with contextlib.suppress(DatabaseError):
+                connection.close()
+            time.sleep(delay)
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def submit_report(
@@ -184,12 +216,64 @@ class InputIndexes:
 
 
 def claim(report_id: Any) -> bool:
-    """Take a queued report for this worker; False when another worker has it or it is done."""
+    """Take a queued report for this worker; False when another worker has it or it is done.
+
+    A running report whose heartbeat stopped is taken over (its worker died and the broker
+    delivered the task again), or failed once it has used its attempts.
+    """
     now = timezone.now()
     claimed = Report.objects.filter(id=report_id, status=Status.QUEUED).update(
         status=Status.RUNNING, started=now, heartbeat=now, attempts=F("attempts") + 1
     )
-    return claimed == 1
+    if claimed:
+        return True
+    stale = Report.objects.filter(
+        id=report_id, status=Status.RUNNING, heartbeat__lt=now - timedelta(seconds=settings.RESOLVER_STALE_SECONDS)
+    )
+    if stale.filter(attempts__gte=settings.RESOLVER_MAX_ATTEMPTS).update(
+        status=Status.FAILED, error=STOPPED_WORKER, finished=now
+    ):
+        announce([report_id])
+        return False
+    taken = stale.update(started=now, heartbeat=now, attempts=F("attempts") + 1) == 1
+    if taken:
+        logger.warning("report %s: its worker stopped beating; resolving it here", report_id)
+    return taken
+
+
+class Heartbeat:
+    """Beats on a running report's row from a thread, every `interval` seconds, until closed.
+
+    Progress alone is no sign of life: one slow index request can outlast the stale limit. A
+    failed beat is logged and the next one tries again on a fresh connection.
+    """
+
+    def __init__(self, report_id: Any, interval: float) -> None:
+        self.report_id = report_id
+        self.interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"heartbeat-{report_id}", daemon=True)
+
+    def __enter__(self) -> Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        try:
+            while not self._stop.wait(self.interval):
+                try:
+                    Report.objects.filter(id=self.report_id, status=Status.RUNNING).update(heartbeat=timezone.now())
+                except DatabaseError as error:
+                    logger.warning("report %s: heartbeat not written (%s)", self.report_id, error)
+                    with contextlib.suppress(DatabaseError):
+                        connection.close()
+        finally:
+            with contextlib.suppress(DatabaseError):
+                connection.close()  # this thread's own connection
 
 
 class ProgressWriter:
@@ -205,37 +289,43 @@ class ProgressWriter:
         if now - self.last < self.interval:
             return
         self.last = now
-        Report.objects.filter(id=self.report_id, status=Status.RUNNING).update(
-            progress=progress, heartbeat=timezone.now()
-        )
+        try:
+            Report.objects.filter(id=self.report_id, status=Status.RUNNING).update(
+                progress=progress, heartbeat=timezone.now()
+            )
+        except DatabaseError as error:  # progress is a courtesy: the resolution goes on
+            logger.warning("report %s: progress not written (%s)", self.report_id, error)
+            with contextlib.suppress(DatabaseError):
+                connection.close()
 
 
 def run_report(report_id: Any) -> None:
     """Resolve one queued report and store its result; safe to call twice for the same id."""
-    if not claim(report_id):
+    if not retrying(lambda: claim(report_id), f"report {report_id}: claim"):
         logger.info("report %s is not queued any more; nothing to do", report_id)
         return
-    report = Report.objects.get(id=report_id)
+    report = retrying(lambda: Report.objects.get(id=report_id), f"report {report_id}: read")
     try:
         policy = egress_policy()
         configured = [index_url(report.index_name)]
         client = index_client(configured, policy)
         input_indexes = InputIndexes(policy, configured, report.index_name)
         try:
-            result = resolve(
-                report.files,
-                index=client,
-                target=Target(report.python_version, report.platform),
-                index_name=report.index_name,
-                roots=report.roots or None,
-                pre=report.pre,
-                limits=Limits(max_rounds=settings.RESOLVER_MAX_ROUNDS, max_seconds=settings.RESOLVER_MAX_SECONDS),
-                on_progress=ProgressWriter(report.id),
-                input_index=input_indexes,
-                **analysis.engine_options(report),
-            )
-            input_indexes.annotate(result)
-            analysis.extend(result, report, client)
+            with Heartbeat(report.id, max(1.0, settings.RESOLVER_STALE_SECONDS / 4)):
+                result = resolve(
+                    report.files,
+                    index=client,
+                    target=Target(report.python_version, report.platform),
+                    index_name=report.index_name,
+                    roots=report.roots or None,
+                    pre=report.pre,
+                    limits=Limits(max_rounds=settings.RESOLVER_MAX_ROUNDS, max_seconds=settings.RESOLVER_MAX_SECONDS),
+                    on_progress=ProgressWriter(report.id),
+                    input_index=input_indexes,
+                    **analysis.engine_options(report),
+                )
+                input_indexes.annotate(result)
+                analysis.extend(result, report, client)
         finally:
             client.close()
             input_indexes.close()
@@ -247,8 +337,12 @@ def run_report(report_id: Any) -> None:
 
 
 def finish(report_id: Any, *, status: Status, result: dict[str, Any] | None = None, error: str = "") -> None:
-    finished = Report.objects.filter(id=report_id, status=Status.RUNNING).update(
-        status=status, result=result, error=error, finished=timezone.now()
+    """Store the outcome, once: only a report still running is finished (a second run loses)."""
+    finished = retrying(
+        lambda: Report.objects.filter(id=report_id, status=Status.RUNNING).update(
+            status=status, result=result, error=error, finished=timezone.now()
+        ),
+        f"report {report_id}: finish",
     )
     if finished:
         announce([report_id])
@@ -269,20 +363,26 @@ def sweep_stale(max_age: timedelta | None = None) -> int:
     Brokers do not all redeliver a task whose worker died, so the row decides.
     """
     max_age = max_age or timedelta(seconds=settings.RESOLVER_STALE_SECONDS)
-    cutoff = timezone.now() - max_age
+    now = timezone.now()
+    cutoff = now - max_age
+    # Queued for longer than that without a worker taking it: its message may be lost (a broker
+    # restarted without persistence). Queue it again; `claim` makes a duplicate harmless, and the
+    # heartbeat column remembers when, so each report is queued again at most once per `max_age`.
+    lost = Report.objects.filter(status=Status.QUEUED).filter(
+        Q(heartbeat__lt=cutoff) | Q(heartbeat__isnull=True, created__lt=cutoff)
+    )
+    for report_id in list(lost.values_list("id", flat=True)):
+        if Report.objects.filter(id=report_id, status=Status.QUEUED).update(heartbeat=now):
+            enqueue(Report.objects.get(id=report_id))
     stale = Report.objects.filter(status=Status.RUNNING, heartbeat__lt=cutoff)
     exhausted = stale.filter(attempts__gte=settings.RESOLVER_MAX_ATTEMPTS)
     hooked = list(exhausted.exclude(webhook_url="").values_list("id", flat=True))
-    failed = exhausted.update(
-        status=Status.FAILED,
-        error="The worker resolving this report stopped; please re-run it.",
-        finished=timezone.now(),
-    )
+    failed = exhausted.update(status=Status.FAILED, error=STOPPED_WORKER, finished=now)
     announce(list(Report.objects.filter(id__in=hooked, status=Status.FAILED).values_list("id", flat=True)))
     requeue = list(stale.values_list("id", flat=True))
     for report_id in requeue:
         if Report.objects.filter(id=report_id, status=Status.RUNNING, heartbeat__lt=cutoff).update(
-            status=Status.QUEUED
+            status=Status.QUEUED, heartbeat=now
         ):
             enqueue(Report.objects.get(id=report_id))
     return failed + len(requeue)

@@ -14,6 +14,7 @@ import os
 import re
 import ssl
 import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +28,9 @@ import httpx
 JSON_TYPE = "application/vnd.pypi.simple.v1+json"
 HTML_TYPE = "text/html"
 CHUNK = 64 * 1024
+# A body still arriving this many read timeouts after the request is abandoned: a server that
+# drips a byte at a time never trips the read timeout, and would hold a worker until its time limit.
+WHOLE_ANSWER_TIMEOUTS = 4
 
 
 class TransportError(Exception):
@@ -108,16 +112,20 @@ class HttpTransport:
         max_bytes: int,
         auth: tuple[str, str] | None = None,
     ) -> Response:
+        deadline_seconds = self._timeout * WHOLE_ANSWER_TIMEOUTS
+        deadline = time.monotonic() + deadline_seconds
         try:
             with self._http().stream("GET", url, headers=dict(headers), auth=auth) as answer:
                 declared = answer.headers.get("content-length", "")
                 if declared.isdigit() and int(declared) > max_bytes and answer.status_code < 300:
                     raise TooLarge(max_bytes, 0)
                 body = bytearray()
-                for chunk in answer.iter_bytes(CHUNK):
+                for chunk in answer.iter_bytes():  # as it arrives: a fixed size would wait for it
                     body += chunk
                     if len(body) > max_bytes:
                         raise TooLarge(max_bytes, len(body))
+                    if time.monotonic() > deadline:
+                        raise TransportError(f"the answer took longer than {deadline_seconds:g} seconds")
                 return Response(
                     url=url,
                     status=answer.status_code,

@@ -353,29 +353,6 @@ def test_what_broke_names_the_release_after_which_it_no_longer_resolves(client, 
     assert f"It still resolved with the files uploaded up to {answer['last_good']}." in page
 
 
-def test_the_extra_resolutions_keep_the_worker_heartbeat_fresh(run, analysis_index) -> None:
-    """Targets and what-broke can take minutes: the sweeper must not take them for a dead worker."""
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from conflicts.analysis import Heartbeat
-
-    stale = timezone.now() - timedelta(hours=1)
-    report = Report.objects.create(files={"requirements.in": "django\n"}, roots=["requirements.in"],
-                                   python_version="3.11", platform="any", index_name="analysis index",
-                                   status=Status.RUNNING, heartbeat=stale)  # fmt: skip
-    beat = Heartbeat(report.id, interval=60)
-    beat({"rounds": 1})
-    beat({"rounds": 2})  # within the interval: no second write
-    report.refresh_from_db()
-    assert report.heartbeat > stale
-    first = report.heartbeat
-    beat({"rounds": 3})
-    report.refresh_from_db()
-    assert report.heartbeat == first
-
-
 def test_a_package_that_installs_nowhere_on_the_target_gets_proven_fixes_too(client, run) -> None:
     """newpy needs Python 3.12: dropping its line, or targeting 3.12, resolves; both are proven."""
     report = run("six\nnewpy\n")

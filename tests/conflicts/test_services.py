@@ -78,3 +78,57 @@ def test_sweeper_leaves_reports_with_a_recent_heartbeat(test_index) -> None:
     services.sweep_stale(timedelta(minutes=2))
     report.refresh_from_db()
     assert report.status == Status.RUNNING
+
+
+def test_a_task_delivered_again_takes_over_a_report_whose_worker_stopped(test_index, settings) -> None:
+    settings.RESOLVER_STALE_SECONDS, settings.RESOLVER_MAX_ATTEMPTS = 60, 2
+    report = queued(status=Status.RUNNING, heartbeat=timezone.now() - timedelta(minutes=5), attempts=1)
+    tasks.resolve_report(str(report.id))
+    report.refresh_from_db()
+    assert (report.status, report.attempts) == (Status.RESOLVED, 2)
+
+
+def test_a_task_delivered_again_leaves_a_running_report_that_beats(test_index, settings) -> None:
+    settings.RESOLVER_STALE_SECONDS = 60
+    report = queued(status=Status.RUNNING, heartbeat=timezone.now() - timedelta(seconds=10), attempts=1)
+    tasks.resolve_report(str(report.id))
+    report.refresh_from_db()
+    assert (report.status, report.attempts) == (Status.RUNNING, 1)
+
+
+def test_a_task_delivered_again_fails_a_stopped_report_out_of_attempts(test_index, settings) -> None:
+    settings.RESOLVER_STALE_SECONDS, settings.RESOLVER_MAX_ATTEMPTS = 60, 2
+    report = queued(status=Status.RUNNING, heartbeat=timezone.now() - timedelta(minutes=5), attempts=2)
+    tasks.resolve_report(str(report.id))
+    report.refresh_from_db()
+    assert (report.status, report.error) == (Status.FAILED, services.STOPPED_WORKER)
+
+
+def test_sweeper_queues_again_a_report_nobody_took(test_index, monkeypatch) -> None:
+    sent: list[str] = []
+    monkeypatch.setattr(tasks.resolve_report, "delay", sent.append)
+    lost = queued()
+    Report.objects.filter(id=lost.id).update(created=timezone.now() - timedelta(hours=1))
+    fresh = queued()
+    services.sweep_stale(timedelta(minutes=2))
+    services.sweep_stale(timedelta(minutes=2))  # once per max_age, not at every sweep
+    assert sent == [str(lost.id)]
+    assert Report.objects.get(id=fresh.id).heartbeat is None
+
+
+@pytest.mark.django_db(transaction=True)  # outside a transaction: inside one, nothing is retried
+def test_a_write_is_tried_again_while_the_database_is_unreachable(monkeypatch) -> None:
+    from django.db import OperationalError
+
+    monkeypatch.setattr(services, "DB_RETRY_DELAYS", (0.0, 0.0))
+    answers = iter([OperationalError("server closed the connection"), OperationalError("refused"), 1])
+
+    def write() -> int:
+        answer = next(answers)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    assert services.retrying(write, "test") == 1
+    with pytest.raises(OperationalError):
+        services.retrying(lambda: (_ for _ in ()).throw(OperationalError("down")), "test")

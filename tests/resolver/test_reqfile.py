@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -633,9 +635,11 @@ _PIECES = ["-r ", "-c ", "-e ", "--hash=", "sha256:", "git+https://h/", "==1.0",
 _INCLUDES = ["-r base.txt\n", "-c c.txt\n", "-r sub/base.txt\n", "-r requirements.in\n"]
 _ALPHABET = st.sampled_from([*_CHARS, *_PIECES, *_INCLUDES])
 _TEXTS = st.lists(_ALPHABET, max_size=60).map("".join)
+# CI's fuzzing step sets FUZZ_EXAMPLES=10000 for each of the two tests below; the plain run stays fast.
+FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES") or 0)
 
 
-@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=FUZZ_EXAMPLES or 500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(main=_TEXTS, other=_TEXTS, name=st.sampled_from(["base.txt", "c.txt", "sub/base.txt"]))
 def test_any_text_parses_or_raises_only_input_error_naming_lines(main, other, name):
     files = {"requirements.in": main, name: other}
@@ -656,10 +660,12 @@ def test_any_text_parses_or_raises_only_input_error_naming_lines(main, other, na
             assert line.origin.line >= 1
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=FUZZ_EXAMPLES or 300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(text=st.text(max_size=200))
 def test_any_unicode_text_raises_only_input_error(text):
     try:
         parse({"requirements.in": text})
     except InputError as error:
-        assert all(line_error.line >= 1 for line_error in error.errors)
+        assert error.errors
+        for line_error in error.errors:
+            assert (line_error.file, line_error.line >= 1, bool(line_error.message)) == ("requirements.in", True, True)
