@@ -23,7 +23,6 @@ from resolver.errors import (
     MetadataUnavailable,
     ResolverError,
 )
-from resolver.explain import Explainer, index_error_diagnosis
 from resolver.graph import Progress, Recorder, explored_graph, success_graph, to_node_link
 from resolver.index import IndexClient
 from resolver.provider import Provider, user_order
@@ -204,6 +203,8 @@ def _run(
     try:
         result = resolver.resolve(roots, max_rounds=limits.max_rounds)
     except ResolutionImpossible as impossible:
+        from resolver.explain import Explainer  # networkx: only a failure needs it, not the CLI's start-up
+
         graph = explored_graph(recorder, roots)
         conflicts, diagnoses = Explainer(provider, recorder, graph, roots).explain(list(impossible.causes))
         # When a clash could only be settled by reading metadata that needs a build, pip (which
@@ -305,6 +306,8 @@ def _finish_stats(report: Report, recorder: Recorder) -> None:
 
 def _error_diagnosis(error: ResolverError) -> dict[str, Any]:
     if isinstance(error, IndexAccessError):
+        from resolver.explain import index_error_diagnosis
+
         return index_error_diagnosis(error)
     if isinstance(error, MetadataUnavailable):
         return {

@@ -17,12 +17,12 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
-import certifi
-import httpx
+if TYPE_CHECKING:
+    import httpx
 
 JSON_TYPE = "application/vnd.pypi.simple.v1+json"
 HTML_TYPE = "text/html"
@@ -74,11 +74,17 @@ def _ssl_context(ca_bundle: str | None = None) -> ssl.SSLContext:
 
     `ca_bundle` is for indexes behind a private CA (pip's `--cert`/PIP_CERT); default: certifi's.
     """
+    import certifi
+
     return ssl.create_default_context(cafile=ca_bundle or certifi.where())
 
 
 class HttpTransport:
-    """http(s) through one `httpx.Client`, shared by every thread of the index client."""
+    """http(s) through one `httpx.Client`, shared by every thread of the index client.
+
+    httpx is imported with the first request, not with the module: a warm run that finds every
+    page fresh in its cache makes no request, and importing httpx cost it a seventh of a second.
+    """
 
     def __init__(self, timeout: float, *, max_connections: int = 16, ca_bundle: str | None = None) -> None:
         self._timeout = timeout
@@ -88,6 +94,8 @@ class HttpTransport:
         self._lock = threading.Lock()
 
     def _http(self) -> httpx.Client:
+        import httpx
+
         with self._lock:
             if self._client is None:
                 self._client = httpx.Client(
@@ -108,8 +116,11 @@ class HttpTransport:
         max_bytes: int,
         auth: tuple[str, str] | None = None,
     ) -> Response:
+        client = self._http()
+        import httpx
+
         try:
-            with self._http().stream("GET", url, headers=dict(headers), auth=auth) as answer:
+            with client.stream("GET", url, headers=dict(headers), auth=auth) as answer:
                 declared = answer.headers.get("content-length", "")
                 if declared.isdigit() and int(declared) > max_bytes and answer.status_code < 300:
                     raise TooLarge(max_bytes, 0)
