@@ -197,7 +197,7 @@ def _run(
     for line in parsed.constraints:
         constraint_lines.setdefault(line.name, []).append(_to_req(line))
     provider = Provider(index, target, pre=pre, constraint_lines=constraint_lines, user_requested=user_order(roots))
-    index.prefetch_projects({req.name for req in roots})
+    provider.prefetch(roots)
     recorder = Recorder(max_seconds=limits.max_seconds, on_progress=on_progress, requests=lambda: index.stats.requests)
     resolver: Resolver = Resolver(provider, recorder)
     try:

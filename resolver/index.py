@@ -45,6 +45,13 @@ PAGE_KEEP = 7 * 24 * 3600.0  # how long a page with validators is kept for reval
 _CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+)")
 
 
+def _quietly(call: Callable[..., object], *arguments: object) -> None:
+    try:
+        call(*arguments)
+    except Exception:  # a prefetch's failure is reported by the real call, if one is made
+        logger.debug("prefetch %s failed", getattr(call, "__name__", call), exc_info=True)
+
+
 @dataclass(frozen=True)
 class IndexLimits:
     timeout: float = 15.0  # seconds per request (connect and read)
@@ -137,6 +144,20 @@ class IndexClient:
         """Fetch these files' metadata concurrently into the cache."""
         for file in files:
             self._submit(("metadata", self._metadata_key(file)), self.metadata, file)
+
+    def submit(self, call: Callable[..., object], *arguments: object) -> None:
+        """Run `call(*arguments)` in the prefetch pool, for work that chains fetches (a page, then
+        the metadata of its likely candidate, then the pages of that one's dependencies).
+
+        Its outcome is dropped: it must only warm this client's memo, whose real calls report the
+        errors. Ignored once the client is closed.
+        """
+        with self._lock:
+            if self._closed:
+                return
+            if self._executor is None:
+                self._executor = ThreadPoolExecutor(self._max_workers, thread_name_prefix="index-prefetch")
+            self._executor.submit(_quietly, call, *arguments)
 
     def close(self) -> None:
         """Stop prefetching and release connections. The client cannot be used afterwards."""

@@ -1,7 +1,14 @@
 """The resolvelib provider: pip's resolution semantics over our index client and target.
 
-A thin adapter: it asks the index (which does all I/O, and prefetches what is asked next) and the
-finder, and keeps what the explanation will need (every version of every project it classified).
+A thin adapter: it asks the index (which does all I/O) and the finder, and keeps what the
+explanation will need (every version of every project it classified).
+
+Most of a cold resolution is waiting for the index, one request at a time, as pip does. So as soon
+as a requirement is known, the provider starts, in the index's bounded pool, what resolving it
+will most likely read: the project page, the metadata of the newest version the requirement
+admits (the one resolvelib will try first), then the same for that version's dependencies, and so
+on down the tree. That is the set of requests pip makes when nothing backtracks, made
+concurrently; what the resolver later asks for is then already in the index client's memo.
 """
 
 from __future__ import annotations
@@ -33,7 +40,8 @@ from resolver.requirements import (
     Req,
 )
 
-# How many of the best candidates of a package get their metadata fetched ahead of time.
+# How many candidates past the one being read get their metadata fetched ahead once resolvelib
+# has moved past the first (it is backtracking through this package's versions).
 PREFETCH_CANDIDATES = 2
 
 
@@ -75,15 +83,20 @@ class Provider(AbstractProvider):
         self.skipped_dependencies: list[tuple[str, str, str]] = []  # (parent pin, text, reason)
         self.unavailable: dict[tuple[str, Version], MetadataUnavailable] = {}
         self._matches: dict[tuple[str, SpecifierSet], list[tuple[Version, tuple[DistFile, ...]]]] = {}
-        self._dependencies: dict[tuple[str, Version], list[AnyReq]] = {}
+        # Dependencies by (identifier, version), with the lines skipped as invalid; those are
+        # reported only once resolvelib itself asks (a prefetch reads versions it may never try).
+        self._dependencies: dict[tuple[str, Version], tuple[list[AnyReq], list[tuple[str, str, str]]]] = {}
+        self._reported: set[tuple[str, Version]] = set()
+        self._parsed: dict[tuple[str, frozenset[str], str], Req | str | None] = {}
+        self._prefetched: set[str] = set()
 
     # -- what the index knows, classified once per project ------------------------------------
 
     def project(self, name: str) -> Project | None:
-        if name not in self.projects:
+        if name not in self.projects:  # prefetch threads may classify too: the first to finish wins
             project = self.index.project(name)
-            self.projects[name] = project
-            self.versions[name] = classify(project, self.target) if project else {}
+            self.versions.setdefault(name, classify(project, self.target) if project else {})
+            self.projects.setdefault(name, project)
         return self.projects[name]
 
     def version_files(self, name: str) -> dict[Version, VersionFiles]:
@@ -153,18 +166,21 @@ class Provider(AbstractProvider):
             for version, files in self._matching(name, specifier)
             if version not in excluded and (name, version) not in self.unavailable
         ]
-        self.index.prefetch_metadata(c.file for c in found[:PREFETCH_CANDIDATES] if c.file)
+        self.index.prefetch_metadata(c.file for c in found[:1] if c.file)
         return lambda: self._readable(found)
 
     def _readable(self, candidates: list[Candidate]) -> Iterator[Candidate]:
-        """The candidates whose metadata can be read, fetching a few ahead as they are taken.
+        """The candidates whose metadata can be read, fetching a few ahead once past the first.
 
         A candidate whose dependencies cannot be read without running its build is set aside and
         remembered for the report, as pip discards a candidate whose metadata it cannot prepare.
+        Only the first candidate is fetched until resolvelib asks for a second: most packages
+        never need one, and pip would not fetch it either.
         """
         for position, candidate in enumerate(candidates):
-            ahead = candidates[position + 1 : position + 1 + PREFETCH_CANDIDATES]
-            self.index.prefetch_metadata(c.file for c in ahead if c.file)
+            if position:
+                ahead = candidates[position + 1 : position + 1 + PREFETCH_CANDIDATES]
+                self.index.prefetch_metadata(c.file for c in ahead if c.file)
             try:
                 self.index.metadata(candidate.file)
             except MetadataUnavailable as error:
@@ -193,13 +209,23 @@ class Provider(AbstractProvider):
         if isinstance(candidate, PythonCandidate):
             return []
         key = (candidate.identifier, candidate.version)
+        deps, skipped = self._dependencies_of(candidate)
+        if key not in self._reported:
+            self._reported.add(key)
+            self.skipped_dependencies.extend(skipped)
+        self.prefetch(deps)
+        return deps
+
+    def _dependencies_of(self, candidate: Candidate) -> tuple[list[AnyReq], list[tuple[str, str, str]]]:
+        key = (candidate.identifier, candidate.version)
         if key not in self._dependencies:
             self._dependencies[key] = self._read_dependencies(candidate)
         return self._dependencies[key]
 
-    def _read_dependencies(self, candidate: Candidate) -> list[AnyReq]:
+    def _read_dependencies(self, candidate: Candidate) -> tuple[list[AnyReq], list[tuple[str, str, str]]]:
         metadata = self.index.metadata(candidate.file)
         deps: list[AnyReq] = []
+        skipped: list[tuple[str, str, str]] = []
         if candidate.extras:
             # The extras' candidate depends on the base package of the same version (pip's model).
             deps.append(Req(candidate.name, SpecifierSet(f"=={candidate.version}")))
@@ -207,17 +233,27 @@ class Provider(AbstractProvider):
             deps.append(PythonReq(SpecifierSet(metadata.requires_python)))
         for text in metadata.requires_dist:
             req = self._dependency(candidate, text)
-            if req is not None:
+            if isinstance(req, str):
+                skipped.append((candidate.pin(), text, req))
+            elif req is not None:
                 deps.append(req)
-        self.index.prefetch_projects({dep.name for dep in deps if isinstance(dep, Req)})
-        return deps
+        return deps, skipped
 
-    def _dependency(self, parent: Candidate, text: str) -> Req | None:
+    def _dependency(self, parent: Candidate, text: str) -> Req | str | None:
+        """The requirement a Requires-Dist line makes for `parent` on the target; None when its
+        marker excludes it; the reason when it is invalid. Memoised by line: many versions of a
+        package, and many packages, repeat the same lines.
+        """
+        key = (parent.name, parent.extras, text)
+        if key not in self._parsed:
+            self._parsed[key] = self._parse_dependency(parent, text)
+        return self._parsed[key]
+
+    def _parse_dependency(self, parent: Candidate, text: str) -> Req | str | None:
         try:
             requirement = Requirement(text)
         except (InvalidRequirement, InvalidMarker) as error:
-            self.skipped_dependencies.append((parent.pin(), text, f"invalid requirement: {error}"))
-            return None
+            return f"invalid requirement: {error}"
         if not marker_applies(requirement.marker, self.target.markers, parent.extras):
             return None
         if parent.extras and requirement.marker is None:
@@ -232,6 +268,32 @@ class Provider(AbstractProvider):
             marker=str(requirement.marker) if requirement.marker else None,
             text=text,
         )
+
+    # -- fetching ahead ------------------------------------------------------------------------
+
+    def prefetch(self, requirements: Iterable[AnyReq]) -> None:
+        """Start reading, in the index's pool, what resolving these requirements will most likely need.
+
+        Once per identifier: its page, the metadata of the newest version its specifier (and the
+        constraints) admit, and recursively the same for that version's dependencies.
+        """
+        for req in requirements:
+            if isinstance(req, Req) and req.identifier not in self._prefetched:
+                self._prefetched.add(req.identifier)
+                self.index.submit(self._prefetch_one, req)
+
+    def _prefetch_one(self, req: Req) -> None:
+        specifier = req.specifier & self.constraints.get(req.name, SpecifierSet())
+        for version, files in self._matching(req.name, specifier):
+            if (req.name, version) in self.unavailable:
+                continue
+            candidate = Candidate(req.name, version, req.extras, files)
+            try:
+                deps, _ = self._dependencies_of(candidate)
+            except MetadataUnavailable:
+                continue  # resolvelib will set it aside and try the next one; so do we
+            self.prefetch(deps)
+            return
 
 
 def user_order(requirements: Iterable[Req]) -> dict[str, int]:
