@@ -37,12 +37,23 @@ def _file_rank(file: DistFile, target: Target) -> tuple[int, int]:
 
 
 def classify(project: Project, target: Target) -> dict[Version, VersionFiles]:
-    """Sort every file of a project into usable, yanked and rejected (with the reason)."""
+    """Sort every file of a project into usable, yanked and rejected (with the reason).
+
+    Whether a tag set fits the target is decided once per distinct set: a page repeats a few
+    dozen sets over thousands of wheels.
+    """
     found: dict[Version, VersionFiles] = {}
     priority = target.tag_priority
+    fits: dict[frozenset, bool] = {}
     for file in project.files:
-        entry = found.setdefault(file.version, VersionFiles(file.version))
-        if file.kind == "wheel" and not any(tag in priority for tag in file.tags):
+        entry = found.get(file.version)
+        if entry is None:
+            entry = found[file.version] = VersionFiles(file.version)
+        if file.kind == "wheel":
+            fit = fits.get(file.tags)
+            if fit is None:
+                fit = fits[file.tags] = any(tag in priority for tag in file.tags)
+        if file.kind == "wheel" and not fit:
             entry.rejected[file.filename] = "no wheel for the target's Python and platform"
         elif not target.accepts_python(file.requires_python):
             entry.rejected[file.filename] = f"requires Python {file.requires_python}"

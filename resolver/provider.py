@@ -89,6 +89,7 @@ class Provider(AbstractProvider):
         self._reported: set[tuple[str, Version]] = set()
         self._parsed: dict[tuple[str, frozenset[str], str], Req | str | None] = {}
         self._prefetched: set[str] = set()
+        self._satisfied: dict[tuple[int, Version], tuple[SpecifierSet, bool]] = {}
 
     # -- what the index knows, classified once per project ------------------------------------
 
@@ -203,7 +204,17 @@ class Provider(AbstractProvider):
         return specifier & self.constraints.get(name, SpecifierSet())
 
     def is_satisfied_by(self, requirement: AnyReq, candidate: AnyCandidate) -> bool:
-        return requirement.specifier.contains(candidate.version, prereleases=True)
+        """Memoised per (specifier object, version): resolvelib asks again for every pin it checks,
+        tens of thousands of times on a large input, about the same few hundred pairs.
+        """
+        specifier = requirement.specifier
+        key = (id(specifier), candidate.version)
+        known = self._satisfied.get(key)
+        if known is not None and known[0] is specifier:
+            return known[1]
+        result = specifier.contains(candidate.version, prereleases=True)
+        self._satisfied[key] = (specifier, result)  # holding it keeps its id from being reused
+        return result
 
     def get_dependencies(self, candidate: AnyCandidate) -> list[AnyReq]:
         if isinstance(candidate, PythonCandidate):
