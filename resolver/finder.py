@@ -14,6 +14,7 @@ from packaging.version import Version
 
 from resolver.dists import DistFile, Project
 from resolver.environment import Target
+from resolver.pages import Page, sieve_project
 
 
 @dataclass
@@ -65,6 +66,43 @@ def classify(project: Project, target: Target) -> dict[Version, VersionFiles]:
         entry.usable.sort(key=lambda f: _file_rank(f, target))
         entry.yanked.sort(key=lambda f: _file_rank(f, target))
     return found
+
+
+def classify_page(page: Page, name: str, index_url: str, target: Target) -> tuple[Project, dict[Version, VersionFiles]]:
+    """`classify(to_project(page, ...), target)`, without building the files the target cannot use.
+
+    The project returned holds only the usable and yanked files; the others are known by filename
+    and reason, as `classify` records them, in the same order. A large page lists tens of
+    thousands of wheels for a few the target can install: this is what keeps memory down.
+    """
+    found: dict[Version, VersionFiles] = {}
+    priority = target.tag_priority
+    fits: dict[frozenset, bool] = {}
+
+    def sieve(filename: str, version: Version, kind: str, tags: frozenset, requires_python: str | None) -> str | None:
+        entry = found.get(version)
+        if entry is None:
+            entry = found[version] = VersionFiles(version)
+        if kind == "wheel":
+            fit = fits.get(tags)
+            if fit is None:
+                fit = fits[tags] = any(tag in priority for tag in tags)
+            if not fit:
+                entry.rejected[filename] = reason = "no wheel for the target's Python and platform"
+                return reason
+        if not target.accepts_python(requires_python):
+            entry.rejected[filename] = reason = f"requires Python {requires_python}"
+            return reason
+        return None
+
+    project, _left_out = sieve_project(page, name, index_url, sieve)
+    for file in project.files:
+        entry = found[file.version]
+        (entry.yanked if file.is_yanked else entry.usable).append(file)
+    for entry in found.values():
+        entry.usable.sort(key=lambda f: _file_rank(f, target))
+        entry.yanked.sort(key=lambda f: _file_rank(f, target))
+    return project, found
 
 
 def is_pinned(specifier: SpecifierSet) -> bool:

@@ -122,7 +122,18 @@ class IndexClient:
         IndexNotAllowed, or LimitReached.
         """
         canonical = canonicalize_name(name)
-        return self._once(("project", canonical), lambda: self._find_project(canonical))
+        return self._once(("project", canonical), lambda: self._find_project(canonical, pages.to_project))
+
+    def project_view(self, name: str, view: Callable[[pages.Page, str, str], T], view_key: str) -> T | None:
+        """`view(page, canonical name, index URL to show)` of the project page that `project` reads.
+
+        For a caller that keeps only part of a page: a resolver for one target needs a few files
+        of a project that lists tens of thousands, and holding every one cost more memory than
+        all the rest of a resolution. Memoised per (name, `view_key`), as `project` is per name;
+        None and errors as for `project`.
+        """
+        canonical = canonicalize_name(name)
+        return self._once(("view:" + view_key, canonical), lambda: self._find_project(canonical, view))
 
     def metadata(self, file: DistFile) -> Metadata:
         """Core metadata of one file: PEP 658 file, else wheel METADATA, else static sdist PKG-INFO.
@@ -204,11 +215,11 @@ class IndexClient:
 
     # -- project pages ---------------------------------------------------------------------------
 
-    def _find_project(self, name: str) -> Project | None:
+    def _find_project(self, name: str, view: Callable[[pages.Page, str, str], T]) -> T | None:
         for index, shown in self._indexes:
             page = self._page(index + name + "/")
             if page is not None:
-                return pages.to_project(page, name, shown)
+                return view(page, name, shown)
         return None
 
     def _page(self, url: str) -> pages.Page | None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 
@@ -216,16 +217,33 @@ def _fragment_hash(fragment: str) -> dict[str, str]:
     return {}
 
 
-def to_project(page: Page, name: str, index_url: str) -> Project:
+# Decides on a file from what its filename and page entry say: None keeps it, a reason leaves it out.
+Sieve = Callable[[str, Version, DistKind, frozenset[Tag], "str | None"], "str | None"]
+
+
+def to_project(page: Page, name: str, index_url: str, sieve: Sieve | None = None) -> Project:
     """The `Project` of a page in the PEP 691 shape; unreadable filenames go to `skipped`.
 
     A page reached over http(s) may only link to http(s) files: a `file:` link there would read
-    this machine's disk.
+    this machine's disk. With `sieve(filename, version, kind, tags, requires_python)`, called in
+    page order, only the files it keeps (returns None for) become DistFiles; see `sieve_project`.
+    """
+    return sieve_project(page, name, index_url, sieve)[0]
+
+
+def sieve_project(
+    page: Page, name: str, index_url: str, sieve: Sieve | None
+) -> tuple[Project, list[tuple[Version, str, str]]]:
+    """`to_project` keeping only what `sieve` keeps, and the rest as (version, filename, reason).
+
+    Building a DistFile for each of the tens of thousands of wheels a large page lists, when a
+    target can use a few per version, was most of a resolution's memory.
     """
     project = canonicalize_name(name)
     remote = urlsplit(index_url).scheme in ("http", "https")
     files: list[DistFile] = []
     skipped: list[str] = []
+    left_out: list[tuple[Version, str, str]] = []
     for entry in page["files"]:
         filename = entry["filename"]
         url = entry["url"]
@@ -240,6 +258,11 @@ def to_project(page: Page, name: str, index_url: str) -> Project:
         if file_name != project:
             skipped.append(filename)
             continue
+        if sieve is not None:
+            reason = sieve(filename, version, kind, tags, entry.get("requires-python"))
+            if reason is not None:
+                left_out.append((version, filename, reason))
+                continue
         yanked = entry.get("yanked")
         core = entry.get("core-metadata")
         files.append(
@@ -260,7 +283,7 @@ def to_project(page: Page, name: str, index_url: str) -> Project:
                 }
             )
         )
-    return Project(name=project, index_url=index_url, files=tuple(files), skipped=tuple(skipped))
+    return Project(name=project, index_url=index_url, files=tuple(files), skipped=tuple(skipped)), left_out
 
 
 def _dist_file(values: dict[str, Any]) -> DistFile:

@@ -28,8 +28,9 @@ from resolvelib.structs import RequirementInformation
 from resolver.dists import DistFile, Project
 from resolver.environment import Target
 from resolver.errors import MetadataUnavailable
-from resolver.finder import VersionFiles, classify, matching_versions
+from resolver.finder import VersionFiles, classify_page, matching_versions
 from resolver.index import IndexClient
+from resolver.pages import Page
 from resolver.requirements import (
     PYTHON,
     AnyCandidate,
@@ -78,6 +79,7 @@ class Provider(AbstractProvider):
                 self.constraints[name] = self.constraints.get(name, SpecifierSet()) & line.specifier
         self.user_requested = dict(user_requested or {})
         self.python = PythonCandidate(target.python_full_version)
+        self._view_key = f"classified:{target.python_version}:{target.platform}"
         self.projects: dict[str, Project | None] = {}
         self.versions: dict[str, dict[Version, VersionFiles]] = {}
         self.skipped_dependencies: list[tuple[str, str, str]] = []  # (parent pin, text, reason)
@@ -94,11 +96,16 @@ class Provider(AbstractProvider):
     # -- what the index knows, classified once per project ------------------------------------
 
     def project(self, name: str) -> Project | None:
-        if name not in self.projects:  # prefetch threads may classify too: the first to finish wins
-            project = self.index.project(name)
-            self.versions.setdefault(name, classify(project, self.target) if project else {})
+        """The project with only the files the target can use (the others are in `versions`)."""
+        if name not in self.projects:
+            view = self.index.project_view(name, self._classify_page, self._view_key)
+            project, versions = view if view is not None else (None, {})
+            self.versions.setdefault(name, versions)  # prefetch threads may get here too: same values
             self.projects.setdefault(name, project)
         return self.projects[name]
+
+    def _classify_page(self, page: Page, name: str, index_url: str) -> tuple[Project, dict[Version, VersionFiles]]:
+        return classify_page(page, name, index_url, self.target)
 
     def version_files(self, name: str) -> dict[Version, VersionFiles]:
         self.project(name)
