@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import NoReturn, TextIO
 
 from resolver.cache import DirectoryCache, MemoryCache
-from resolver.egress import EgressPolicy
 from resolver.engine import Limits, resolve
 from resolver.environment import Target
 from resolver.errors import TargetError
@@ -111,6 +110,8 @@ def run(options: argparse.Namespace, defaults: Defaults, stdout: TextIO, stderr:
 
     # The CLI's user is trusted and on their own machine: their files may name any index, local
     # ones included, so the policy forbids nothing (it still goes through the one vetting path).
+    from resolver.egress import EgressPolicy
+
     policy = EgressPolicy.permissive()
 
     def client_for(urls: list[str]) -> IndexClient:

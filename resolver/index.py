@@ -245,26 +245,20 @@ class IndexClient:
             self._store_page(key, {"fetched": now, "page": None})
             return None
         self._fetcher.expect(response, final, 200)
+        stored = {"fetched": now, "etag": response.header("etag"), "last-modified": response.header("last-modified")}
         try:
             page = pages.parse_page(response.body, response.header("content-type"), final)
         except pages.PageError as error:
             shown = self._fetcher.shown(final)
             raise IndexAccessError(f"{shown} returned a malformed page: {error}", url=shown) from None
-        self._store_page(
-            key,
-            {
-                "fetched": now,
-                "etag": response.header("etag"),
-                "last-modified": response.header("last-modified"),
-                "page": page,
-            },
-        )
+        del response  # a large page's body, its parsed form and their cache copy need not all be held at once
+        self._store_page(key, {**stored, "page": page})
         return page
 
     def _store_page(self, key: str, entry: dict[str, Any]) -> None:
         has_validators = entry.get("etag") or entry.get("last-modified")
         ttl = max(PAGE_KEEP, self.limits.page_ttl) if has_validators else self.limits.page_ttl
-        self.cache.set(key, json.dumps(entry).encode(), ttl)
+        self.cache.set(key, json.dumps(entry, separators=(",", ":")).encode(), ttl)
 
     # -- metadata --------------------------------------------------------------------------------
 

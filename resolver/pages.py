@@ -274,10 +274,10 @@ def sieve_project(
                     "version": version,
                     "kind": kind,
                     "tags": tags,
-                    "hashes": dict(entry.get("hashes", {})),
+                    "hashes": entry.get("hashes") or {},  # the page's own dicts: it is dropped after
                     "requires_python": entry.get("requires-python"),
                     "yanked": None if yanked is None else ("" if yanked is True else yanked),
-                    "metadata_hashes": None if core is None else ({} if core is True else dict(core)),
+                    "metadata_hashes": None if core is None else ({} if core is True else core),
                     "upload_time": entry.get("upload-time"),
                     "size": entry.get("size"),
                 }
