@@ -41,6 +41,11 @@ from resolver.requirements import (
     Req,
 )
 
+# How far below what the resolver has reached the prefetch reads ahead (1: the dependencies of the
+# candidates it has taken; 2: theirs too, ...). Deeper hides more latency but reads more that a
+# resolution ending early at a conflict never needs (pip would not fetch it either).
+PREFETCH_DEPTH = 50
+
 # How many candidates past the one being read get their metadata fetched ahead once resolvelib
 # has moved past the first (it is backtracking through this package's versions).
 PREFETCH_CANDIDATES = 2
@@ -92,6 +97,8 @@ class Provider(AbstractProvider):
         self._parsed: dict[tuple[str, frozenset[str], str], Req | str | None] = {}
         self._prefetched: set[str] = set()
         self._satisfied: dict[tuple[int, Version], tuple[SpecifierSet, bool]] = {}
+        self._pins: Mapping[str, AnyCandidate] = {}  # resolvelib's current pins, as last shown to us
+        self._criteria: dict[str, SpecifierSet] = {}  # the last joint specifier asked for, by identifier
 
     # -- what the index knows, classified once per project ------------------------------------
 
@@ -125,6 +132,7 @@ class Provider(AbstractProvider):
         backtrack_causes: Sequence[RequirementInformation],
     ) -> Iterable[str]:
         """Settle the target's Python first, then what caused the last backtrack, as pip does."""
+        self._pins = resolutions
         identifiers = list(identifiers)
         if PYTHON in identifiers:
             return [PYTHON]
@@ -168,13 +176,17 @@ class Provider(AbstractProvider):
         first = reqs[0]
         name, extras = first.name, first.extras
         specifier = self.specifier_for(name, reqs)
+        self._criteria[identifier] = specifier
         excluded = {candidate.version for candidate in incompatibilities[identifier]}
         found = [
             Candidate(name, version, extras, files)
             for version, files in self._matching(name, specifier)
             if version not in excluded and (name, version) not in self.unavailable
         ]
-        self.index.prefetch_metadata(c.file for c in found[:1] if c.file)
+        # Backtracking asks for this package again with its tried versions excluded, and will most
+        # likely go on down the list: fetch a few ahead then, only the first otherwise.
+        ahead = 1 + (PREFETCH_CANDIDATES if excluded else 0)
+        self.index.prefetch_metadata(c.file for c in found[:ahead] if c.file)
         return lambda: self._readable(found)
 
     def _readable(self, candidates: list[Candidate]) -> Iterator[Candidate]:
@@ -231,8 +243,27 @@ class Provider(AbstractProvider):
         if key not in self._reported:
             self._reported.add(key)
             self.skipped_dependencies.extend(skipped)
-        self.prefetch(deps)
+        if not self._clashes_with_pins(deps):
+            self.prefetch(deps)
         return deps
+
+    def _clashes_with_pins(self, deps: list[AnyReq]) -> bool:
+        """Whether resolvelib will most likely refuse this candidate at once: a dependency excludes a
+        current pin, the target's Python, or every version the requirements already on that
+        package allow. Its dependencies are then not worth fetching ahead: pip stops at that
+        first clash and never reads them. (A guess from what resolvelib last showed us: a wrong
+        one costs a prefetch, never a result.)
+        """
+        for dep in deps:
+            if isinstance(dep, PythonReq):
+                return True
+            pin = self._pins.get(dep.identifier)
+            if pin is not None and not self.is_satisfied_by(dep, pin):
+                return True
+            known = self._criteria.get(dep.identifier)
+            if known is not None and dep.name in self.versions and not self._matching(dep.name, known & dep.specifier):
+                return True
+        return False
 
     def _dependencies_of(self, candidate: Candidate) -> tuple[list[AnyReq], list[tuple[str, str, str]]]:
         key = (candidate.identifier, candidate.version)
@@ -289,18 +320,18 @@ class Provider(AbstractProvider):
 
     # -- fetching ahead ------------------------------------------------------------------------
 
-    def prefetch(self, requirements: Iterable[AnyReq]) -> None:
+    def prefetch(self, requirements: Iterable[AnyReq], depth: int = PREFETCH_DEPTH) -> None:
         """Start reading, in the index's pool, what resolving these requirements will most likely need.
 
         Once per identifier: its page, the metadata of the newest version its specifier (and the
         constraints) admit, and recursively the same for that version's dependencies.
         """
         for req in requirements:
-            if isinstance(req, Req) and req.identifier not in self._prefetched:
+            if depth > 0 and isinstance(req, Req) and req.identifier not in self._prefetched:
                 self._prefetched.add(req.identifier)
-                self.index.submit(self._prefetch_one, req)
+                self.index.submit(self._prefetch_one, req, depth)
 
-    def _prefetch_one(self, req: Req) -> None:
+    def _prefetch_one(self, req: Req, depth: int) -> None:
         specifier = req.specifier & self.constraints.get(req.name, SpecifierSet())
         for version, files in self._matching(req.name, specifier):
             if (req.name, version) in self.unavailable:
@@ -310,7 +341,8 @@ class Provider(AbstractProvider):
                 deps, _ = self._dependencies_of(candidate)
             except MetadataUnavailable:
                 continue  # resolvelib will set it aside and try the next one; so do we
-            self.prefetch(deps)
+            if not self._clashes_with_pins(deps):
+                self.prefetch(deps, depth - 1)
             return
 
 
