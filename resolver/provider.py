@@ -326,6 +326,13 @@ class Provider(AbstractProvider):
         Once per identifier: its page, the metadata of the newest version its specifier (and the
         constraints) admit, and recursively the same for that version's dependencies.
         """
+        requirements = list(requirements)
+        for req in requirements:
+            # The input's own lines are criteria from the first round: known before resolvelib
+            # shows them to find_matches, they let the clash test work from the first prefetch.
+            if isinstance(req, Req) and req.origin is not None:
+                known = self._criteria.get(req.identifier, self.constraints.get(req.name, SpecifierSet()))
+                self._criteria[req.identifier] = known & req.specifier
         for req in requirements:
             if depth > 0 and isinstance(req, Req) and req.identifier not in self._prefetched:
                 self._prefetched.add(req.identifier)
