@@ -70,3 +70,37 @@ def test_dependencies_of_a_candidate_that_clashes_at_once_are_not_fetched(tmp_pa
     assert report["status"] == "conflict"
     pages = {p.strip("/").split("/")[-1] for p in paths if p.startswith("/simple/")}
     assert pages == {"django", "cms"}
+
+
+class _Index:
+    """Just enough of IndexClient: pages from dicts, prefetches recorded instead of run."""
+
+    def __init__(self, pages: dict[str, list[str]]) -> None:
+        self.pages = pages
+        self.submitted: list[tuple[object, ...]] = []
+
+    def project_view(self, name, view, key):  # type: ignore[no-untyped-def]
+        files = [{"filename": f, "url": f"https://f.example/{f}", "hashes": {}} for f in self.pages.get(name, [])]
+        return view({"files": files}, name, "https://i.example/simple/") if name in self.pages else None
+
+    def submit(self, call, *arguments):  # type: ignore[no-untyped-def]
+        self.submitted.append(arguments)
+
+    def prefetch_metadata(self, files):  # type: ignore[no-untyped-def]
+        list(files)
+
+
+def test_input_lines_are_known_requirements_before_the_first_round() -> None:
+    from packaging.specifiers import SpecifierSet
+
+    from resolver.provider import Provider
+    from resolver.reqfile import Origin
+    from resolver.requirements import Req
+
+    index = _Index({"django": ["django-4.2-py3-none-any.whl", "django-5.0-py3-none-any.whl"]})
+    provider = Provider(index, Target("3.11", "manylinux_2_28_x86_64"))  # type: ignore[arg-type]
+    provider.prefetch([Req("django", SpecifierSet(">=5"), origin=Origin("requirements.in", 1))])
+    provider.version_files("django")
+    assert provider._clashes_with_pins([Req("django", SpecifierSet("<5"))])  # before any find_matches
+    assert not provider._clashes_with_pins([Req("django", SpecifierSet("<6"))])
+    assert [args[0].name for args in index.submitted] == ["django"]
