@@ -6,6 +6,14 @@ import sys
 
 
 def main() -> None:
+    if sys.argv[1:2] == ["resolve"]:
+        # The resolve command needs none of Django: resolver.cli runs it directly, with the same
+        # defaults, output and exit codes, unless only Django can (it then returns None).
+        from resolver.cli import main as resolve
+
+        code = resolve(sys.argv[2:], os.environ, sys.stdout, sys.stderr)
+        if code is not None:
+            sys.exit(code)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     from django.core.management import execute_from_command_line
 

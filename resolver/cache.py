@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -101,6 +100,8 @@ class DirectoryCache:
     def set(self, key: str, value: bytes, ttl: float | None = None) -> None:
         file = self._file(key)
         expires = b"-" if ttl is None else repr(time.time() + ttl).encode()
+        import tempfile  # with shutil and the compressors: not worth importing for a run that only reads
+
         try:
             file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             handle, temporary = tempfile.mkstemp(dir=file.parent, prefix=".tmp-")

@@ -2,19 +2,25 @@
 
 Framework-free: the Django management command passes the defaults from settings and writes to
 its own streams; the logic of reading files, choosing the cache and exiting lives here.
+
+`main` is the fast path `manage.py` takes for `resolve`: setting Django up (apps, URL
+configuration, system checks, the API's schemas) cost about half a second per run, which the
+command never uses. It reads the same environment variables as `config.settings`, and hands the
+run back to Django (returns None) whenever that would not give exactly the same outcome.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import NoReturn, TextIO
 
 from resolver.cache import DirectoryCache, MemoryCache
-from resolver.egress import EgressPolicy
 from resolver.engine import Limits, resolve
 from resolver.environment import Target
 from resolver.errors import TargetError
@@ -127,6 +133,8 @@ def run(options: argparse.Namespace, defaults: Defaults, stdout: TextIO, stderr:
 
     # The CLI's user is trusted and on their own machine: their files may name any index, local
     # ones included, so the policy forbids nothing (it still goes through the one vetting path).
+    from resolver.egress import EgressPolicy
+
     policy = EgressPolicy.permissive()
 
     def client_for(urls: list[str]) -> IndexClient:
@@ -165,3 +173,79 @@ def run(options: argparse.Namespace, defaults: Defaults, stdout: TextIO, stderr:
         if options.output_urls:
             Path(options.output_urls).write_text(requirements_urls(report))
     return exit_code(report)
+
+
+# -- the fast path of `manage.py resolve` ------------------------------------------------------------
+
+# Options Django's BaseCommand adds to every command: with any of them, Django must run the command.
+_DJANGO_OPTIONS = ("-h", "--help", "--version", "-v", "--verbosity", "--settings", "--pythonpath", "--traceback")
+_DJANGO_OPTIONS += ("--no-color", "--force-color", "--skip-checks")
+
+
+class _NotForUs(Exception):
+    """The arguments need Django's own handling (an argparse error, help): hand the run over."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise _NotForUs(message)
+
+
+class _LineWriter:
+    """Writes as Django's OutputWrapper does: each write ends with a newline, added if missing."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> None:
+        self._stream.write(text if text.endswith("\n") else text + "\n")
+
+
+def defaults_from_environ(environ: Mapping[str, str]) -> Defaults:
+    """The defaults `config.settings` derives from the same environment variables, read the same way.
+
+    `index_urls` is PIP_INDEX_URL's URLs (the bundled offline index, the default without it, is
+    only reachable through Django, which `main` then leaves the run to).
+    """
+
+    def number(name: str, default: int) -> int:
+        return int(environ.get(name, str(default)))
+
+    return Defaults(
+        index_urls=environ.get("PIP_INDEX_URL", "").split(),
+        python_version=environ.get("RESOLVER_DEFAULT_PYTHON", "3.11"),
+        platform=environ.get("RESOLVER_DEFAULT_PLATFORM", "manylinux_2_28_x86_64"),
+        limits=Limits(max_rounds=number("RESOLVER_MAX_ROUNDS", 20000), max_seconds=number("RESOLVER_MAX_SECONDS", 300)),
+        max_requests=number("RESOLVER_MAX_REQUESTS", 5000),
+        ca_bundle=environ.get("RESOLVER_CA_BUNDLE") or environ.get("PIP_CERT") or environ.get("SSL_CERT_FILE") or None,
+    )
+
+
+def main(argv: list[str], environ: Mapping[str, str], stdout: TextIO, stderr: TextIO) -> int | None:
+    """Run `manage.py resolve ARGV` without Django; None when only Django can run it identically.
+
+    That is: another settings module, one of Django's own options or an argparse error (its usage
+    text names Django's options), or no index given at all (the default is then the bundled
+    offline index, which `conflicts.indexes` unpacks from settings).
+    """
+    if environ.get("DJANGO_SETTINGS_MODULE", "config.settings") != "config.settings":
+        return None
+    if any(arg.split("=", 1)[0] in _DJANGO_OPTIONS for arg in argv):
+        return None
+    parser = _Parser(prog="manage.py resolve", add_help=False)
+    add_arguments(parser)
+    try:
+        options = parser.parse_args(argv)
+        defaults = defaults_from_environ(environ)
+    except (_NotForUs, ValueError):
+        return None
+    if not options.index_url and not defaults.index_urls:
+        return None
+    # As config.settings.LOGGING: the message alone on stderr, httpx's per-request lines muted.
+    handler = logging.StreamHandler()
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(environ.get("LOG_LEVEL", "INFO"))
+    for noisy in ("httpx", "httpcore"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    return run(options, defaults, _LineWriter(stdout), _LineWriter(stderr))  # type: ignore[arg-type]

@@ -27,7 +27,6 @@ from resolver.errors import (
     ResolverError,
 )
 from resolver.exclude import ExcludeNewer, to_iso
-from resolver.explain import Explainer, index_error_diagnosis
 from resolver.graph import Progress, Recorder, explored_graph, success_graph, to_node_link
 from resolver.index import IndexClient
 from resolver.provider import Provider, user_order
@@ -250,12 +249,14 @@ def _run(
         provider: Provider = SetAsideProvider(index, target, set_aside=set_aside, **options)
     else:
         provider = Provider(index, target, **options)
-    index.prefetch_projects({req.name for req in roots})
+    provider.prefetch(roots)
     recorder = Recorder(max_seconds=limits.max_seconds, on_progress=on_progress, requests=lambda: index.stats.requests)
     resolver: Resolver = Resolver(provider, recorder)
     try:
         result = resolver.resolve(roots, max_rounds=limits.max_rounds)
     except ResolutionImpossible as impossible:
+        from resolver.explain import Explainer  # networkx: only a failure needs it, not the CLI's start-up
+
         graph = explored_graph(recorder, roots)
         conflicts, diagnoses = Explainer(provider, recorder, graph, roots).explain(list(impossible.causes))
         # When a clash could only be settled by reading metadata that needs a build, pip (which
@@ -363,6 +364,8 @@ def _finish_stats(report: Report, recorder: Recorder) -> None:
 
 def _error_diagnosis(error: ResolverError) -> dict[str, Any]:
     if isinstance(error, IndexAccessError):
+        from resolver.explain import index_error_diagnosis
+
         return index_error_diagnosis(error)
     if isinstance(error, MetadataUnavailable):
         return {

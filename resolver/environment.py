@@ -6,6 +6,7 @@ environment (PEP 508) and the ordered list of wheel tags a target installer woul
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from functools import cached_property
@@ -77,10 +78,7 @@ class Target:
         """
         if not requires_python:
             return True
-        try:
-            return SpecifierSet(requires_python).contains(self.python_full_version, prereleases=True)
-        except InvalidSpecifier:
-            return True
+        return _admits(requires_python, self.python_full_version)
 
     def _platform_tags(self) -> list[str]:
         if self.platform == ANY_PLATFORM:
@@ -156,6 +154,15 @@ class Target:
 
     def to_dict(self) -> dict[str, str]:
         return {"python_version": self.python_version, "platform": self.platform}
+
+
+@functools.lru_cache(maxsize=4096)
+def _admits(requires_python: str, version: Version) -> bool:
+    """Memoised: a project page repeats a handful of Requires-Python strings over all its files."""
+    try:
+        return SpecifierSet(requires_python).contains(version, prereleases=True)
+    except InvalidSpecifier:
+        return True
 
 
 def _legacy_linux(platform: str) -> str | None:

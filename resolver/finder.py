@@ -14,6 +14,7 @@ from packaging.version import Version
 
 from resolver.dists import DistFile, Project
 from resolver.environment import Target
+from resolver.pages import Page, sieve_project
 
 
 @dataclass
@@ -37,12 +38,23 @@ def _file_rank(file: DistFile, target: Target) -> tuple[int, int]:
 
 
 def classify(project: Project, target: Target) -> dict[Version, VersionFiles]:
-    """Sort every file of a project into usable, yanked and rejected (with the reason)."""
+    """Sort every file of a project into usable, yanked and rejected (with the reason).
+
+    Whether a tag set fits the target is decided once per distinct set: a page repeats a few
+    dozen sets over thousands of wheels.
+    """
     found: dict[Version, VersionFiles] = {}
     priority = target.tag_priority
+    fits: dict[frozenset, bool] = {}
     for file in project.files:
-        entry = found.setdefault(file.version, VersionFiles(file.version))
-        if file.kind == "wheel" and not any(tag in priority for tag in file.tags):
+        entry = found.get(file.version)
+        if entry is None:
+            entry = found[file.version] = VersionFiles(file.version)
+        if file.kind == "wheel":
+            fit = fits.get(file.tags)
+            if fit is None:
+                fit = fits[file.tags] = any(tag in priority for tag in file.tags)
+        if file.kind == "wheel" and not fit:
             entry.rejected[file.filename] = "no wheel for the target's Python and platform"
         elif not target.accepts_python(file.requires_python):
             entry.rejected[file.filename] = f"requires Python {file.requires_python}"
@@ -54,6 +66,43 @@ def classify(project: Project, target: Target) -> dict[Version, VersionFiles]:
         entry.usable.sort(key=lambda f: _file_rank(f, target))
         entry.yanked.sort(key=lambda f: _file_rank(f, target))
     return found
+
+
+def classify_page(page: Page, name: str, index_url: str, target: Target) -> tuple[Project, dict[Version, VersionFiles]]:
+    """`classify(to_project(page, ...), target)`, without building the files the target cannot use.
+
+    The project returned holds only the usable and yanked files; the others are known by filename
+    and reason, as `classify` records them, in the same order. A large page lists tens of
+    thousands of wheels for a few the target can install: this is what keeps memory down.
+    """
+    found: dict[Version, VersionFiles] = {}
+    priority = target.tag_priority
+    fits: dict[frozenset, bool] = {}
+
+    def sieve(filename: str, version: Version, kind: str, tags: frozenset, requires_python: str | None) -> str | None:
+        entry = found.get(version)
+        if entry is None:
+            entry = found[version] = VersionFiles(version)
+        if kind == "wheel":
+            fit = fits.get(tags)
+            if fit is None:
+                fit = fits[tags] = any(tag in priority for tag in tags)
+            if not fit:
+                entry.rejected[filename] = reason = "no wheel for the target's Python and platform"
+                return reason
+        if not target.accepts_python(requires_python):
+            entry.rejected[filename] = reason = f"requires Python {requires_python}"
+            return reason
+        return None
+
+    project, _left_out = sieve_project(page, name, index_url, sieve)
+    for file in project.files:
+        entry = found[file.version]
+        (entry.yanked if file.is_yanked else entry.usable).append(file)
+    for entry in found.values():
+        entry.usable.sort(key=lambda f: _file_rank(f, target))
+        entry.yanked.sort(key=lambda f: _file_rank(f, target))
+    return project, found
 
 
 def is_pinned(specifier: SpecifierSet) -> bool:

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
 from resolvelib import BaseReporter
 
 from resolver.errors import LimitReached
 from resolver.requirements import PYTHON, AnyCandidate, AnyReq, Candidate, Req
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 ROOT = "<root>"
 
@@ -103,7 +105,7 @@ def _edge_data(req: AnyReq) -> dict[str, Any]:
     return data
 
 
-def add_requirement(graph: nx.DiGraph, parent: str, req: AnyReq) -> None:
+def add_requirement(graph: nx.DiGraph | PlainGraph, parent: str, req: AnyReq) -> None:
     """Add one requirement edge, merging repeats (two lines, or `x` and `x[extra]`) into one."""
     if req.name == PYTHON or req.name == parent:
         return
@@ -122,14 +124,43 @@ def add_requirement(graph: nx.DiGraph, parent: str, req: AnyReq) -> None:
 
 
 def new_graph() -> nx.DiGraph:
+    import networkx as nx
+
     graph = nx.DiGraph()
     graph.add_node(ROOT, version=None)
     return graph
 
 
-def success_graph(result: Any) -> nx.DiGraph:
+class PlainGraph:
+    """The few DiGraph operations `add_requirement` and `to_node_link` use, over two dicts.
+
+    A successful resolution only builds its graph to write it out: importing networkx for that
+    cost a seventh of a second per CLI run, more than some whole warm resolutions.
+    """
+
+    def __init__(self) -> None:
+        self.nodes: dict[str, dict[str, Any]] = {}
+        self.edges: dict[tuple[str, str], dict[str, Any]] = {}
+
+    def __contains__(self, node: object) -> bool:
+        return node in self.nodes
+
+    def add_node(self, node: str, /, **attributes: Any) -> None:
+        self.nodes.setdefault(node, {}).update(attributes)
+
+    def has_edge(self, source: str, target: str) -> bool:
+        return (source, target) in self.edges
+
+    def add_edge(self, source: str, target: str, /, **attributes: Any) -> None:
+        self.nodes.setdefault(source, {})
+        self.nodes.setdefault(target, {})
+        self.edges.setdefault((source, target), {}).update(attributes)
+
+
+def success_graph(result: Any) -> PlainGraph:
     """The graph of a finished resolution, from resolvelib's final criteria."""
-    graph = new_graph()
+    graph = PlainGraph()
+    graph.add_node(ROOT, version=None)
     for identifier, candidate in result.mapping.items():
         if identifier != PYTHON:
             graph.add_node(candidate.name, version=str(candidate.version), status="pinned")
@@ -199,6 +230,8 @@ def path_labels(graph: nx.DiGraph, node: str) -> list[str]:
 
     Each package on the way is shown at the newest version that asked for the next one.
     """
+    import networkx as nx
+
     try:
         path = nx.shortest_path(graph, ROOT, node)
     except (nx.NetworkXNoPath, nx.NodeNotFound):
@@ -215,6 +248,8 @@ def path_labels(graph: nx.DiGraph, node: str) -> list[str]:
 
 def input_source(graph: nx.DiGraph, node: str) -> dict[str, Any] | None:
     """The user's line at the top of the shortest chain to `node`."""
+    import networkx as nx
+
     try:
         path = nx.shortest_path(graph, ROOT, node)
     except (nx.NetworkXNoPath, nx.NodeNotFound):
@@ -225,13 +260,23 @@ def input_source(graph: nx.DiGraph, node: str) -> dict[str, Any] | None:
     return sources[0] if sources else None
 
 
-def to_node_link(graph: nx.DiGraph) -> dict[str, Any]:
+def to_node_link(graph: nx.DiGraph | PlainGraph) -> dict[str, Any]:
     """The node-link form of the JSON report: `{"nodes": [...], "edges": [...]}`, stable order."""
-    data = nx.node_link_data(graph, edges="edges")
+    if isinstance(graph, PlainGraph):  # the shape networkx's node_link_data gives, keys in its order
+        data = {
+            "nodes": [{**attributes, "id": node} for node, attributes in graph.nodes.items()],
+            "edges": [{**attributes, "source": s, "target": t} for (s, t), attributes in graph.edges.items()],
+        }
+    else:
+        import networkx as nx
+
+        data = nx.node_link_data(graph, edges="edges")
     data["nodes"].sort(key=lambda n: (n["id"] != ROOT, n["id"]))
     data["edges"].sort(key=lambda e: (e["source"] != ROOT, e["source"], e["target"]))
     return {"nodes": data["nodes"], "edges": data["edges"]}
 
 
 def from_node_link(data: dict[str, Any]) -> nx.DiGraph:
+    import networkx as nx
+
     return nx.node_link_graph({"directed": True, "multigraph": False, **data}, edges="edges")

@@ -45,6 +45,13 @@ PAGE_KEEP = 7 * 24 * 3600.0  # how long a page with validators is kept for reval
 _CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+)")
 
 
+def _quietly(call: Callable[..., object], *arguments: object) -> None:
+    try:
+        call(*arguments)
+    except Exception:  # a prefetch's failure is reported by the real call, if one is made
+        logger.debug("prefetch %s failed", getattr(call, "__name__", call), exc_info=True)
+
+
 @dataclass(frozen=True)
 class IndexLimits:
     timeout: float = 15.0  # seconds per request (connect and read)
@@ -115,7 +122,18 @@ class IndexClient:
         IndexNotAllowed, or LimitReached.
         """
         canonical = canonicalize_name(name)
-        return self._once(("project", canonical), lambda: self._find_project(canonical))
+        return self._once(("project", canonical), lambda: self._find_project(canonical, pages.to_project))
+
+    def project_view(self, name: str, view: Callable[[pages.Page, str, str], T], view_key: str) -> T | None:
+        """`view(page, canonical name, index URL to show)` of the project page that `project` reads.
+
+        For a caller that keeps only part of a page: a resolver for one target needs a few files
+        of a project that lists tens of thousands, and holding every one cost more memory than
+        all the rest of a resolution. Memoised per (name, `view_key`), as `project` is per name;
+        None and errors as for `project`.
+        """
+        canonical = canonicalize_name(name)
+        return self._once(("view:" + view_key, canonical), lambda: self._find_project(canonical, view))
 
     def metadata(self, file: DistFile) -> Metadata:
         """Core metadata of one file: PEP 658 file, else wheel METADATA, else static sdist PKG-INFO.
@@ -137,6 +155,20 @@ class IndexClient:
         """Fetch these files' metadata concurrently into the cache."""
         for file in files:
             self._submit(("metadata", self._metadata_key(file)), self.metadata, file)
+
+    def submit(self, call: Callable[..., object], *arguments: object) -> None:
+        """Run `call(*arguments)` in the prefetch pool, for work that chains fetches (a page, then
+        the metadata of its likely candidate, then the pages of that one's dependencies).
+
+        Its outcome is dropped: it must only warm this client's memo, whose real calls report the
+        errors. Ignored once the client is closed.
+        """
+        with self._lock:
+            if self._closed:
+                return
+            if self._executor is None:
+                self._executor = ThreadPoolExecutor(self._max_workers, thread_name_prefix="index-prefetch")
+            self._executor.submit(_quietly, call, *arguments)
 
     def close(self) -> None:
         """Stop prefetching and release connections. The client cannot be used afterwards."""
@@ -183,11 +215,11 @@ class IndexClient:
 
     # -- project pages ---------------------------------------------------------------------------
 
-    def _find_project(self, name: str) -> Project | None:
+    def _find_project(self, name: str, view: Callable[[pages.Page, str, str], T]) -> T | None:
         for index, shown in self._indexes:
             page = self._page(index + name + "/")
             if page is not None:
-                return pages.to_project(page, name, shown)
+                return view(page, name, shown)
         return None
 
     def _page(self, url: str) -> pages.Page | None:
@@ -213,26 +245,20 @@ class IndexClient:
             self._store_page(key, {"fetched": now, "page": None})
             return None
         self._fetcher.expect(response, final, 200)
+        stored = {"fetched": now, "etag": response.header("etag"), "last-modified": response.header("last-modified")}
         try:
             page = pages.parse_page(response.body, response.header("content-type"), final)
         except pages.PageError as error:
             shown = self._fetcher.shown(final)
             raise IndexAccessError(f"{shown} returned a malformed page: {error}", url=shown) from None
-        self._store_page(
-            key,
-            {
-                "fetched": now,
-                "etag": response.header("etag"),
-                "last-modified": response.header("last-modified"),
-                "page": page,
-            },
-        )
+        del response  # a large page's body, its parsed form and their cache copy need not all be held at once
+        self._store_page(key, {**stored, "page": page})
         return page
 
     def _store_page(self, key: str, entry: dict[str, Any]) -> None:
         has_validators = entry.get("etag") or entry.get("last-modified")
         ttl = max(PAGE_KEEP, self.limits.page_ttl) if has_validators else self.limits.page_ttl
-        self.cache.set(key, json.dumps(entry).encode(), ttl)
+        self.cache.set(key, json.dumps(entry, separators=(",", ":")).encode(), ttl)
 
     # -- metadata --------------------------------------------------------------------------------
 

@@ -12,15 +12,18 @@ The shape (only the keys we use; absent keys mean "not given"):
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
-from html.parser import HTMLParser
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 
-from packaging.utils import canonicalize_name
+from packaging.tags import InvalidTag, Tag, parse_tag
+from packaging.utils import NormalizedName, canonicalize_name
+from packaging.version import Version
 
-from resolver.dists import DistFile, Project, parse_filename
+from resolver.dists import DistFile, DistKind, Project, parse_filename
 
 JSON_TYPES = ("application/vnd.pypi.simple.v1+json",)
 HTML_TYPES = ("application/vnd.pypi.simple.v1+html", "text/html")
@@ -135,41 +138,46 @@ def _decode(body: bytes, content_type: str | None) -> str:
         raise PageError(f"unknown charset {charset!r}") from error
 
 
-class _Anchors(HTMLParser):
-    """Collects <base href>, the repository-version meta tag and every <a> with its attributes.
+def _anchors_parser() -> Any:
+    from html.parser import HTMLParser  # only HTML pages need it; most indexes answer JSON
 
-    HTMLParser unescapes attribute values, so `data-requires-python="&gt;=3.8"` reads `>=3.8`.
-    """
+    class _Anchors(HTMLParser):
+        """Collects <base href>, the repository-version meta tag and every <a> with its attributes.
 
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.base: str | None = None
-        self.api_version: str | None = None
-        self.anchors: list[dict[str, str | None]] = []
-        self._text: list[str] | None = None
+        HTMLParser unescapes attribute values, so `data-requires-python="&gt;=3.8"` reads `>=3.8`.
+        """
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = dict(attrs)
-        if tag == "base" and self.base is None and values.get("href"):
-            self.base = values["href"]
-        elif tag == "meta" and values.get("name") == "pypi:repository-version":
-            self.api_version = values.get("content")
-        elif tag == "a" and values.get("href"):
-            self.anchors.append(values)
-            self._text = []
+        def __init__(self) -> None:
+            super().__init__(convert_charrefs=True)
+            self.base: str | None = None
+            self.api_version: str | None = None
+            self.anchors: list[dict[str, str | None]] = []
+            self._text: list[str] | None = None
 
-    def handle_data(self, data: str) -> None:
-        if self._text is not None:
-            self._text.append(data)
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            values = dict(attrs)
+            if tag == "base" and self.base is None and values.get("href"):
+                self.base = values["href"]
+            elif tag == "meta" and values.get("name") == "pypi:repository-version":
+                self.api_version = values.get("content")
+            elif tag == "a" and values.get("href"):
+                self.anchors.append(values)
+                self._text = []
 
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "a" and self._text is not None:
-            self.anchors[-1]["#text"] = "".join(self._text).strip()
-            self._text = None
+        def handle_data(self, data: str) -> None:
+            if self._text is not None:
+                self._text.append(data)
+
+        def handle_endtag(self, tag: str) -> None:
+            if tag == "a" and self._text is not None:
+                self.anchors[-1]["#text"] = "".join(self._text).strip()
+                self._text = None
+
+    return _Anchors()
 
 
 def parse_html(text: str, url: str) -> Page:
-    parser = _Anchors()
+    parser = _anchors_parser()
     try:
         parser.feed(text)
         parser.close()
@@ -209,45 +217,117 @@ def _fragment_hash(fragment: str) -> dict[str, str]:
     return {}
 
 
-def to_project(page: Page, name: str, index_url: str) -> Project:
+# Decides on a file from what its filename and page entry say: None keeps it, a reason leaves it out.
+Sieve = Callable[[str, Version, DistKind, frozenset[Tag], "str | None"], "str | None"]
+
+
+def to_project(page: Page, name: str, index_url: str, sieve: Sieve | None = None) -> Project:
     """The `Project` of a page in the PEP 691 shape; unreadable filenames go to `skipped`.
 
     A page reached over http(s) may only link to http(s) files: a `file:` link there would read
-    this machine's disk.
+    this machine's disk. With `sieve(filename, version, kind, tags, requires_python)`, called in
+    page order, only the files it keeps (returns None for) become DistFiles; see `sieve_project`.
+    """
+    return sieve_project(page, name, index_url, sieve)[0]
+
+
+def sieve_project(
+    page: Page, name: str, index_url: str, sieve: Sieve | None
+) -> tuple[Project, list[tuple[Version, str, str]]]:
+    """`to_project` keeping only what `sieve` keeps, and the rest as (version, filename, reason).
+
+    Building a DistFile for each of the tens of thousands of wheels a large page lists, when a
+    target can use a few per version, was most of a resolution's memory.
     """
     project = canonicalize_name(name)
     remote = urlsplit(index_url).scheme in ("http", "https")
     files: list[DistFile] = []
     skipped: list[str] = []
+    left_out: list[tuple[Version, str, str]] = []
     for entry in page["files"]:
         filename = entry["filename"]
-        if remote and urlsplit(entry["url"]).scheme not in ("http", "https"):
+        url = entry["url"]
+        if remote and not url.startswith(("http://", "https://")) and urlsplit(url).scheme not in ("http", "https"):
             skipped.append(filename)
             continue
         try:
-            file_name, version, kind, tags = parse_filename(filename, project)
+            file_name, version, kind, tags = parse_filename_quickly(filename, project)
         except ValueError:
             skipped.append(filename)
             continue
         if file_name != project:
             skipped.append(filename)
             continue
+        if sieve is not None:
+            reason = sieve(filename, version, kind, tags, entry.get("requires-python"))
+            if reason is not None:
+                left_out.append((version, filename, reason))
+                continue
         yanked = entry.get("yanked")
         core = entry.get("core-metadata")
         files.append(
-            DistFile(
-                filename=filename,
-                url=entry["url"],
-                name=file_name,
-                version=version,
-                kind=kind,
-                tags=tags,
-                hashes=dict(entry.get("hashes", {})),
-                requires_python=entry.get("requires-python"),
-                yanked=None if yanked is None else ("" if yanked is True else yanked),
-                metadata_hashes=None if core is None else ({} if core is True else dict(core)),
-                upload_time=entry.get("upload-time"),
-                size=entry.get("size"),
+            _dist_file(
+                {
+                    "filename": filename,
+                    "url": url,
+                    "name": file_name,
+                    "version": version,
+                    "kind": kind,
+                    "tags": tags,
+                    "hashes": entry.get("hashes") or {},  # the page's own dicts: it is dropped after
+                    "requires_python": entry.get("requires-python"),
+                    "yanked": None if yanked is None else ("" if yanked is True else yanked),
+                    "metadata_hashes": None if core is None else ({} if core is True else core),
+                    "upload_time": entry.get("upload-time"),
+                    "size": entry.get("size"),
+                }
             )
         )
-    return Project(name=project, index_url=index_url, files=tuple(files), skipped=tuple(skipped))
+    return Project(name=project, index_url=index_url, files=tuple(files), skipped=tuple(skipped)), left_out
+
+
+def _dist_file(values: dict[str, Any]) -> DistFile:
+    """A DistFile from all its fields, without the frozen dataclass's one setattr per field.
+
+    Pages hold tens of thousands of files; building them through `__init__` was a tenth of the
+    time of a warm resolution. `values` must name every field (the test compares with `__init__`).
+    """
+    file = object.__new__(DistFile)
+    object.__setattr__(file, "__dict__", values)
+    return file
+
+
+# -- filenames, parsed once per distinct part ---------------------------------------------------------
+#
+# A large project page lists tens of thousands of wheels, but a few hundred versions and a few
+# dozen tag sets: parsing each filename whole (packaging's parse_wheel_filename) was most of the
+# cost of reading a cached page. The name-version-build head and the tag set are parsed apart,
+# each once, by the same packaging functions, so the outcome (values and which names are refused)
+# is the same.
+
+
+def parse_filename_quickly(filename: str, project: str) -> tuple[NormalizedName, Version, DistKind, frozenset[Tag]]:
+    """`resolver.dists.parse_filename`, memoised by the parts of a wheel's name."""
+    if not filename.endswith(".whl"):
+        return parse_filename(filename, project)
+    stem = filename[:-4]
+    dashes = stem.count("-")
+    if dashes not in (4, 5):
+        return parse_filename(filename, project)  # raises as packaging does
+    head, tag_text = stem.rsplit("-", 3)[0], "-".join(stem.rsplit("-", 3)[1:])
+    name, version = _wheel_head(head)
+    return name, version, "wheel", _wheel_tags(tag_text)
+
+
+@functools.lru_cache(maxsize=65536)
+def _wheel_head(head: str) -> tuple[NormalizedName, Version]:
+    name, version, _kind, _tags = parse_filename(head + "-py3-none-any.whl", "")
+    return name, version
+
+
+@functools.lru_cache(maxsize=4096)
+def _wheel_tags(text: str) -> frozenset[Tag]:
+    try:
+        return parse_tag(text)
+    except InvalidTag as error:
+        raise ValueError(str(error)) from None

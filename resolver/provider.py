@@ -1,7 +1,14 @@
 """The resolvelib provider: pip's resolution semantics over our index client and target.
 
-A thin adapter: it asks the index (which does all I/O, and prefetches what is asked next) and the
-finder, and keeps what the explanation will need (every version of every project it classified).
+A thin adapter: it asks the index (which does all I/O) and the finder, and keeps what the
+explanation will need (every version of every project it classified).
+
+Most of a cold resolution is waiting for the index, one request at a time, as pip does. So as soon
+as a requirement is known, the provider starts, in the index's bounded pool, what resolving it
+will most likely read: the project page, the metadata of the newest version the requirement
+admits (the one resolvelib will try first), then the same for that version's dependencies, and so
+on down the tree. That is the set of requests pip makes when nothing backtracks, made
+concurrently; what the resolver later asks for is then already in the index client's memo.
 """
 
 from __future__ import annotations
@@ -21,8 +28,9 @@ from resolvelib.structs import RequirementInformation
 from resolver.dists import DistFile, Project
 from resolver.environment import Target
 from resolver.errors import MetadataUnavailable
-from resolver.finder import VersionFiles, classify, matching_versions
+from resolver.finder import VersionFiles, classify_page, matching_versions
 from resolver.index import IndexClient
+from resolver.pages import Page
 from resolver.requirements import (
     PYTHON,
     AnyCandidate,
@@ -33,7 +41,13 @@ from resolver.requirements import (
     Req,
 )
 
-# How many of the best candidates of a package get their metadata fetched ahead of time.
+# How far below what the resolver has reached the prefetch reads ahead (1: the dependencies of the
+# candidates it has taken; 2: theirs too, ...). Deeper hides more latency but reads more that a
+# resolution ending early at a conflict never needs (pip would not fetch it either).
+PREFETCH_DEPTH = 50
+
+# How many candidates past the one being read get their metadata fetched ahead once resolvelib
+# has moved past the first (it is backtracking through this package's versions).
 PREFETCH_CANDIDATES = 2
 
 
@@ -70,21 +84,35 @@ class Provider(AbstractProvider):
                 self.constraints[name] = self.constraints.get(name, SpecifierSet()) & line.specifier
         self.user_requested = dict(user_requested or {})
         self.python = PythonCandidate(target.python_full_version)
+        self._view_key = f"classified:{target.python_version}:{target.platform}"
         self.projects: dict[str, Project | None] = {}
         self.versions: dict[str, dict[Version, VersionFiles]] = {}
         self.skipped_dependencies: list[tuple[str, str, str]] = []  # (parent pin, text, reason)
         self.unavailable: dict[tuple[str, Version], MetadataUnavailable] = {}
         self._matches: dict[tuple[str, SpecifierSet], list[tuple[Version, tuple[DistFile, ...]]]] = {}
-        self._dependencies: dict[tuple[str, Version], list[AnyReq]] = {}
+        # Dependencies by (identifier, version), with the lines skipped as invalid; those are
+        # reported only once resolvelib itself asks (a prefetch reads versions it may never try).
+        self._dependencies: dict[tuple[str, Version], tuple[list[AnyReq], list[tuple[str, str, str]]]] = {}
+        self._reported: set[tuple[str, Version]] = set()
+        self._parsed: dict[tuple[str, frozenset[str], str], Req | str | None] = {}
+        self._prefetched: set[str] = set()
+        self._satisfied: dict[tuple[int, Version], tuple[SpecifierSet, bool]] = {}
+        self._pins: Mapping[str, AnyCandidate] = {}  # resolvelib's current pins, as last shown to us
+        self._criteria: dict[str, SpecifierSet] = {}  # the last joint specifier asked for, by identifier
 
     # -- what the index knows, classified once per project ------------------------------------
 
     def project(self, name: str) -> Project | None:
+        """The project with only the files the target can use (the others are in `versions`)."""
         if name not in self.projects:
-            project = self.index.project(name)
-            self.projects[name] = project
-            self.versions[name] = classify(project, self.target) if project else {}
+            view = self.index.project_view(name, self._classify_page, self._view_key)
+            project, versions = view if view is not None else (None, {})
+            self.versions.setdefault(name, versions)  # prefetch threads may get here too: same values
+            self.projects.setdefault(name, project)
         return self.projects[name]
+
+    def _classify_page(self, page: Page, name: str, index_url: str) -> tuple[Project, dict[Version, VersionFiles]]:
+        return classify_page(page, name, index_url, self.target)
 
     def version_files(self, name: str) -> dict[Version, VersionFiles]:
         self.project(name)
@@ -104,6 +132,7 @@ class Provider(AbstractProvider):
         backtrack_causes: Sequence[RequirementInformation],
     ) -> Iterable[str]:
         """Settle the target's Python first, then what caused the last backtrack, as pip does."""
+        self._pins = resolutions
         identifiers = list(identifiers)
         if PYTHON in identifiers:
             return [PYTHON]
@@ -147,24 +176,31 @@ class Provider(AbstractProvider):
         first = reqs[0]
         name, extras = first.name, first.extras
         specifier = self.specifier_for(name, reqs)
+        self._criteria[identifier] = specifier
         excluded = {candidate.version for candidate in incompatibilities[identifier]}
         found = [
             Candidate(name, version, extras, files)
             for version, files in self._matching(name, specifier)
             if version not in excluded and (name, version) not in self.unavailable
         ]
-        self.index.prefetch_metadata(c.file for c in found[:PREFETCH_CANDIDATES] if c.file)
+        # Backtracking asks for this package again with its tried versions excluded, and will most
+        # likely go on down the list: fetch a few ahead then, only the first otherwise.
+        ahead = 1 + (PREFETCH_CANDIDATES if excluded else 0)
+        self.index.prefetch_metadata(c.file for c in found[:ahead] if c.file)
         return lambda: self._readable(found)
 
     def _readable(self, candidates: list[Candidate]) -> Iterator[Candidate]:
-        """The candidates whose metadata can be read, fetching a few ahead as they are taken.
+        """The candidates whose metadata can be read, fetching a few ahead once past the first.
 
         A candidate whose dependencies cannot be read without running its build is set aside and
         remembered for the report, as pip discards a candidate whose metadata it cannot prepare.
+        Only the first candidate is fetched until resolvelib asks for a second: most packages
+        never need one, and pip would not fetch it either.
         """
         for position, candidate in enumerate(candidates):
-            ahead = candidates[position + 1 : position + 1 + PREFETCH_CANDIDATES]
-            self.index.prefetch_metadata(c.file for c in ahead if c.file)
+            if position:
+                ahead = candidates[position + 1 : position + 1 + PREFETCH_CANDIDATES]
+                self.index.prefetch_metadata(c.file for c in ahead if c.file)
             try:
                 self.index.metadata(candidate.file)
             except MetadataUnavailable as error:
@@ -187,19 +223,58 @@ class Provider(AbstractProvider):
         return specifier & self.constraints.get(name, SpecifierSet())
 
     def is_satisfied_by(self, requirement: AnyReq, candidate: AnyCandidate) -> bool:
-        return requirement.specifier.contains(candidate.version, prereleases=True)
+        """Memoised per (specifier object, version): resolvelib asks again for every pin it checks,
+        tens of thousands of times on a large input, about the same few hundred pairs.
+        """
+        specifier = requirement.specifier
+        key = (id(specifier), candidate.version)
+        known = self._satisfied.get(key)
+        if known is not None and known[0] is specifier:
+            return known[1]
+        result = specifier.contains(candidate.version, prereleases=True)
+        self._satisfied[key] = (specifier, result)  # holding it keeps its id from being reused
+        return result
 
     def get_dependencies(self, candidate: AnyCandidate) -> list[AnyReq]:
         if isinstance(candidate, PythonCandidate):
             return []
         key = (candidate.identifier, candidate.version)
+        deps, skipped = self._dependencies_of(candidate)
+        if key not in self._reported:
+            self._reported.add(key)
+            self.skipped_dependencies.extend(skipped)
+        if not self._clashes_with_pins(deps):
+            self.prefetch(deps)
+        return deps
+
+    def _clashes_with_pins(self, deps: list[AnyReq]) -> bool:
+        """Whether resolvelib will most likely refuse this candidate at once: a dependency excludes a
+        current pin, the target's Python, or every version the requirements already on that
+        package allow. Its dependencies are then not worth fetching ahead: pip stops at that
+        first clash and never reads them. (A guess from what resolvelib last showed us: a wrong
+        one costs a prefetch, never a result.)
+        """
+        for dep in deps:
+            if isinstance(dep, PythonReq):
+                return True
+            pin = self._pins.get(dep.identifier)
+            if pin is not None and not self.is_satisfied_by(dep, pin):
+                return True
+            known = self._criteria.get(dep.identifier)
+            if known is not None and dep.name in self.versions and not self._matching(dep.name, known & dep.specifier):
+                return True
+        return False
+
+    def _dependencies_of(self, candidate: Candidate) -> tuple[list[AnyReq], list[tuple[str, str, str]]]:
+        key = (candidate.identifier, candidate.version)
         if key not in self._dependencies:
             self._dependencies[key] = self._read_dependencies(candidate)
         return self._dependencies[key]
 
-    def _read_dependencies(self, candidate: Candidate) -> list[AnyReq]:
+    def _read_dependencies(self, candidate: Candidate) -> tuple[list[AnyReq], list[tuple[str, str, str]]]:
         metadata = self.index.metadata(candidate.file)
         deps: list[AnyReq] = []
+        skipped: list[tuple[str, str, str]] = []
         if candidate.extras:
             # The extras' candidate depends on the base package of the same version (pip's model).
             deps.append(Req(candidate.name, SpecifierSet(f"=={candidate.version}")))
@@ -207,17 +282,27 @@ class Provider(AbstractProvider):
             deps.append(PythonReq(SpecifierSet(metadata.requires_python)))
         for text in metadata.requires_dist:
             req = self._dependency(candidate, text)
-            if req is not None:
+            if isinstance(req, str):
+                skipped.append((candidate.pin(), text, req))
+            elif req is not None:
                 deps.append(req)
-        self.index.prefetch_projects({dep.name for dep in deps if isinstance(dep, Req)})
-        return deps
+        return deps, skipped
 
-    def _dependency(self, parent: Candidate, text: str) -> Req | None:
+    def _dependency(self, parent: Candidate, text: str) -> Req | str | None:
+        """The requirement a Requires-Dist line makes for `parent` on the target; None when its
+        marker excludes it; the reason when it is invalid. Memoised by line: many versions of a
+        package, and many packages, repeat the same lines.
+        """
+        key = (parent.name, parent.extras, text)
+        if key not in self._parsed:
+            self._parsed[key] = self._parse_dependency(parent, text)
+        return self._parsed[key]
+
+    def _parse_dependency(self, parent: Candidate, text: str) -> Req | str | None:
         try:
             requirement = Requirement(text)
         except (InvalidRequirement, InvalidMarker) as error:
-            self.skipped_dependencies.append((parent.pin(), text, f"invalid requirement: {error}"))
-            return None
+            return f"invalid requirement: {error}"
         if not marker_applies(requirement.marker, self.target.markers, parent.extras):
             return None
         if parent.extras and requirement.marker is None:
@@ -232,6 +317,40 @@ class Provider(AbstractProvider):
             marker=str(requirement.marker) if requirement.marker else None,
             text=text,
         )
+
+    # -- fetching ahead ------------------------------------------------------------------------
+
+    def prefetch(self, requirements: Iterable[AnyReq], depth: int = PREFETCH_DEPTH) -> None:
+        """Start reading, in the index's pool, what resolving these requirements will most likely need.
+
+        Once per identifier: its page, the metadata of the newest version its specifier (and the
+        constraints) admit, and recursively the same for that version's dependencies.
+        """
+        requirements = list(requirements)
+        for req in requirements:
+            # The input's own lines are criteria from the first round: known before resolvelib
+            # shows them to find_matches, they let the clash test work from the first prefetch.
+            if isinstance(req, Req) and req.origin is not None:
+                known = self._criteria.get(req.identifier, self.constraints.get(req.name, SpecifierSet()))
+                self._criteria[req.identifier] = known & req.specifier
+        for req in requirements:
+            if depth > 0 and isinstance(req, Req) and req.identifier not in self._prefetched:
+                self._prefetched.add(req.identifier)
+                self.index.submit(self._prefetch_one, req, depth)
+
+    def _prefetch_one(self, req: Req, depth: int) -> None:
+        specifier = req.specifier & self.constraints.get(req.name, SpecifierSet())
+        for version, files in self._matching(req.name, specifier):
+            if (req.name, version) in self.unavailable:
+                continue
+            candidate = Candidate(req.name, version, req.extras, files)
+            try:
+                deps, _ = self._dependencies_of(candidate)
+            except MetadataUnavailable:
+                continue  # resolvelib will set it aside and try the next one; so do we
+            if not self._clashes_with_pins(deps):
+                self.prefetch(deps, depth - 1)
+            return
 
 
 def user_order(requirements: Iterable[Req]) -> dict[str, int]:

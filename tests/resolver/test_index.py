@@ -520,3 +520,24 @@ def test_wrong_credentials_are_an_error_that_hides_them(root, make_client):
             make_client(url).project("demo")
     assert caught.value.status == 401
     assert str(caught.value) == f"{server.url.replace('http://', 'http://alice:****@')}/simple/demo/ answered HTTP 401"
+
+
+def test_project_view_reads_the_page_once_per_view_and_keeps_only_the_view(root):
+    calls = []
+
+    def view(page, name, index_url):
+        calls.append(name)
+        return (name, len(page["files"]), index_url)
+
+    with serve_index(root, latency=0.0) as server:
+        client = IndexClient([server.simple_url], limits=FAST, max_workers=4)
+        try:
+            with ThreadPoolExecutor(4) as pool:
+                found = list(pool.map(lambda n: client.project_view(n, view, "count"), ["demo", "DEMO", "nope"] * 2))
+            whole = client.project("demo")
+        finally:
+            client.close()
+    assert found[0] == found[1] == ("demo", len(whole.files), server.simple_url)
+    assert found[2] is None
+    assert calls == ["demo"]
+    assert server.requests["/simple/demo/"] == 1  # the plain project came from the cached page
