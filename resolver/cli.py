@@ -241,11 +241,10 @@ def main(argv: list[str], environ: Mapping[str, str], stdout: TextIO, stderr: Te
         return None
     if not options.index_url and not defaults.index_urls:
         return None
-    # As config.settings.LOGGING: the message alone on stderr, httpx's per-request lines muted.
-    handler = logging.StreamHandler()
+    # As config.settings.LOGGING: the message alone on stderr, at LOG_LEVEL (default INFO). Not
+    # when the process has set logging up already (a caller, a test runner): that is theirs.
     root = logging.getLogger()
-    root.addHandler(handler)
-    root.setLevel(environ.get("LOG_LEVEL", "INFO"))
-    for noisy in ("httpx", "httpcore"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    if not root.handlers:
+        root.addHandler(logging.StreamHandler())
+        root.setLevel(environ.get("LOG_LEVEL", "INFO"))
     return run(options, defaults, _LineWriter(stdout), _LineWriter(stderr))  # type: ignore[arg-type]
