@@ -27,6 +27,9 @@ def fast(*args: str, environ: dict[str, str] | None = None) -> tuple[int | None,
 
 def without_timing(report: dict) -> dict:
     report["stats"].pop("duration_ms")
+    report.pop("index_read_at", None)
+    if "analysis" in report:
+        report["analysis"].pop("duration_ms")
     return report
 
 
