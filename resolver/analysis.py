@@ -658,8 +658,9 @@ def _split(text: str) -> tuple[list[str], list[str]]:
 
 
 def _diff(name: str, old: str, new: str) -> str:
+    shown = name.lstrip("/")  # a path the CLI was given whole: "a/tmp/x.in", as git writes it
     lines = difflib.unified_diff(
-        old.splitlines(keepends=True), new.splitlines(keepends=True), fromfile=f"a/{name}", tofile=f"b/{name}"
+        old.splitlines(keepends=True), new.splitlines(keepends=True), fromfile=f"a/{shown}", tofile=f"b/{shown}"
     )
     return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
 
