@@ -12,9 +12,10 @@ threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 20
 keepalive = 5
-# Recycle processes now and then, so a slow leak cannot grow without bound.
-max_requests = 2000
-max_requests_jitter = 200
+# Recycle processes now and then, so a slow leak cannot grow without bound; not too often, as each
+# recycle re-imports Django (about a second of CPU) while the other process takes all the requests.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "50000"))
+max_requests_jitter = max_requests // 10
 accesslog = "-"
 errorlog = "-"
 # The proxy in front sets X-Forwarded-Proto; trust it only from these addresses.
