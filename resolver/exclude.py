@@ -14,15 +14,16 @@ explanation and the analyses then all see the same, older, index.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, time
-from typing import Any
+from typing import Any, TypeVar
 
 from packaging.utils import canonicalize_name
 
 from resolver.dists import Project
 from resolver.errors import ResolverError
 
+T = TypeVar("T")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
@@ -86,23 +87,31 @@ class ExcludeNewer:
     def __getattr__(self, name: str) -> Any:
         return getattr(self.index, name)
 
+    def _sort(self, items: Iterable[T], uploaded: Callable[[T], str | None]) -> tuple[list[T], int, int]:
+        """The items uploaded by the cut-off, and how many had no upload time or a later one."""
+        kept, without_time, newer = [], 0, 0
+        for item in items:
+            moment = upload_time(uploaded(item))
+            if moment is None:
+                without_time += 1
+            elif moment > self.cutoff:
+                newer += 1
+            else:
+                kept.append(item)
+        return kept, without_time, newer
+
+    def _count(self, name: str, without_time: int, newer: int) -> None:
+        if without_time:
+            self.without_time[name] = without_time
+        if newer:
+            self.newer[name] = newer
+
     def project(self, name: str) -> Project | None:
         project = self.index.project(name)
         if project is None:
             return None
-        kept, without_time, newer = [], 0, 0
-        for file in project.files:
-            uploaded = upload_time(file.upload_time)
-            if uploaded is None:
-                without_time += 1
-            elif uploaded > self.cutoff:
-                newer += 1
-            else:
-                kept.append(file)
-        if without_time:
-            self.without_time[project.name] = without_time
-        if newer:
-            self.newer[project.name] = newer
+        kept, without_time, newer = self._sort(project.files, lambda file: file.upload_time)
+        self._count(project.name, without_time, newer)
         return Project(project.name, project.index_url, tuple(kept), project.skipped)
 
     def project_view(self, name: str, view: Callable[[dict[str, Any], str, str], Any], view_key: str) -> Any:
@@ -114,26 +123,14 @@ class ExcludeNewer:
         """
 
         def filtered(page: dict[str, Any], canonical: str, index_url: str) -> tuple[Any, int, int]:
-            kept, without_time, newer = [], 0, 0
-            for entry in page.get("files", []):
-                uploaded = upload_time(entry.get("upload-time"))
-                if uploaded is None:
-                    without_time += 1
-                elif uploaded > self.cutoff:
-                    newer += 1
-                else:
-                    kept.append(entry)
+            kept, without_time, newer = self._sort(page.get("files", []), lambda entry: entry.get("upload-time"))
             return view({**page, "files": kept}, canonical, index_url), without_time, newer
 
         found = self.index.project_view(name, filtered, f"{view_key}:exclude-newer:{to_iso(self.cutoff)}")
         if found is None:
             return None
         result, without_time, newer = found
-        canonical = canonicalize_name(name)
-        if without_time:
-            self.without_time[canonical] = without_time
-        if newer:
-            self.newer[canonical] = newer
+        self._count(canonicalize_name(name), without_time, newer)
         return result
 
     def diagnoses(self) -> list[dict[str, Any]]:
