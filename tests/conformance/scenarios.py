@@ -9,7 +9,8 @@ A scenario becomes a `tests.support.universe` universe with packse's defaults ma
 version has an sdist and a `py3-none-any` wheel unless it says otherwise, and a `Requires-Python`
 of `>=3.12` unless it gives one. `resolver_options` that are installer switches (`no_binary`,
 `no_build`) are applied to the served files, which is what those switches amount to for a
-resolver that never builds.
+resolver that never builds. What only uv's universal lock uses (the root's `requires_python`,
+`additional_python`, `required_environments`) is left out: pip and we resolve for one target.
 """
 
 from __future__ import annotations
