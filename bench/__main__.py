@@ -428,7 +428,7 @@ def _targets(results: list[InputResult], latencies: list[int]) -> list[str]:
 
 def prepare_index(archive: Path, directory: Path | None) -> Path:
     """Unpack the bundle once (keyed on its hash) and return the root that holds `simple/`."""
-    from resolver import bundle
+    from resolver.snapshot import bundle
 
     directory = directory or Path(tempfile.gettempdir()) / "conflict-explorer-bench" / "offline-index"
     return bundle.extract(archive, directory).parent

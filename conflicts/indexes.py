@@ -3,7 +3,7 @@
 Settings never do I/O at import time, so the bundled archive (`OFFLINE_INDEX_ARCHIVE`, made by
 `manage.py snapshot_index`) is unpacked here, lazily, the first time an index is needed: into
 `OFFLINE_INDEX_DIR` when set, else `<XDG cache>/conflict-explorer/offline-index-<hash>`, once
-per archive (see `resolver.bundle.extract`). The tree is then a file:// simple index that the
+per archive (see `resolver.snapshot.bundle.extract`). The tree is then a file:// simple index that the
 engine and pip both read.
 """
 
@@ -16,9 +16,9 @@ from typing import NamedTuple
 
 from django.conf import settings
 
-from resolver import bundle
-from resolver.cli import default_cache_dir
-from resolver.urls import redact
+from resolver.index.cache import default_cache_dir
+from resolver.index.urls import redact
+from resolver.snapshot import bundle
 
 logger = logging.getLogger(__name__)
 

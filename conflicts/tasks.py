@@ -7,7 +7,7 @@ import logging
 from celery import shared_task
 from django.conf import settings
 
-from conflicts import services, webhooks
+from conflicts.jobs import services, webhooks
 
 logger = logging.getLogger(__name__)
 

@@ -140,7 +140,7 @@ def test_the_options_are_part_of_the_idempotency_digest(api: Client) -> None:
 
 
 def test_a_request_without_options_keeps_the_digest_it_had_before_them(api: Client) -> None:
-    from conflicts.api_request import Submission
+    from conflicts.api.request import Submission
 
     plain = Submission({"requirements.in": "a\n"}, ["requirements.in"], "3.11", "any", "test index", False, "")
     import hashlib

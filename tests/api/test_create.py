@@ -316,7 +316,7 @@ def test_the_rate_is_counted_per_token(api: Client, settings, test_index) -> Non
 
 
 def test_a_created_report_runs_and_reads_back_through_the_api(api: Client) -> None:
-    from conflicts import services
+    from conflicts.jobs import services
 
     created = post_json(api, {"files": {"requirements.in": CLASSIC}}).json()
     services.run_report(created["id"])

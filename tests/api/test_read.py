@@ -173,7 +173,7 @@ def test_a_problem_type_describes_itself_without_a_token(client) -> None:
 
 
 def test_a_crash_is_a_500_problem_and_is_logged(api: Client, monkeypatch, caplog) -> None:
-    from conflicts import api as api_module
+    from conflicts.api import routes as api_module
 
     def explode(*args, **kwargs):
         raise RuntimeError("boom")

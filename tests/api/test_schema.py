@@ -27,8 +27,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from conflicts import services
-from conflicts.api import api
+from conflicts.api.routes import api
+from conflicts.jobs import services
 from conflicts.models import ApiToken, Report, Status
 from tests.api.conftest import CLASSIC
 

@@ -12,7 +12,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from conflicts import services, tasks, webhooks
+from conflicts import tasks
+from conflicts.jobs import services, webhooks
 from conflicts.models import ApiToken, Report, Status
 
 pytestmark = pytest.mark.django_db

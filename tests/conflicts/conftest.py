@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from conflicts import services
+from conflicts.jobs import services
 from conflicts.models import Report
 from tests.resolver.test_engine import CLASSIC
 from tests.support.universe import build_index

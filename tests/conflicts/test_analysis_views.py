@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conflicts import services
+from conflicts.jobs import services
 from conflicts.models import Report, Status
 from tests.support.universe import build_index
 
@@ -379,7 +379,7 @@ def test_an_explanation_cut_short_by_its_budget_says_so(client, run, settings) -
 
 def test_a_diff_is_read_by_its_hunks_line_counts() -> None:
     """A removed `--pre` line reads `---pre`: it is a removal, not the next file's header."""
-    from conflicts.explanations import _named, diff_lines
+    from conflicts.web.analysis_context import _named, diff_lines
 
     diff = (
         "--- a/requirements.in\n+++ b/requirements.in\n@@ -1,3 +1,3 @@\n django\n---pre\n+# --pre\n x\n"

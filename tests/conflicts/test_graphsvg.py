@@ -18,7 +18,7 @@ import networkx as nx
 import pytest
 from django.core.cache import caches
 
-from conflicts.graphsvg import (
+from conflicts.web.graphsvg import (
     GraphvizError,
     RendererNotFound,
     RenderFailed,
@@ -29,8 +29,8 @@ from conflicts.graphsvg import (
     inline_svg,
     render_svg,
 )
-from resolver.dot import to_dot
-from resolver.graph import ROOT, new_graph
+from resolver.output.dot import to_dot
+from resolver.resolution.graph import ROOT, new_graph
 
 SVG = "{http://www.w3.org/2000/svg}"
 XLINK = "{http://www.w3.org/1999/xlink}href"

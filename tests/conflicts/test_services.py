@@ -7,7 +7,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from conflicts import services, tasks
+from conflicts import tasks
+from conflicts.jobs import services
 from conflicts.models import Report, Status
 
 pytestmark = pytest.mark.django_db

@@ -1,7 +1,7 @@
 """Reports through the real engine with RESOLVER_CACHE_URL: workers reuse each other's fetches,
 and a Redis outage costs the cache, never the report.
 
-Each report is submitted and run by `conflicts.services` as a worker runs it, against a loopback
+Each report is submitted and run by `conflicts.jobs.services` as a worker runs it, against a loopback
 HTTP index that counts the requests it answers.
 """
 
@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from conflicts import indexcache, services
+from conflicts import indexcache
+from conflicts.jobs import services
 from conflicts.models import Report, Status
 from tests.conflicts.conftest import UNIVERSE
 from tests.deploy.conftest import redis_url

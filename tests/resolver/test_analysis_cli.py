@@ -99,7 +99,7 @@ def test_bad_dates_and_targets_are_input_errors(tmp_path: Path, args: list[str],
 
 
 def test_pin_changes_name_moves_and_removals_before_additions() -> None:
-    from resolver.text import _pin_changes
+    from resolver.output.text import _pin_changes
 
     changes = {"a": [None, "1"], "django": ["1.11.29", "2.2.28"], "b": [None, "2"], "wagtail": ["4.2", None]}
     changes |= {name: [None, "1.0"] for name in ("c", "d", "e")}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from resolver.analysis import AnalysisLimits, Budget, ddmin
+from resolver.analysis.analyser import AnalysisLimits, Budget, ddmin
 from resolver.engine import resolve
 from resolver.environment import Target
 from resolver.errors import IndexAccessError

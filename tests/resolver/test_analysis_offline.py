@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from resolver import bundle
 from resolver.engine import resolve
 from resolver.environment import Target
-from resolver.exclude import parse_date
-from resolver.index import IndexClient
-from resolver.report import Report
+from resolver.index.asof import parse_date
+from resolver.index.client import IndexClient
+from resolver.output.report import Report
+from resolver.snapshot import bundle
 
 BUNDLED = Path(__file__).resolve().parents[2] / "data" / "offline-index.tar.xz"
 

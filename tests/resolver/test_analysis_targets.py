@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from resolver.analysis.targets import parse_target, resolve_targets
 from resolver.environment import Target
 from resolver.errors import TargetError
-from resolver.targets import parse_target, resolve_targets
 from tests.resolver.conftest import IndexFactory
 
 # b exists only for Python 3.10 and newer; c only as a Windows wheel for a Windows-only marker.

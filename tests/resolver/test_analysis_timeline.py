@@ -10,9 +10,9 @@ from datetime import UTC, datetime
 
 import pytest
 
+from resolver.analysis.timeline import what_broke
 from resolver.environment import Target
-from resolver.exclude import DateError, ExcludeNewer, parse_date, to_iso
-from resolver.timeline import what_broke
+from resolver.index.asof import DateError, ExcludeNewer, parse_date, to_iso
 from tests.resolver.conftest import IndexFactory, Resolve
 
 DATED = {

@@ -8,7 +8,10 @@ from pathlib import Path
 import networkx as nx
 import pytest
 
-from resolver.dot import (
+from resolver.engine import resolve
+from resolver.environment import Target
+from resolver.index.client import IndexClient
+from resolver.output.dot import (
     COMPACT_ABOVE,
     STRAIGHT_ABOVE,
     edge_id,
@@ -19,10 +22,7 @@ from resolver.dot import (
     to_dot,
     to_graphml,
 )
-from resolver.engine import resolve
-from resolver.environment import Target
-from resolver.graph import ROOT, from_node_link, new_graph, to_node_link
-from resolver.index import IndexClient
+from resolver.resolution.graph import ROOT, from_node_link, new_graph, to_node_link
 from tests.resolver.test_engine import CLASSIC
 from tests.support.graphs import synthetic_graph
 from tests.support.universe import build_index

@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from resolver.egress import EgressPolicy, normalise_host, parse_ipv4
+from resolver.index.egress import EgressPolicy, normalise_host, parse_ipv4
 
 DNS = {
     "index.example": ["93.184.216.34"],

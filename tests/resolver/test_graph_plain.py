@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from packaging.specifiers import SpecifierSet
 
-from resolver.graph import ROOT, PlainGraph, add_requirement, new_graph, to_node_link
-from resolver.reqfile import Origin
-from resolver.requirements import PythonReq, Req
+from resolver.input.reqfile import Origin
+from resolver.resolution.graph import ROOT, PlainGraph, add_requirement, new_graph, to_node_link
+from resolver.resolution.requirements import PythonReq, Req
 
 
 def _fill(graph) -> None:  # type: ignore[no-untyped-def]

@@ -15,9 +15,10 @@ from pathlib import Path
 import pytest
 from packaging.version import Version
 
-from resolver.cache import DirectoryCache, MemoryCache
 from resolver.errors import IndexAccessError, IndexNotAllowed, LimitReached, MetadataUnavailable
-from resolver.index import IndexClient, IndexLimits
+from resolver.index.cache import DirectoryCache, MemoryCache
+from resolver.index.client import IndexClient
+from resolver.index.limits import IndexLimits
 from tests.support.server import IndexServer, serve_index
 from tests.support.universe import build_index
 

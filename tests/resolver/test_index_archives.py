@@ -12,10 +12,10 @@ import zipfile
 import pytest
 from packaging.version import Version
 
-from resolver.coremeta import parse_metadata, sdist_pkg_info, wheel_metadata
-from resolver.dists import DistFile
 from resolver.errors import MetadataUnavailable
-from resolver.lazywheel import RangeFile
+from resolver.index.coremeta import parse_metadata, sdist_pkg_info, wheel_metadata
+from resolver.index.dists import DistFile
+from resolver.index.lazywheel import RangeFile
 
 WHEEL = DistFile("demo-1.0-py3-none-any.whl", "https://x/demo.whl", "demo", Version("1.0"), "wheel")  # type: ignore[arg-type]
 SDIST = DistFile("demo-1.0.tar.gz", "https://x/demo-1.0.tar.gz", "demo", Version("1.0"), "sdist")  # type: ignore[arg-type]

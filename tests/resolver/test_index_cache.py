@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from resolver.cache import DirectoryCache, MemoryCache
+from resolver.index.cache import DirectoryCache, MemoryCache
 
 
 @pytest.fixture(params=["memory", "directory"])

@@ -20,8 +20,9 @@ import pytest
 
 from resolver.engine import resolve
 from resolver.environment import Target
-from resolver.index import IndexClient, IndexLimits
-from resolver.report import Report
+from resolver.index.client import IndexClient
+from resolver.index.limits import IndexLimits
+from resolver.output.report import Report
 from tests.support.rawhttp import head, serve_raw
 from tests.support.server import HTML_TYPE, JSON_TYPE, serve_index
 from tests.support.universe import build_index

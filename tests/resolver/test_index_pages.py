@@ -7,7 +7,7 @@ import json
 import pytest
 from packaging.version import Version
 
-from resolver.pages import PageError, parse_html, parse_json, parse_page, to_project
+from resolver.index.pages import PageError, parse_html, parse_json, parse_page, to_project
 
 PAGE_URL = "https://pkgs.example/simple/demo/"
 SHA = "a" * 64

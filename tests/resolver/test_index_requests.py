@@ -12,12 +12,13 @@ from pathlib import Path
 import pytest
 from packaging.version import Version
 
-from resolver import fetch
-from resolver.cache import MemoryCache
-from resolver.dists import DistFile
 from resolver.errors import IndexAccessError, IndexNotAllowed, MetadataUnavailable
-from resolver.index import IndexClient, IndexLimits
-from resolver.transport import JSON_TYPE, FileTransport, Response, TooLarge, TransportError
+from resolver.index import fetch
+from resolver.index.cache import MemoryCache
+from resolver.index.client import IndexClient
+from resolver.index.dists import DistFile
+from resolver.index.limits import IndexLimits
+from resolver.index.transport import JSON_TYPE, FileTransport, Response, TooLarge, TransportError
 
 INDEX = "https://pkgs.example/simple/"
 FAST = IndexLimits(backoff=(0.0,))

@@ -6,8 +6,8 @@ import dataclasses
 
 import pytest
 
-from resolver.dists import DistFile, parse_filename
-from resolver.pages import parse_filename_quickly, to_project
+from resolver.index.dists import DistFile, parse_filename
+from resolver.index.pages import parse_filename_quickly, to_project
 
 NAMES = [
     "demo-1.0-py3-none-any.whl",
@@ -72,7 +72,7 @@ def test_dist_file_is_the_dataclass_built_by_init() -> None:
 
 def test_classify_page_is_classify_of_the_whole_project_without_the_unusable_files() -> None:
     from resolver.environment import Target
-    from resolver.finder import classify, classify_page
+    from resolver.resolution.finder import classify, classify_page
 
     def wheel(version: str, tag: str, **extra: object) -> dict[str, object]:
         filename = f"demo-{version}-{tag}.whl"

@@ -8,7 +8,7 @@ import pytest
 
 from resolver.engine import resolve
 from resolver.environment import Target
-from resolver.index import IndexClient
+from resolver.index.client import IndexClient
 from tests.support.server import serve_index
 from tests.support.universe import build_index
 
@@ -96,9 +96,9 @@ class _Index:
 def test_input_lines_are_known_requirements_before_the_first_round() -> None:
     from packaging.specifiers import SpecifierSet
 
-    from resolver.provider import Provider
-    from resolver.reqfile import Origin
-    from resolver.requirements import Req
+    from resolver.input.reqfile import Origin
+    from resolver.resolution.provider import Provider
+    from resolver.resolution.requirements import Req
 
     index = _Index({"django": ["django-4.2-py3-none-any.whl", "django-5.0-py3-none-any.whl"]})
     provider = Provider(index, Target("3.11", "manylinux_2_28_x86_64"))  # type: ignore[arg-type]

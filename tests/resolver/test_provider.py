@@ -8,8 +8,8 @@ from packaging.utils import canonicalize_name
 from resolvelib.structs import RequirementInformation
 
 from resolver.environment import Target
-from resolver.provider import Provider, marker_applies
-from resolver.requirements import PYTHON, PythonReq, Req
+from resolver.resolution.provider import Provider, marker_applies
+from resolver.resolution.requirements import PYTHON, PythonReq, Req
 
 
 def req(name: str, spec: str = "") -> Req:

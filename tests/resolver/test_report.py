@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from resolver.report import requirements_txt, requirements_urls
-from resolver.text import render_text
+from resolver.output.report import requirements_txt, requirements_urls
+from resolver.output.text import render_text
 from tests.resolver.conftest import Resolve
 from tests.resolver.test_engine import CLASSIC
 

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from resolver.errors import InputError, LineError
-from resolver.reqfile import IgnoredOption, IndexOption, Origin, ParsedInput, parse
+from resolver.input.reqfile import IgnoredOption, IndexOption, Origin, ParsedInput, parse
 
 HASH_A = "sha256:" + "a" * 64
 HASH_B = "sha256:" + "b" * 64

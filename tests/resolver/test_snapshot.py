@@ -14,11 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from resolver import bundle, pages
 from resolver.engine import resolve
 from resolver.environment import Target
-from resolver.index import IndexClient
-from resolver.snapshot import Scope, Snapshot, collect
+from resolver.index import pages
+from resolver.index.client import IndexClient
+from resolver.snapshot import bundle
+from resolver.snapshot.collect import Scope, Snapshot, collect
 from tests.support.server import serve_index
 from tests.support.universe import Universe, build_index
 

@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from resolver.transport import HttpTransport, TooLarge, TransportError
+from resolver.index.transport import HttpTransport, TooLarge, TransportError
 
 BODY = b"x" * 100_000
 

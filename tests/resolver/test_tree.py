@@ -5,8 +5,8 @@ from __future__ import annotations
 import networkx as nx
 import pytest
 
-from resolver.graph import ROOT, new_graph
-from resolver.tree import TreeNode, dependency_tree, reverse_tree, text_tree
+from resolver.output.tree import TreeNode, dependency_tree, reverse_tree, text_tree
+from resolver.resolution.graph import ROOT, new_graph
 
 
 def add(graph: nx.DiGraph, u: str, v: str, specifier: str = "", line: int | None = None, **extra: object) -> None:

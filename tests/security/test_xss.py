@@ -19,7 +19,7 @@ from xml.etree import ElementTree
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from conflicts import services
+from conflicts.jobs import services
 from conflicts.models import Report, Status
 from tests.conflicts.conftest import UNIVERSE
 from tests.support.universe import build_index
