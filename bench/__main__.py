@@ -2,7 +2,7 @@
 
     python -m bench [--latency-ms 0,30] [--runs 3] [--only NAME] [--no-pip]
 
-Why it is built this way (issue 6, DESIGN.md section 10):
+Why it is built this way:
 
 - The index data is the bundled offline index (`data/offline-index.tar.xz`), unpacked once and served
   over loopback HTTP with an optional latency per request, so both tools pay the same per-request

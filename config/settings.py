@@ -181,7 +181,7 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 # A task is acknowledged when it ends, and given back to the broker when its worker process is
-# killed: the redelivered copy is harmless, as `services.claim` runs a report only from "queued" and
+# killed: the redelivered copy is harmless, as `run.claim` runs a report only from "queued" and
 # the Report row (with the sweeper) stays the source of truth.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

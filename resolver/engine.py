@@ -17,7 +17,8 @@ from typing import Any
 from packaging.version import Version
 from resolvelib import ResolutionImpossible, ResolutionTooDeep, Resolver
 
-from resolver.analysis.analyser import AnalysisLimits, analyse_failure
+from resolver.analysis.analyser import analyse_failure
+from resolver.analysis.budget import AnalysisLimits
 from resolver.environment import Target
 from resolver.errors import (
     IndexAccessError,

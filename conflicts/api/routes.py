@@ -1,6 +1,6 @@
 """The JSON API for other systems (the control panel), mounted at /api/v1/ by config/urls.py.
 
-django-ninja builds the OpenAPI 3.1 schema from the typed models in `api_schemas` and serves it
+django-ninja builds the OpenAPI 3.1 schema from the typed models in `conflicts.api.schemas` and serves it
 with a Swagger UI page whose assets come from its own static files (no CDN). The handlers stay thin:
 they read the request (`conflicts.api.request`), call the services, and write the stored report.
 Every error is an RFC 9457 problem (`conflicts.api.problems`), including those django-ninja itself
@@ -24,7 +24,7 @@ from conflicts.api import request as api_request
 from conflicts.api.auth import BearerToken, unauthorized
 from conflicts.api.problems import PROBLEM_CONTENT_TYPE, PROBLEM_TYPES, ApiProblem, field_error, problem_response
 from conflicts.api.schemas import Graph, Problem, ProblemTypeOut, ReportCreate, ReportCreated, ReportOut
-from conflicts.jobs import services
+from conflicts.jobs import submit
 from conflicts.models import Report
 from resolver.output.report import requirements_txt, requirements_urls
 
@@ -192,7 +192,7 @@ def create_report(
     key = api_request.idempotency_key(idempotency_key)
     submission = api_request.read_submission(request)
     try:
-        report, replayed = services.submit_once(
+        report, replayed = submit.submit_once(
             submission.files,
             roots=submission.roots,
             python_version=submission.python_version,
@@ -206,7 +206,7 @@ def create_report(
             request_digest=submission.digest(),
             site_url=request.build_absolute_uri("/").rstrip("/"),
         )
-    except services.IdempotencyKeyReused as error:
+    except submit.IdempotencyKeyReused as error:
         message = f"This key made report {error.report.id} from a different request; use a new key."
         errors = [field_error("header.Idempotency-Key", message, code="idempotency-key-reused")]
         raise ApiProblem("idempotency-key-reused", message, errors=errors) from error

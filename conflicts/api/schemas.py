@@ -163,7 +163,7 @@ class ProblemTypeOut(Closed):
     description: str
 
 
-# The JSON report v1 (DESIGN.md section 4).
+# The JSON report v1 (its contract).
 
 
 class Source(Open):

@@ -1,6 +1,6 @@
 """The analysis a report asked for, run by the worker after the main resolution.
 
-`services.run_report` resolves the input for its main target; the options stored on the Report
+`run.run_report` resolves the input for its main target; the options stored on the Report
 (`conflicts.submission.options`) add questions the engine answers with more resolutions: the same input for
 other targets (`resolver.analysis.targets`), and which releases broke a file that used to resolve
 (`resolver.analysis.timeline`). Their answers are added to the JSON report as `targets` and `what_broke`.
@@ -19,7 +19,7 @@ from django.conf import settings
 
 from conflicts.models import Report
 from conflicts.submission.options import Options
-from resolver.analysis.analyser import AnalysisLimits
+from resolver.analysis.budget import AnalysisLimits
 from resolver.analysis.targets import resolve_targets
 from resolver.analysis.timeline import what_broke
 from resolver.engine import Limits
@@ -46,7 +46,7 @@ def engine_options(report: Report) -> dict[str, Any]:
 def extend(result: dict[str, Any], report: Report, index: IndexClient) -> None:
     """Add the extra targets' matrix and the 'what broke' answer to `result`, when asked for.
 
-    They can take minutes; `services.run_report` calls this inside its heartbeat thread, so the
+    They can take minutes; `run.run_report` calls this inside its heartbeat thread, so the
     sweeper does not take the worker for a dead one meanwhile."""
     options = Options.from_json(report.options)
     limits = Limits(max_rounds=settings.RESOLVER_MAX_ROUNDS, max_seconds=settings.RESOLVER_MAX_SECONDS)

@@ -1,7 +1,7 @@
 """Shape the analysis parts of a stored JSON report for the report page.
 
 The engine writes the smallest clashing set of lines, proven fixes, compatibility matrices, the
-target matrix and the 'what broke' answer (DESIGN.md section 4, fields added within version 1).
+target matrix and the 'what broke' answer (fields added within version 1).
 This module only reorganises them for templates: it bounds what a table shows (a matrix of 80
 versions is unreadable and slow), splits diffs into styled lines, and groups target cells by
 Python version and platform. It never resolves.

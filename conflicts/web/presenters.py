@@ -15,7 +15,8 @@ from django.utils.html import format_html
 from conflicts.models import Report, Status
 from conflicts.web.analysis_context import analysis_context, conflict_extras
 from conflicts.web.graphsvg import GraphvizError, render_svg
-from resolver.output.dot import to_dot, to_graphml
+from resolver.output.dot import to_dot
+from resolver.output.graphml import to_graphml
 from resolver.output.tree import dependency_tree, reverse_tree, text_tree
 from resolver.resolution.graph import ROOT, from_node_link
 

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from conflicts.jobs import services
+from conflicts.jobs import submit
 from conflicts.models import Report
 from conflicts.submission.forms import SubmitForm
 from conflicts.submission.inputs import Problem
@@ -29,7 +29,7 @@ def home(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = SubmitForm(request.POST, request.FILES)
         if form.is_valid():
-            report = services.submit_report(
+            report = submit.submit_report(
                 form.files_by_name,
                 roots=form.roots,
                 python_version=form.cleaned_data["python_version"],
@@ -179,7 +179,7 @@ def rerun(request: HttpRequest, report_id: Any) -> HttpResponse:
 
 def _linked_rerun(item: Report, options: Options) -> Report:
     """A new report with this one's input and `options`, linked to it (reports never change)."""
-    return services.submit_report(
+    return submit.submit_report(
         item.files,
         roots=item.roots,
         python_version=item.python_version,

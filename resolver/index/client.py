@@ -1,4 +1,4 @@
-"""The index client: the only module of the engine that does I/O.
+"""The index client: the one object of the engine that does I/O, with its helpers beside it in `resolver.index`.
 
 It reads PEP 503 (HTML) and PEP 691 (JSON) project pages and core metadata (a PEP 658 file, else
 the wheel's METADATA read by byte ranges, else a static sdist PKG-INFO) from http(s) and file://

@@ -1,6 +1,6 @@
 """The JSON report, version 1, and the files made from it.
 
-The report is the contract with the API, the CLI, storage and other systems (DESIGN.md section 4):
+The report is the contract with the API, the CLI, storage and other systems:
 fields may be added, none removed or changed in meaning within version 1. The writers take a
 stored report, so the web app can offer the downloads without resolving again.
 """

@@ -21,8 +21,7 @@ from conflicts.indexes import OFFLINE_NAME, configured_indexes, default_index_ur
 from resolver.index.client import IndexClient
 from resolver.snapshot import bundle
 from resolver.snapshot.collect import collect
-from tests.resolver.test_engine import CLASSIC
-from tests.support.universe import build_index
+from tests.support.universe import CLASSIC, build_index
 
 BUNDLED = Path(django_settings.BASE_DIR) / "data" / "offline-index.tar.xz"
 

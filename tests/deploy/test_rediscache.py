@@ -56,7 +56,7 @@ def test_values_over_the_limit_are_not_stored(redis_client, redis_prefix: str) -
 
 
 def test_two_clients_share_entries(redis_client, redis_prefix: str) -> None:
-    from tests.deploy.conftest import redis_url
+    from tests.support.redis import redis_url
 
     writer = RedisCache(redis_url(), prefix=redis_prefix)
     reader = RedisCache(redis_url(), prefix=redis_prefix)

@@ -10,9 +10,8 @@ from pathlib import Path
 import pytest
 
 from resolver import cli
-from tests.resolver.test_analysis_timeline import BREAKS
-from tests.resolver.test_engine import CLASSIC
-from tests.support.universe import build_index
+from tests.resolver.analysis.test_analysis_timeline import BREAKS
+from tests.support.universe import CLASSIC, build_index
 
 
 @pytest.fixture(autouse=True)

@@ -13,8 +13,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from conflicts import tasks
-from conflicts.jobs import services, webhooks
+from conflicts.jobs import run, submit, sweep, webhooks
 from conflicts.models import ApiToken, Report, Status
+from tests.support.queue import record_sends
 
 pytestmark = pytest.mark.django_db
 
@@ -68,9 +69,8 @@ def test_a_report_that_finishes_queues_its_webhook_after_commit(
     make_report, settings, monkeypatch, django_capture_on_commit_callbacks
 ) -> None:
     settings.API_WEBHOOK_ALLOWED_HOSTS = ["hooks.example"]
-    sent: list[str] = []
-    monkeypatch.setattr(tasks.deliver_webhook, "delay", sent.append)
-    report = services.submit_report(
+    sent = record_sends(monkeypatch, "conflicts.deliver_webhook")
+    report = submit.submit_report(
         {"requirements.in": "wagtail\n"},
         roots=["requirements.in"],
         python_version="3.11",
@@ -79,13 +79,12 @@ def test_a_report_that_finishes_queues_its_webhook_after_commit(
         webhook_url="https://hooks.example/x",
     )
     with django_capture_on_commit_callbacks(execute=True):
-        services.run_report(report.id)
+        run.run_report(report.id)
     assert sent == [str(report.id)]
 
 
 def test_a_report_without_a_webhook_queues_none(make_report, monkeypatch) -> None:
-    sent: list[str] = []
-    monkeypatch.setattr(tasks.deliver_webhook, "delay", sent.append)
+    sent = record_sends(monkeypatch, "conflicts.deliver_webhook")
     make_report("wagtail\n")
     assert sent == []
 
@@ -97,15 +96,13 @@ def test_a_report_failed_by_the_sweeper_queues_its_webhook(
 
     from django.utils import timezone
 
-    sent: list[str] = []
-    monkeypatch.setattr(tasks.deliver_webhook, "delay", sent.append)
-    monkeypatch.setattr(tasks.resolve_report, "delay", lambda report_id: None)
+    sent = record_sends(monkeypatch, "conflicts.deliver_webhook")
     stale = timezone.now() - timedelta(hours=1)
     report = finished(
         receiver, status=Status.RUNNING, error="", attempts=settings.RESOLVER_MAX_ATTEMPTS, heartbeat=stale
     )
     with django_capture_on_commit_callbacks(execute=True):
-        services.sweep_stale()
+        sweep.sweep_stale()
     assert sent == [str(report.id)]
 
 

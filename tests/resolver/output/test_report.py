@@ -7,7 +7,7 @@ import pytest
 from resolver.output.report import requirements_txt, requirements_urls
 from resolver.output.text import render_text
 from tests.resolver.conftest import Resolve
-from tests.resolver.test_engine import CLASSIC
+from tests.support.universe import CLASSIC
 
 UNIVERSE = {
     "django": {"4.2.1": {"requires": ["asgiref>=3.6", "sqlparse"]}},

@@ -8,9 +8,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from conflicts import tasks
 from conflicts.models import ApiToken, Report, Status
-from tests.api.conftest import CLASSIC, fields, post_json, problem
+from tests.support.api import CLASSIC, fields, post_json, problem
+from tests.support.queue import record_sends
 
 pytestmark = pytest.mark.django_db
 
@@ -53,8 +53,7 @@ def test_the_target_and_index_default_to_the_servers(api: Client, settings) -> N
 
 
 def test_the_resolution_is_queued_after_commit(api: Client, django_capture_on_commit_callbacks, monkeypatch) -> None:
-    sent: list[str] = []
-    monkeypatch.setattr(tasks.resolve_report, "delay", sent.append)
+    sent = record_sends(monkeypatch, "conflicts.resolve_report")
     with django_capture_on_commit_callbacks(execute=True):
         post_json(api, {"files": {"requirements.in": "wagtail\n"}})
     assert sent == [str(Report.objects.get().id)]
@@ -316,10 +315,10 @@ def test_the_rate_is_counted_per_token(api: Client, settings, test_index) -> Non
 
 
 def test_a_created_report_runs_and_reads_back_through_the_api(api: Client) -> None:
-    from conflicts.jobs import services
+    from conflicts.jobs.run import run_report
 
     created = post_json(api, {"files": {"requirements.in": CLASSIC}}).json()
-    services.run_report(created["id"])
+    run_report(created["id"])
     body = api.get(f"/api/v1/reports/{created['id']}").json()
     assert body["status"] == Status.CONFLICT
     assert json.dumps(body["report"]["conflicts"][0]["constraints"][1]["parent"]) == '"djangocms-blog==1.2.0"'

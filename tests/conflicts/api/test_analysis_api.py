@@ -11,8 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from conflicts.models import Report
-from tests.api.conftest import CLASSIC, fields, post_json, problem
-from tests.conflicts.test_analysis_views import analysis_index, run  # noqa: F401  (fixtures, by name)
+from tests.support.api import CLASSIC, fields, post_json, problem
 
 pytestmark = pytest.mark.django_db
 
@@ -168,15 +167,15 @@ def test_an_as_of_moment_a_minute_ago_is_accepted(api: Client) -> None:
     assert response.status_code == 202, response.content
 
 
-def test_the_report_read_back_has_the_analyses_and_matches_the_documented_schema(run, token) -> None:  # noqa: F811
+def test_the_report_read_back_has_the_analyses_and_matches_the_documented_schema(analysed, token) -> None:
     import jsonschema
 
-    from tests.api.test_openapi import schema_of
-    from tests.conflicts.test_analysis_views import TWO_CONFLICTS
+    from tests.conflicts.api.test_openapi import schema_of
+    from tests.support.fixtures import TWO_CONFLICTS
 
     client = Client(headers={"Authorization": f"Bearer {token}"})
     targets = [{"python_version": "3.8", "platform": "any"}]
-    report = run(TWO_CONFLICTS, options={"targets": targets, "good_date": "2023-06-01"})
+    report = analysed(TWO_CONFLICTS, options={"targets": targets, "good_date": "2023-06-01"})
     body = client.get(f"/api/v1/reports/{report.id}").json()
     result = body["report"]
     assert result["schema_version"] == 1

@@ -8,8 +8,9 @@ import pytest
 from django.utils import timezone
 
 from conflicts import tasks
-from conflicts.jobs import services
+from conflicts.jobs import run, submit, sweep
 from conflicts.models import Report, Status
+from tests.support.queue import record_sends
 
 pytestmark = pytest.mark.django_db
 
@@ -21,10 +22,9 @@ def queued(**fields) -> Report:
 
 
 def test_submit_queues_the_task_only_after_commit(test_index, django_capture_on_commit_callbacks, monkeypatch) -> None:
-    sent: list[str] = []
-    monkeypatch.setattr(tasks.resolve_report, "delay", sent.append)
+    sent = record_sends(monkeypatch, "conflicts.resolve_report")
     with django_capture_on_commit_callbacks(execute=True):
-        report = services.submit_report({"requirements.in": "wagtail\n"}, roots=["requirements.in"],
+        report = submit.submit_report({"requirements.in": "wagtail\n"}, roots=["requirements.in"],
                                         python_version="3.11", platform="any", index_name="test index")  # fmt: skip
         assert sent == []
     assert sent == [str(report.id)]
@@ -41,9 +41,9 @@ def test_the_task_resolves_and_stores_the_json_report(test_index) -> None:
 
 def test_a_second_delivery_of_the_same_task_does_nothing(test_index) -> None:
     report = queued()
-    services.run_report(report.id)
+    run.run_report(report.id)
     finished = Report.objects.get(id=report.id).finished
-    services.run_report(report.id)
+    run.run_report(report.id)
     report.refresh_from_db()
     assert (report.attempts, report.finished) == (1, finished)
 
@@ -52,31 +52,30 @@ def test_an_unexpected_failure_ends_as_failed_with_a_message(test_index, monkeyp
     def explode(*args, **kwargs):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(services, "resolve", explode)
+    monkeypatch.setattr(run, "resolve", explode)
     report = queued()
-    services.run_report(report.id)
+    run.run_report(report.id)
     report.refresh_from_db()
     assert (report.status, report.error) == (Status.FAILED, "RuntimeError: disk on fire")
 
 
 def test_sweeper_requeues_a_stale_report_once_then_fails_it(test_index, monkeypatch, settings) -> None:
     settings.RESOLVER_MAX_ATTEMPTS = 2
-    sent: list[str] = []
-    monkeypatch.setattr(tasks.resolve_report, "delay", sent.append)
+    sent = record_sends(monkeypatch, "conflicts.resolve_report")
     long_ago = timezone.now() - timedelta(hours=1)
     report = queued(status=Status.RUNNING, heartbeat=long_ago, attempts=1)
-    services.sweep_stale(timedelta(minutes=2))
+    sweep.sweep_stale(timedelta(minutes=2))
     report.refresh_from_db()
     assert report.status == Status.QUEUED and sent == [str(report.id)]
     Report.objects.filter(id=report.id).update(status=Status.RUNNING, heartbeat=long_ago, attempts=2)
-    services.sweep_stale(timedelta(minutes=2))
+    sweep.sweep_stale(timedelta(minutes=2))
     report.refresh_from_db()
     assert report.status == Status.FAILED and "stopped" in report.error
 
 
 def test_sweeper_leaves_reports_with_a_recent_heartbeat(test_index) -> None:
     report = queued(status=Status.RUNNING, heartbeat=timezone.now(), attempts=1)
-    services.sweep_stale(timedelta(minutes=2))
+    sweep.sweep_stale(timedelta(minutes=2))
     report.refresh_from_db()
     assert report.status == Status.RUNNING
 
@@ -102,17 +101,16 @@ def test_a_task_delivered_again_fails_a_stopped_report_out_of_attempts(test_inde
     report = queued(status=Status.RUNNING, heartbeat=timezone.now() - timedelta(minutes=5), attempts=2)
     tasks.resolve_report(str(report.id))
     report.refresh_from_db()
-    assert (report.status, report.error) == (Status.FAILED, services.STOPPED_WORKER)
+    assert (report.status, report.error) == (Status.FAILED, run.STOPPED_WORKER)
 
 
 def test_sweeper_queues_again_a_report_nobody_took(test_index, monkeypatch) -> None:
-    sent: list[str] = []
-    monkeypatch.setattr(tasks.resolve_report, "delay", sent.append)
+    sent = record_sends(monkeypatch, "conflicts.resolve_report")
     lost = queued()
     Report.objects.filter(id=lost.id).update(created=timezone.now() - timedelta(hours=1))
     fresh = queued()
-    services.sweep_stale(timedelta(minutes=2))
-    services.sweep_stale(timedelta(minutes=2))  # once per max_age, not at every sweep
+    sweep.sweep_stale(timedelta(minutes=2))
+    sweep.sweep_stale(timedelta(minutes=2))  # once per max_age, not at every sweep
     assert sent == [str(lost.id)]
     assert Report.objects.get(id=fresh.id).heartbeat is None
 
@@ -121,7 +119,7 @@ def test_sweeper_queues_again_a_report_nobody_took(test_index, monkeypatch) -> N
 def test_a_write_is_tried_again_while_the_database_is_unreachable(monkeypatch) -> None:
     from django.db import OperationalError
 
-    monkeypatch.setattr(services, "DB_RETRY_DELAYS", (0.0, 0.0))
+    monkeypatch.setattr(run, "DB_RETRY_DELAYS", (0.0, 0.0))
     answers = iter([OperationalError("server closed the connection"), OperationalError("refused"), 1])
 
     def write() -> int:
@@ -130,6 +128,6 @@ def test_a_write_is_tried_again_while_the_database_is_unreachable(monkeypatch) -
             raise answer
         return answer
 
-    assert services.retrying(write, "test") == 1
+    assert run.retrying(write, "test") == 1
     with pytest.raises(OperationalError):
-        services.retrying(lambda: (_ for _ in ()).throw(OperationalError("down")), "test")
+        run.retrying(lambda: (_ for _ in ()).throw(OperationalError("down")), "test")

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import pytest
 
-from resolver.analysis.analyser import AnalysisLimits, Budget, ddmin
+from resolver.analysis.budget import AnalysisLimits, Budget
+from resolver.analysis.minimal import ddmin
 from resolver.engine import resolve
 from resolver.environment import Target
 from resolver.errors import IndexAccessError
 from tests.resolver.conftest import IndexFactory, Resolve
-from tests.resolver.test_engine import CLASSIC
+from tests.support.universe import CLASSIC
 
 # Two clashes that share nothing: django (pinned by the user, >2.0 asked by blog) and c (a wants
 # c<1, b wants c>=2), plus packages that resolve on their own.

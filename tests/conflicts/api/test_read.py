@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 
 from conflicts.models import Report, Status
-from tests.api.conftest import CLASSIC, problem
+from tests.support.api import CLASSIC, problem
 
 pytestmark = pytest.mark.django_db
 

@@ -28,9 +28,9 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from conflicts.api.routes import api
-from conflicts.jobs import services
+from conflicts.jobs import run, submit
 from conflicts.models import ApiToken, Report, Status
-from tests.api.conftest import CLASSIC
+from tests.support.api import CLASSIC
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -50,9 +50,9 @@ TIMINGS: dict[str, list[float]] = {}
 def known_reports(test_index) -> list[str]:
     ids = []
     for text in (CLASSIC, "wagtail\n", "nope\n", "django>=>2\n"):
-        report = services.submit_report({"requirements.in": text}, roots=["requirements.in"], python_version="3.11",
+        report = submit.submit_report({"requirements.in": text}, roots=["requirements.in"], python_version="3.11",
                                          platform="manylinux_2_28_x86_64", index_name="test index")  # fmt: skip
-        services.run_report(report.id)
+        run.run_report(report.id)
         ids.append(str(report.id))
     for status in (Status.FAILED, Status.RUNNING):
         report = Report.objects.create(files={}, python_version="3.11", platform="any", status=status, error="stopped")

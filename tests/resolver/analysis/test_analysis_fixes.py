@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from tests.resolver.conftest import Resolve
-from tests.resolver.test_engine import CLASSIC
+from tests.support.universe import CLASSIC
 
 INDEX_KINDS = pytest.mark.parametrize("indexes", ["json-file", "html-http"], indirect=True)
 
@@ -133,7 +133,7 @@ def test_no_single_change_fixes_this(run: Resolve) -> None:
 
 
 def test_a_fix_for_one_of_two_conflicts_says_the_other_remains(run: Resolve) -> None:
-    from tests.resolver.test_analysis_conflicts import TWO, TWO_INPUT
+    from tests.resolver.analysis.test_analysis_conflicts import TWO, TWO_INPUT
 
     report = run(TWO, TWO_INPUT)
     django = next(c for c in report["conflicts"] if c["package"] == "django")

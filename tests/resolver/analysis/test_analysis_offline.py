@@ -18,7 +18,7 @@ from resolver.index.client import IndexClient
 from resolver.output.report import Report
 from resolver.snapshot import bundle
 
-BUNDLED = Path(__file__).resolve().parents[2] / "data" / "offline-index.tar.xz"
+BUNDLED = Path(__file__).resolve().parents[3] / "data" / "offline-index.tar.xz"
 
 
 @pytest.fixture(scope="module")

@@ -16,16 +16,14 @@ from resolver.output.dot import (
     STRAIGHT_ABOVE,
     edge_id,
     focus_nodes,
-    from_graphml,
     node_id,
     slug,
     to_dot,
-    to_graphml,
 )
+from resolver.output.graphml import from_graphml, to_graphml
 from resolver.resolution.graph import ROOT, from_node_link, new_graph, to_node_link
-from tests.resolver.test_engine import CLASSIC
 from tests.support.graphs import synthetic_graph
-from tests.support.universe import build_index
+from tests.support.universe import CLASSIC, build_index
 
 HOSTILE = ["<script>alert(1)</script>", 'a"b\\c', "tail\\", "&amp;x", "line\nbreak", "\\N\\G"]
 

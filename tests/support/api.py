@@ -1,32 +1,15 @@
-"""Fixtures for the JSON API: a token, a client that sends it, and the shape every error has."""
+"""Helpers of the API tests: posting JSON and checking RFC 9457 problem documents."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-import pytest
 from django.test import Client
-
-from conflicts.models import ApiToken
-from tests.conflicts.conftest import make_report, test_index  # noqa: F401  (the same fixtures here)
 
 PROBLEM_KEYS = {"type", "title", "status", "detail", "instance", "errors"}
 ERROR_KEYS = {"field", "line", "message", "code"}
 CLASSIC = "django==1.11.29\ndjangocms-blog\n"
-
-
-@pytest.fixture
-def token(db) -> str:
-    """The clear text of a live API token."""
-    _token, raw = ApiToken.issue("control panel")
-    return raw
-
-
-@pytest.fixture
-def api(token: str, test_index: str) -> Client:  # noqa: F811  (the imported fixture, by name)
-    """A Django test client that sends the token on every request, with the test index configured."""
-    return Client(headers={"Authorization": f"Bearer {token}"})
 
 
 def post_json(client: Client, body: Any, **headers: str):

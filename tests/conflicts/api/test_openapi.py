@@ -11,7 +11,7 @@ from django.contrib.staticfiles import finders
 from openapi_spec_validator import validate
 
 from conflicts.models import Report, Status
-from tests.api.conftest import CLASSIC
+from tests.support.api import CLASSIC
 
 pytestmark = pytest.mark.django_db
 

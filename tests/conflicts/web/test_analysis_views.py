@@ -11,80 +11,18 @@ from __future__ import annotations
 
 import html as html_module
 import re
-from pathlib import Path
 
 import pytest
 
-from conflicts.jobs import services
+from conflicts.jobs.run import run_report
 from conflicts.models import Report, Status
+from tests.support.fixtures import ANALYSIS_UNIVERSE as UNIVERSE
+from tests.support.fixtures import NO_SINGLE_FIX, TWO_CONFLICTS
 from tests.support.universe import build_index
 
 pytestmark = pytest.mark.django_db
 
-OLD, NEW = "2023-01-10T00:00:00Z", "2024-06-01T00:00:00Z"
-UNIVERSE = {
-    "django": {
-        "1.11.29": {"upload_time": OLD},
-        "2.2.28": {"upload_time": OLD},
-        "3.2.25": {"upload_time": OLD},
-        "5.0.6": {"requires_python": ">=3.10", "upload_time": NEW},
-    },
-    "djangocms-blog": {
-        "1.1.0": {"requires": ["django>2.0"], "upload_time": OLD},
-        "1.2.0": {"requires": ["django>2.0"], "upload_time": OLD},
-    },
-    "celery": {"4.4.7": {"requires": ["kombu<4.7,>=4.6.10"], "upload_time": OLD}},
-    "kombu": {"4.6.11": {"upload_time": OLD}, "5.3.0": {"upload_time": OLD}},
-    "six": {"1.16.0": {"upload_time": OLD}},
-    "pytz": {"2024.1": {"upload_time": OLD}},
-    "asgiref": {"3.8.1": {"upload_time": OLD}},
-    # z: two parents want it old, two want it new; dropping any one line leaves the clash.
-    "z": {"1.0": {"upload_time": OLD}, "2.0": {"upload_time": OLD}},
-    "low-a": {"1.0": {"requires": ["z<2"], "upload_time": OLD}},
-    "low-b": {"1.0": {"requires": ["z<2"], "upload_time": OLD}},
-    "high-a": {"1.0": {"requires": ["z>=2"], "upload_time": OLD}},
-    "high-b": {"1.0": {"requires": ["z>=2"], "upload_time": OLD}},
-    # Only a Windows wheel, and one needing Python 3.12 or newer: nothing installs on Linux 3.11.
-    "winonly": {"1.0": {"wheel_tags": ["py3-none-win_amd64"], "upload_time": OLD}},
-    "newpy": {"1.0": {"requires_python": ">=3.12", "upload_time": OLD}},
-    # What broke: app 1.0 and lib are old; app 2.x (through mid 2.x, asking lib>=2) came monthly in 2024.
-    "lib": {"1.0": {"upload_time": OLD}, "2.0": {"upload_time": OLD}},
-    "app": {
-        "1.0": {"requires": ["lib"], "upload_time": OLD},
-        **{f"2.{i}": {"requires": [f"mid==2.{i}"], "upload_time": f"2024-0{i}-01T00:00:00Z"} for i in range(1, 9)},
-    },
-    "mid": {f"2.{i}": {"requires": ["lib>=2"], "upload_time": f"2024-0{i}-01T00:00:00Z"} for i in range(1, 9)},
-}
-TWO_CONFLICTS = "django==1.11.29\ndjangocms-blog\nasgiref\nsix\npytz\ncelery==4.4.7\nkombu>=5\n"
-NO_SINGLE_FIX = "low-a\nlow-b\nhigh-a\nhigh-b\n"
 FORM = {"python_version": "3.11", "platform": "manylinux_2_28_x86_64", "index": "analysis index"}
-
-
-@pytest.fixture
-def analysis_index(tmp_path: Path, settings) -> str:
-    url = build_index(tmp_path / "index", UNIVERSE, formats=("json",)).as_uri() + "/"
-    settings.RESOLVER_INDEXES = [("analysis index", url)]
-    return url
-
-
-@pytest.fixture
-def run(analysis_index):
-    """Submit and resolve a report through the services (as the worker does), with options."""
-
-    def _run(text: str, *, python_version: str = "3.11", options: dict | None = None) -> Report:
-        report = services.submit_report(
-            {"requirements.in": text},
-            roots=["requirements.in"],
-            python_version=python_version,
-            platform="manylinux_2_28_x86_64",
-            index_name="analysis index",
-            options=options or {},
-        )
-        services.run_report(report.id)
-        report.refresh_from_db()
-        return report
-
-    return _run
 
 
 def text(html: str) -> str:
@@ -162,8 +100,8 @@ def test_edit_and_re_run_keeps_the_options(client, analysis_index) -> None:
 # Reports made by the real engine.
 
 
-def test_the_smallest_clashing_lines_come_first_then_every_conflict_with_its_matrix_and_fixes(client, run) -> None:
-    report = run(TWO_CONFLICTS)
+def test_the_smallest_clashing_lines_come_first_then_every_conflict_with_its_matrix_and_fixes(client, analysed) -> None:
+    report = analysed(TWO_CONFLICTS)
     assert report.status == Status.CONFLICT
     body = client.get(f"/r/{report.id}/").content.decode()
     page = text(body)
@@ -197,8 +135,8 @@ def test_the_smallest_clashing_lines_come_first_then_every_conflict_with_its_mat
     assert loosen in page
 
 
-def test_no_single_change_fixes_this_when_every_one_line_change_still_fails(client, run) -> None:
-    report = run(NO_SINGLE_FIX)
+def test_no_single_change_fixes_this_when_every_one_line_change_still_fails(client, analysed) -> None:
+    report = analysed(NO_SINGLE_FIX)
     conflict = report.result["conflicts"][0]
     assert (conflict["fix_status"], conflict["fixes"]) == ("none", [])
     page = text(client.get(f"/r/{report.id}/").content.decode())
@@ -208,16 +146,16 @@ def test_no_single_change_fixes_this_when_every_one_line_change_still_fails(clie
     assert "Fixes that resolve" not in page
 
 
-def test_a_diff_is_escaped(client, run) -> None:
-    report = run('django==1.11.29; python_version < "4"\ndjangocms-blog\n')
+def test_a_diff_is_escaped(client, analysed) -> None:
+    report = analysed('django==1.11.29; python_version < "4"\ndjangocms-blog\n')
     body = client.get(f"/r/{report.id}/").content.decode()
     assert any(fix["diff"] for fix in report.result["conflicts"][0]["fixes"])
     assert '<span class="d-remove">-django==1.11.29; python_version &lt; &quot;4&quot;</span>' in body
     assert '< "4"' not in body
 
 
-def test_a_report_stored_before_the_analyses_still_renders(client, run) -> None:
-    report = run(TWO_CONFLICTS)
+def test_a_report_stored_before_the_analyses_still_renders(client, analysed) -> None:
+    report = analysed(TWO_CONFLICTS)
     v1 = {
         key: value for key, value in report.result.items() if key not in ("minimal_lines", "analysis", "index_read_at")
     }
@@ -237,8 +175,8 @@ def test_a_report_stored_before_the_analyses_still_renders(client, run) -> None:
     assert "Could not find a version that matches django==1.11.29,>2.0" in page
 
 
-def test_re_run_as_of_the_index_read_time_ignores_files_uploaded_later(client, run, tmp_path, settings) -> None:
-    first = run("django>2\n")
+def test_re_run_as_of_the_index_read_time_ignores_files_uploaded_later(client, analysed, tmp_path, settings) -> None:
+    first = analysed("django>2\n")
     assert first.result["pins"]["django"] == "5.0.6"
     read_at = first.result["index_read_at"]
     body = client.get(f"/r/{first.id}/").content.decode()
@@ -252,7 +190,7 @@ def test_re_run_as_of_the_index_read_time_ignores_files_uploaded_later(client, r
     again = Report.objects.exclude(id=first.id).get()
     assert response.status_code == 302 and response["Location"] == f"/r/{again.id}/"
     assert (again.rerun_of_id, again.options) == (first.id, {"exclude_newer": read_at})
-    services.run_report(again.id)
+    run_report(again.id)
     again.refresh_from_db()
     assert again.result["input"]["exclude_newer"] == read_at
     assert again.result["pins"]["django"] == "5.0.6"  # 6.0 came later: ignored
@@ -260,20 +198,20 @@ def test_re_run_as_of_the_index_read_time_ignores_files_uploaded_later(client, r
     assert f"resolved as of {read_at[:10]} {read_at[11:19]} UTC : files uploaded later were ignored" in page
     assert "re-run of an earlier report" in page
 
-    plain = run("django>2\n")  # without "as of", the newer release is taken
+    plain = analysed("django>2\n")  # without "as of", the newer release is taken
     assert plain.result["pins"]["django"] == "6.0"
     first.refresh_from_db()
     assert first.result["pins"]["django"] == "5.0.6"  # reports never change
 
 
-def test_as_of_a_date_from_the_form_resolves_with_what_the_index_had_then(client, run) -> None:
-    report = run("django>2\n", options={"exclude_newer": "2023-06-01T00:00:00Z"})
+def test_as_of_a_date_from_the_form_resolves_with_what_the_index_had_then(client, analysed) -> None:
+    report = analysed("django>2\n", options={"exclude_newer": "2023-06-01T00:00:00Z"})
     assert report.result["pins"] == {"django": "3.2.25"}
     assert report.result["input"]["exclude_newer"] == "2023-06-01T00:00:00Z"
 
 
-def test_re_run_as_of_needs_a_post_and_a_recorded_read_time(client, run) -> None:
-    report = run("django>2\n")
+def test_re_run_as_of_needs_a_post_and_a_recorded_read_time(client, analysed) -> None:
+    report = analysed("django>2\n")
     assert client.get(f"/r/{report.id}/as-of/").status_code == 405
     Report.objects.filter(id=report.id).update(result={**report.result, "index_read_at": None})
     response = client.post(f"/r/{report.id}/as-of/")
@@ -281,8 +219,8 @@ def test_re_run_as_of_needs_a_post_and_a_recorded_read_time(client, run) -> None
     assert Report.objects.count() == 1
 
 
-def test_the_what_broke_form_makes_a_linked_report_or_names_the_field(client, run) -> None:
-    report = run(TWO_CONFLICTS)
+def test_the_what_broke_form_makes_a_linked_report_or_names_the_field(client, analysed) -> None:
+    report = analysed(TWO_CONFLICTS)
     body = client.get(f"/r/{report.id}/").content.decode()
     assert f'action="/r/{report.id}/what-broke/"' in body
     response = client.post(f"/r/{report.id}/what-broke/", {"good_date": "next tuesday"})
@@ -302,12 +240,12 @@ def _plus_hours(moment: str, hours: int) -> str:
     return parsed.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def test_several_targets_give_a_pass_fail_matrix_with_the_reason_per_cell(client, run) -> None:
+def test_several_targets_give_a_pass_fail_matrix_with_the_reason_per_cell(client, analysed) -> None:
     targets = [
         {"python_version": "3.8", "platform": "manylinux_2_28_x86_64"},
         {"python_version": "3.12", "platform": "win_amd64"},
     ]
-    report = run("django>=5\n", options={"targets": targets})
+    report = analysed("django>=5\n", options={"targets": targets})
     cells = {(c["python_version"], c["platform"]): c for c in report.result["targets"]["cells"]}
     # django 5 needs Python 3.10 or newer: it resolves for 3.11 and 3.12, not for 3.8.
     assert {key: cell["status"] for key, cell in cells.items()} == {
@@ -330,19 +268,19 @@ def test_several_targets_give_a_pass_fail_matrix_with_the_reason_per_cell(client
     assert re.search(r'<td class="cell-absent" data-target="3.8 win_amd64"', body)
 
 
-def test_what_broke_names_the_release_after_which_it_no_longer_resolves(client, run, settings) -> None:
+def test_what_broke_names_the_release_after_which_it_no_longer_resolves(client, analysed, settings) -> None:
     """Only app 2.x and mid 2.x were uploaded after the good date (one pair a month, each asking
     for lib>=2 through mid, against the input's lib<2): the backtracking through them grows with
     each release until the round limit stops it, as pip's "resolution too deep" does."""
     settings.RESOLVER_MAX_ROUNDS = 8
-    report = run("lib<2\napp\n", options={"good_date": "2023-06-01"})
+    report = analysed("lib<2\napp\n", options={"good_date": "2023-06-01"})
     answer = report.result["what_broke"]
     assert (answer["resolved_then"], answer["resolves_now"]) == (True, False)
     assert answer["broken_by"] and {b["package"] for b in answer["broken_by"]} <= {"app", "mid"}
     broke_at = answer["broken_by"][0]["uploaded"]
     # Checked apart from the bisection: as of that upload it fails, as of the one before it resolves.
-    as_of_break = run("lib<2\napp\n", options={"exclude_newer": broke_at})
-    as_of_last_good = run("lib<2\napp\n", options={"exclude_newer": answer["last_good"]})
+    as_of_break = analysed("lib<2\napp\n", options={"exclude_newer": broke_at})
+    as_of_last_good = analysed("lib<2\napp\n", options={"exclude_newer": answer["last_good"]})
     assert (as_of_break.result["status"], as_of_last_good.result["status"]) == ("error", "resolved")
 
     page = text(client.get(f"/r/{report.id}/").content.decode())
@@ -353,9 +291,9 @@ def test_what_broke_names_the_release_after_which_it_no_longer_resolves(client, 
     assert f"It still resolved with the files uploaded up to {answer['last_good']}." in page
 
 
-def test_a_package_that_installs_nowhere_on_the_target_gets_proven_fixes_too(client, run) -> None:
+def test_a_package_that_installs_nowhere_on_the_target_gets_proven_fixes_too(client, analysed) -> None:
     """newpy needs Python 3.12: dropping its line, or targeting 3.12, resolves; both are proven."""
-    report = run("six\nnewpy\n")
+    report = analysed("six\nnewpy\n")
     diagnosis = report.result["diagnoses"][0]
     assert (diagnosis["kind"], diagnosis["fix_status"]) == ("no_compatible_distribution", "found")
     assert {fix["kind"] for fix in diagnosis["fixes"]} == {"drop_line", "python_version"}
@@ -367,9 +305,9 @@ def test_a_package_that_installs_nowhere_on_the_target_gets_proven_fixes_too(cli
     assert report.result["minimal_lines"]["message"] in text(body)
 
 
-def test_an_explanation_cut_short_by_its_budget_says_so(client, run, settings) -> None:
+def test_an_explanation_cut_short_by_its_budget_says_so(client, analysed, settings) -> None:
     settings.RESOLVER_ANALYSIS_RESOLUTIONS = 1
-    report = run(TWO_CONFLICTS)
+    report = analysed(TWO_CONFLICTS)
     analysis = report.result["analysis"]
     assert analysis["complete"] is False and analysis["resolutions"] <= 1
     page = text(client.get(f"/r/{report.id}/").content.decode())

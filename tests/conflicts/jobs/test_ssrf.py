@@ -1,7 +1,7 @@
 """SSRF through the app: index URLs in uploaded files, and redirects, never reach a forbidden place.
 
 Issue 5's target: many address forms refused with zero outbound connections. Each test submits a
-report through `conflicts.jobs.services` (as the view and the API do) with a requirements.in naming a
+report through `conflicts.jobs.run` (as the view and the API do) with a requirements.in naming a
 forbidden index, while a loopback listener counts the connections it accepts and a spy on
 `socket.connect` records every connection attempt at all. A control test shows that the same
 URLs do reach the listener when nothing vets them, so "0 accepts" means "refused", not "missed".
@@ -16,12 +16,13 @@ from pathlib import Path
 
 import pytest
 
-from conflicts.jobs import services
+from conflicts.jobs import submit
+from conflicts.jobs.run import run_report
 from conflicts.models import Report
 from resolver.index.client import IndexClient
 from resolver.index.limits import IndexLimits
 from resolver.index.urls import redact
-from tests.conflicts.conftest import UNIVERSE
+from tests.support.fixtures import UNIVERSE
 from tests.support.server import serve_index
 from tests.support.universe import build_index
 
@@ -136,14 +137,14 @@ OTHER_FORMS = [
 
 def run(text: str) -> Report:
     """Submit and run a report as the view and the task do."""
-    report = services.submit_report(
+    report = submit.submit_report(
         {"requirements.in": text},
         roots=["requirements.in"],
         python_version="3.11",
         platform="manylinux_2_28_x86_64",
         index_name="test index",
     )
-    services.run_report(report.id)
+    run_report(report.id)
     report.refresh_from_db()
     return report
 
