@@ -47,7 +47,7 @@ pip-verdicts: install packse
 # The requirements parser fuzzed with 10,000 inputs per fuzz test (`make test` runs 800 in all).
 FUZZ_EXAMPLES ?= 10000
 fuzz: install
-	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -p no:cacheprovider tests/resolver/test_reqfile.py \
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -p no:cacheprovider tests/resolver/input/test_reqfile.py \
 		-k "any_text or any_unicode" --hypothesis-show-statistics $(PYTEST_ARGS)
 
 # Worker processes killed, the broker restarted, the database cut, on PostgreSQL and Redis. The
@@ -65,6 +65,7 @@ loadtest: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -2,7 +2,7 @@
 
     python -m bench [--latency-ms 0,30] [--runs 3] [--only NAME] [--no-pip]
 
-Why it is built this way (issue 6, DESIGN.md section 10):
+Why it is built this way:
 
 - The index data is the bundled offline index (`data/offline-index.tar.xz`), unpacked once and served
   over loopback HTTP with an optional latency per request, so both tools pay the same per-request
@@ -428,7 +428,7 @@ def _targets(results: list[InputResult], latencies: list[int]) -> list[str]:
 
 def prepare_index(archive: Path, directory: Path | None) -> Path:
     """Unpack the bundle once (keyed on its hash) and return the root that holds `simple/`."""
-    from resolver import bundle
+    from resolver.snapshot import bundle
 
     directory = directory or Path(tempfile.gettempdir()) / "conflict-explorer-bench" / "offline-index"
     return bundle.extract(archive, directory).parent

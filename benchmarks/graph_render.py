@@ -22,7 +22,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from resolver.dot import to_dot
+from resolver.output.dot import to_dot
 from tests.support.graphs import synthetic_graph
 
 
@@ -46,7 +46,7 @@ def main() -> None:
         settings.configure(CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}})
     from django.core.cache import caches
 
-    from conflicts.graphsvg import render_svg
+    from conflicts.web.graphsvg import render_svg
 
     found = renderers()
     if not found:

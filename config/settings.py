@@ -90,10 +90,10 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "conflicts.middleware.ContentSecurityPolicyMiddleware",
+    "conflicts.web.middleware.ContentSecurityPolicyMiddleware",
     # Every error under /api/ answers as RFC 9457 problem+json, whichever layer made it; innermost,
     # so the headers the outer middleware add (CSP, nosniff) are kept.
-    "conflicts.problems.ProblemMiddleware",
+    "conflicts.api.problems.ProblemMiddleware",
 ]
 
 if not DEBUG:
@@ -181,7 +181,7 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 # A task is acknowledged when it ends, and given back to the broker when its worker process is
-# killed: the redelivered copy is harmless, as `services.claim` runs a report only from "queued" and
+# killed: the redelivered copy is harmless, as `run.claim` runs a report only from "queued" and
 # the Report row (with the sweeper) stays the source of truth.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -226,7 +226,7 @@ ANALYSIS_MAX_TARGETS = envint("ANALYSIS_MAX_TARGETS", 8)
 # The index cache shared by the workers of one machine (metadata by hash, pages with a TTL).
 RESOLVER_CACHE_DIR = env("RESOLVER_CACHE_DIR", str(BASE_DIR / ".cache" / "index"))
 # RESOLVER_CACHE_URL=redis://host:6379/2 shares that cache between the workers of every machine
-# instead (resolver/rediscache.py); RESOLVER_CACHE_DIR is then unused.
+# instead (resolver/index/rediscache.py); RESOLVER_CACHE_DIR is then unused.
 RESOLVER_CACHE_URL = env("RESOLVER_CACHE_URL")
 RESOLVER_CACHE_KEY_PREFIX = env("RESOLVER_CACHE_KEY_PREFIX", "ce-index:")
 RESOLVER_CACHE_MAX_VALUE_BYTES = envint("RESOLVER_CACHE_MAX_VALUE_BYTES", 4 * 1024 * 1024)

@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from conflicts.api import api
+from conflicts.api.routes import api
 
 urlpatterns = [
     path("admin/", admin.site.urls),

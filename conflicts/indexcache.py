@@ -11,8 +11,8 @@ import functools
 
 from django.conf import settings
 
-from resolver.cache import Cache, DirectoryCache
-from resolver.rediscache import RedisCache
+from resolver.index.cache import Cache, DirectoryCache
+from resolver.index.rediscache import RedisCache
 
 
 @functools.lru_cache(maxsize=4)

@@ -3,7 +3,7 @@
 Settings never do I/O at import time, so the bundled archive (`OFFLINE_INDEX_ARCHIVE`, made by
 `manage.py snapshot_index`) is unpacked here, lazily, the first time an index is needed: into
 `OFFLINE_INDEX_DIR` when set, else `<XDG cache>/conflict-explorer/offline-index-<hash>`, once
-per archive (see `resolver.bundle.extract`). The tree is then a file:// simple index that the
+per archive (see `resolver.snapshot.bundle.extract`). The tree is then a file:// simple index that the
 engine and pip both read.
 """
 
@@ -12,13 +12,17 @@ from __future__ import annotations
 import logging
 import threading
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from django.conf import settings
 
-from resolver import bundle
-from resolver.cli import default_cache_dir
-from resolver.urls import redact
+from conflicts.indexcache import index_cache
+from resolver.index.cache import default_cache_dir
+from resolver.index.client import IndexClient
+from resolver.index.egress import EgressPolicy
+from resolver.index.limits import IndexLimits
+from resolver.index.urls import host_of, redact
+from resolver.snapshot import bundle
 
 logger = logging.getLogger(__name__)
 
@@ -81,3 +85,76 @@ def default_index_urls() -> list[str]:
     except OSError as error:
         logger.warning("the bundled offline index is unavailable: %s", error)
         return []
+
+
+def index_url(name: str) -> str:
+    """The URL of a configured index by its name; unknown names fall back to the default."""
+    indexes = configured_indexes()
+    return dict(indexes).get(name, indexes[0][1])
+
+
+def allowed_hosts() -> set[str]:
+    """Hosts an index URL in an uploaded file may name: only those the settings configure."""
+    hosts = {host_of(url) for _, url in configured_indexes()}
+    return (hosts | set(settings.RESOLVER_ALLOWED_INDEX_HOSTS)) - {""}
+
+
+def egress_policy() -> EgressPolicy:
+    """What the workers may fetch: the configured indexes (trusted as configured, file:// only
+    inside them) and the allow-listed hosts, never a private address unless the settings say so."""
+    return EgressPolicy(
+        settings.RESOLVER_ALLOWED_INDEX_HOSTS,
+        trusted_urls=[url for _, url in configured_indexes()],
+        allow_private=settings.RESOLVER_ALLOW_PRIVATE_INDEXES,
+    )
+
+
+def index_client(urls: list[str], policy: EgressPolicy | None = None) -> IndexClient:
+    return IndexClient(
+        urls,
+        cache=index_cache(),
+        limits=IndexLimits(max_requests=settings.RESOLVER_MAX_REQUESTS),
+        allow_url=policy or egress_policy(),
+        ca_bundle=settings.RESOLVER_CA_BUNDLE,
+    )
+
+
+class InputIndexes:
+    """The engine's `input_index`: honours the input's index URLs that the policy allows.
+
+    A refused URL is never fetched: it is dropped (a refused `--index-url` leaves the configured
+    index in its place) and its reason kept, for `annotate` to write into the report.
+    """
+
+    def __init__(self, policy: EgressPolicy, configured: list[str], name: str) -> None:
+        self.policy, self.configured, self.name = policy, configured, name
+        self.refused: dict[str, str] = {}  # redacted URL -> reason
+        self.shown: list[str] = []
+        self.clients: list[IndexClient] = []
+
+    def __call__(self, urls: list[str]) -> IndexClient:
+        kept: list[str] = []
+        for url in urls:
+            reason = None if url in self.configured else self.policy.check(url)
+            if reason is None:
+                kept.append(url)
+            else:
+                self.refused[redact(url)] = reason
+        if not kept or kept[0] != urls[0]:
+            kept = self.configured + [url for url in kept if url not in self.configured]
+        self.shown = [self.name if url in self.configured else redact(url) for url in kept]
+        self.clients.append(index_client(kept, self.policy))
+        return self.clients[-1]
+
+    def annotate(self, result: dict[str, Any]) -> None:
+        if not self.refused:
+            return
+        for option in result["input"].get("index_options", []):
+            if option.get("value") in self.refused:
+                option["honoured"] = False
+                option["reason"] = f"not fetched: {self.refused[option['value']]}"
+        result["input"]["index"] = " ".join(dict.fromkeys(self.shown))
+
+    def close(self) -> None:
+        for client in self.clients:
+            client.close()

@@ -46,7 +46,7 @@ class Report(models.Model):
     index_name = models.CharField(max_length=200, help_text="Which configured index (never a URL with credentials).")
     pre = models.BooleanField(default=False)
     rerun_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reruns")
-    # The analysis asked for (conflicts.options.Options as JSON): extra targets, "as of", "used to
+    # The analysis asked for (conflicts.submission.options.Options as JSON): extra targets, "as of", "used to
     # resolve on". Empty for a plain resolution.
     options = models.JSONField(default=dict, blank=True)
 

@@ -7,19 +7,19 @@ import logging
 from celery import shared_task
 from django.conf import settings
 
-from conflicts import services, webhooks
+from conflicts.jobs import run, sweep, webhooks
 
 logger = logging.getLogger(__name__)
 
 
 @shared_task(name="conflicts.resolve_report", acks_late=True, ignore_result=True)
 def resolve_report(report_id: str) -> None:
-    services.run_report(report_id)
+    run.run_report(report_id)
 
 
 @shared_task(name="conflicts.sweep_stale", ignore_result=True)
 def sweep_stale() -> None:
-    services.sweep_stale()
+    sweep.sweep_stale()
 
 
 @shared_task(name="conflicts.deliver_webhook", bind=True, acks_late=True, ignore_result=True, max_retries=None)

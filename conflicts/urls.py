@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from conflicts import views
+from conflicts.web import views
 
 app_name = "conflicts"
 DOWNLOADS = "<str:filename>"

@@ -20,16 +20,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NoReturn, TextIO
 
-from resolver.cache import DirectoryCache, MemoryCache
+from resolver.analysis.targets import parse_target, resolve_targets
+from resolver.analysis.timeline import what_broke
 from resolver.engine import Limits, resolve
 from resolver.environment import Target
 from resolver.errors import TargetError
-from resolver.exclude import DateError, parse_date
-from resolver.index import IndexClient, IndexLimits
-from resolver.report import exit_code, requirements_txt, requirements_urls
-from resolver.targets import parse_target, resolve_targets
-from resolver.text import render_text
-from resolver.timeline import what_broke
+from resolver.index.asof import DateError, parse_date
+from resolver.index.cache import DirectoryCache, MemoryCache, default_cache_dir
+from resolver.index.client import IndexClient
+from resolver.index.limits import IndexLimits
+from resolver.output.report import exit_code, requirements_txt, requirements_urls
+from resolver.output.text import render_text
 
 EXIT_BAD_INPUT = 2
 MAX_INPUT_BYTES = 1024 * 1024
@@ -43,12 +44,6 @@ class Defaults:
     limits: Limits = field(default_factory=Limits)
     max_requests: int = 5000
     ca_bundle: str | None = None
-
-
-def default_cache_dir() -> Path:
-    """`$XDG_CACHE_HOME/conflict-explorer`, else `~/.cache/conflict-explorer`, as pip and uv do."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "conflict-explorer"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -133,7 +128,7 @@ def run(options: argparse.Namespace, defaults: Defaults, stdout: TextIO, stderr:
 
     # The CLI's user is trusted and on their own machine: their files may name any index, local
     # ones included, so the policy forbids nothing (it still goes through the one vetting path).
-    from resolver.egress import EgressPolicy
+    from resolver.index.egress import EgressPolicy
 
     policy = EgressPolicy.permissive()
 

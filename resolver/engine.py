@@ -17,7 +17,8 @@ from typing import Any
 from packaging.version import Version
 from resolvelib import ResolutionImpossible, ResolutionTooDeep, Resolver
 
-from resolver.analysis import AnalysisLimits, analyse_failure
+from resolver.analysis.analyser import analyse_failure
+from resolver.analysis.budget import AnalysisLimits
 from resolver.environment import Target
 from resolver.errors import (
     IndexAccessError,
@@ -26,15 +27,15 @@ from resolver.errors import (
     MetadataUnavailable,
     ResolverError,
 )
-from resolver.exclude import ExcludeNewer, to_iso
-from resolver.graph import Progress, Recorder, explored_graph, success_graph, to_node_link
-from resolver.index import IndexClient
-from resolver.provider import Provider, user_order
-from resolver.report import SCHEMA_VERSION, Report
-from resolver.reqfile import InputRequirement, ParsedInput, parse
-from resolver.requirements import PYTHON, Candidate, Req
-from resolver.setaside import SetAsideProvider
-from resolver.urls import redact
+from resolver.index.asof import ExcludeNewer, to_iso
+from resolver.index.client import IndexClient
+from resolver.index.urls import redact
+from resolver.input.reqfile import InputRequirement, ParsedInput, parse
+from resolver.output.report import SCHEMA_VERSION, Report
+from resolver.resolution.graph import Progress, Recorder, explored_graph, success_graph, to_node_link
+from resolver.resolution.provider import Provider, user_order
+from resolver.resolution.requirements import PYTHON, Candidate, Req
+from resolver.resolution.setaside import SetAsideProvider
 
 
 @dataclass(frozen=True)
@@ -120,7 +121,7 @@ def resolve(
     (default: the first). Index options in the input are honoured only through `input_index`
     (which vets the URLs); otherwise they are reported as ignored. `exclude_newer` ignores files
     uploaded after it (and files with no upload time). When the input does not resolve and
-    `analyse` is set, `resolver.analysis` adds every independent conflict, the minimal lines,
+    `analyse` is set, `resolver.analysis.analyser` adds every independent conflict, the minimal lines,
     proven fixes and matrices, re-resolving on the same (warm) index client within
     `analysis_limits`. `set_aside` (package names replaced by placeholders) and `drop_lines`
     (`(file, line)` of requirement lines to leave out) are the analyses' own variations.
@@ -255,7 +256,7 @@ def _run(
     try:
         result = resolver.resolve(roots, max_rounds=limits.max_rounds)
     except ResolutionImpossible as impossible:
-        from resolver.explain import Explainer  # networkx: only a failure needs it, not the CLI's start-up
+        from resolver.analysis.explain import Explainer  # networkx: only a failure needs it, not the CLI's start-up
 
         graph = explored_graph(recorder, roots)
         conflicts, diagnoses = Explainer(provider, recorder, graph, roots).explain(list(impossible.causes))
@@ -364,7 +365,7 @@ def _finish_stats(report: Report, recorder: Recorder) -> None:
 
 def _error_diagnosis(error: ResolverError) -> dict[str, Any]:
     if isinstance(error, IndexAccessError):
-        from resolver.explain import index_error_diagnosis
+        from resolver.analysis.explain import index_error_diagnosis
 
         return index_error_diagnosis(error)
     if isinstance(error, MetadataUnavailable):

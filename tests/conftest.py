@@ -10,3 +10,6 @@ def pytest_configure() -> None:
     # Tasks queued by views go to an in-memory broker nobody reads; tests run them directly.
     os.environ.setdefault("CELERY_BROKER_URL", "memory://")
     os.environ.setdefault("RESOLVER_CACHE_DIR", tempfile.mkdtemp(prefix="ce-index-cache-"))
+
+
+pytest_plugins = ["tests.support.fixtures"]

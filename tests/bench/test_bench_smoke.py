@@ -1,6 +1,6 @@
 """The benchmark harness runs end to end and writes its JSON: a smoke test, not a timed test.
 
-Speed is what the harness measures, never what a test asserts (DESIGN.md section 10), so this
+Speed is what the harness measures, never what a test asserts, so this
 only checks that one tiny input on an index built by the test goes through our engine once per
 mode, that the verdict and the pin check are recorded, and that the table is printed.
 """

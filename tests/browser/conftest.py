@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.conflicts.conftest import UNIVERSE
+from tests.support.fixtures import UNIVERSE
 from tests.support.server import serve_index
 from tests.support.universe import build_index
 

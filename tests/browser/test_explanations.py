@@ -17,8 +17,8 @@ from django.conf import settings as django_settings
 from playwright.sync_api import expect
 
 from conflicts.indexes import OFFLINE_NAME
-from conflicts.presenters import REAL_WORLD
-from resolver import bundle
+from conflicts.web.presenters import REAL_WORLD
+from resolver.snapshot import bundle
 from tests.browser.conftest import ARTIFACTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

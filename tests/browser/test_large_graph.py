@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import expect
 
 from conflicts.models import Report, Status
-from resolver.graph import to_node_link
+from resolver.resolution.graph import to_node_link
 from tests.browser.conftest import ARTIFACTS
 from tests.support.graphs import synthetic_graph
 from tests.support.server import serve_index

@@ -18,11 +18,10 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from conflicts.indexes import OFFLINE_NAME, configured_indexes, default_index_urls
-from resolver import bundle
-from resolver.index import IndexClient
-from resolver.snapshot import collect
-from tests.resolver.test_engine import CLASSIC
-from tests.support.universe import build_index
+from resolver.index.client import IndexClient
+from resolver.snapshot import bundle
+from resolver.snapshot.collect import collect
+from tests.support.universe import CLASSIC, build_index
 
 BUNDLED = Path(django_settings.BASE_DIR) / "data" / "offline-index.tar.xz"
 

@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from tests.resolver.test_engine import CLASSIC
-from tests.support.universe import build_index
+from tests.support.universe import CLASSIC, build_index
 
 
 @pytest.fixture

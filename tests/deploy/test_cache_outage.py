@@ -14,7 +14,7 @@ from django.test import Client
 
 from config.envurls import cache_from_url
 from conflicts.models import ApiToken
-from tests.deploy.conftest import redis_url
+from tests.support.redis import redis_url
 
 pytestmark = pytest.mark.django_db
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from django.test import Client
 
-from tests.deploy.conftest import redis_url
-from tests.deploy.test_settings import manage
+from tests.support.deployment import manage
+from tests.support.redis import redis_url
 
 PROBE = """
 import json

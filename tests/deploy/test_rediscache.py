@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from resolver.rediscache import RedisCache
+from resolver.index.rediscache import RedisCache
 
 
 def test_round_trip_with_and_without_expiry(redis_client, redis_prefix: str) -> None:
@@ -56,7 +56,7 @@ def test_values_over_the_limit_are_not_stored(redis_client, redis_prefix: str) -
 
 
 def test_two_clients_share_entries(redis_client, redis_prefix: str) -> None:
-    from tests.deploy.conftest import redis_url
+    from tests.support.redis import redis_url
 
     writer = RedisCache(redis_url(), prefix=redis_prefix)
     reader = RedisCache(redis_url(), prefix=redis_prefix)
@@ -69,7 +69,7 @@ def test_a_server_that_refuses_costs_no_error_and_one_warning(caplog: pytest.Log
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     cache = RedisCache(f"redis://127.0.0.1:{port}/0", timeout=0.5, retry_after=60)
-    with caplog.at_level(logging.WARNING, logger="resolver.rediscache"):
+    with caplog.at_level(logging.WARNING, logger="resolver.index.rediscache"):
         assert cache.get("meta:a") is None
         cache.set("meta:a", b"x")
         assert cache.get("meta:a") is None
@@ -122,7 +122,7 @@ def test_an_outage_then_recovery(redis_server, caplog: pytest.LogCaptureFixture)
     cache.set("meta:before", b"1")
     assert cache.get("meta:before") == b"1"
     redis_server.stop()
-    with caplog.at_level(logging.WARNING, logger="resolver.rediscache"):
+    with caplog.at_level(logging.WARNING, logger="resolver.index.rediscache"):
         assert cache.get("meta:before") is None
         cache.set("meta:during", b"2")
         redis_server.start()  # a fresh, empty server on the same port

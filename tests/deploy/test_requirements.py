@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.deploy.test_settings import ROOT
+from tests.support.deployment import ROOT
 
 PIN = re.compile(r"^([A-Za-z0-9_.-]+)==\S+$", re.MULTILINE)
 

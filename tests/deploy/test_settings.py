@@ -7,19 +7,14 @@ The settings module is read once per process, so each environment is tried in a 
 from __future__ import annotations
 
 import json
-import os
 import re
-import secrets
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from config.envurls import cache_from_url, database_from_url
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.deployment import ROOT, manage, production_env
 
 SHOW_SETTINGS = """
 import json
@@ -34,33 +29,6 @@ print(json.dumps({
     "resolver_cache_url": settings.RESOLVER_CACHE_URL,
 }))
 """
-
-
-def manage(*args: str, env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
-    """`manage.py ARGS` with exactly `env` (and PATH), its caches and files under tmp_path."""
-    base = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path), "PYTHONDONTWRITEBYTECODE": "1"}
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env={**base, **env},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
-def production_env(tmp_path: Path) -> dict[str, str]:
-    return {
-        "DEBUG": "false",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "ALLOWED_HOSTS": "conflicts.example.com",
-        "CSRF_TRUSTED_ORIGINS": "https://conflicts.example.com",
-        "DATABASE_URL": "postgres://conflicts:secret@db.invalid:5432/conflicts",
-        "CELERY_BROKER_URL": "redis://broker.invalid:6379/0",
-        "CACHE_URL": "redis://cache.invalid:6379/1",
-        "RESOLVER_CACHE_URL": "redis://cache.invalid:6379/0",
-        "STATIC_ROOT": str(tmp_path / "static"),
-    }
 
 
 @pytest.mark.slow

@@ -1,7 +1,7 @@
 """Reports through the real engine with RESOLVER_CACHE_URL: workers reuse each other's fetches,
 and a Redis outage costs the cache, never the report.
 
-Each report is submitted and run by `conflicts.services` as a worker runs it, against a loopback
+Each report is submitted and run by `conflicts.jobs.run` as a worker runs it, against a loopback
 HTTP index that counts the requests it answers.
 """
 
@@ -14,10 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from conflicts import indexcache, services
+from conflicts import indexcache
+from conflicts.jobs import submit
+from conflicts.jobs.run import run_report
 from conflicts.models import Report, Status
-from tests.conflicts.conftest import UNIVERSE
-from tests.deploy.conftest import redis_url
+from tests.support.fixtures import UNIVERSE
+from tests.support.redis import redis_url
 from tests.support.server import IndexServer, serve_index
 from tests.support.universe import build_index
 
@@ -33,14 +35,14 @@ def http_index(tmp_path: Path, settings) -> Iterator[IndexServer]:
 
 
 def run(text: str) -> Report:
-    report = services.submit_report(
+    report = submit.submit_report(
         {"requirements.in": text},
         roots=["requirements.in"],
         python_version="3.11",
         platform="manylinux_2_28_x86_64",
         index_name="loopback",
     )
-    services.run_report(report.id)
+    run_report(report.id)
     report.refresh_from_db()
     return report
 

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.deploy.conftest import redis_url
-from tests.deploy.test_settings import manage
+from tests.support.deployment import manage
+from tests.support.redis import redis_url
 
 REQUESTS = """
 import json, uuid

@@ -15,8 +15,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
-from tests.deploy.conftest import RedisServer
 from tests.integration.conftest import base_env
+from tests.support.redis import RedisServer
 from tests.support.stack import FINISHED, Stack
 from tests.support.tcpproxy import tcp_proxy
 

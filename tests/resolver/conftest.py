@@ -10,8 +10,8 @@ import pytest
 
 from resolver.engine import Limits, resolve
 from resolver.environment import Target
-from resolver.index import IndexClient
-from resolver.report import Report
+from resolver.index.client import IndexClient
+from resolver.output.report import Report
 from tests.support.server import serve_index
 from tests.support.universe import Universe, build_index
 

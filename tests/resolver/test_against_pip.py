@@ -22,7 +22,7 @@ from packaging.utils import canonicalize_name
 
 from resolver.engine import resolve
 from resolver.environment import Target
-from resolver.index import IndexClient
+from resolver.index.client import IndexClient
 from tests.support.universe import Universe, build_index
 
 NAMES = ["xq-alpha", "xq-beta", "xq-gamma", "xq-delta"]

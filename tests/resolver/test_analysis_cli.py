@@ -10,9 +10,8 @@ from pathlib import Path
 import pytest
 
 from resolver import cli
-from tests.resolver.test_analysis_timeline import BREAKS
-from tests.resolver.test_engine import CLASSIC
-from tests.support.universe import build_index
+from tests.resolver.analysis.test_analysis_timeline import BREAKS
+from tests.support.universe import CLASSIC, build_index
 
 
 @pytest.fixture(autouse=True)
@@ -99,7 +98,7 @@ def test_bad_dates_and_targets_are_input_errors(tmp_path: Path, args: list[str],
 
 
 def test_pin_changes_name_moves_and_removals_before_additions() -> None:
-    from resolver.text import _pin_changes
+    from resolver.output.text import _pin_changes
 
     changes = {"a": [None, "1"], "django": ["1.11.29", "2.2.28"], "b": [None, "2"], "wagtail": ["4.2", None]}
     changes |= {name: [None, "1.0"] for name in ("c", "d", "e")}

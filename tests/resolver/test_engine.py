@@ -9,14 +9,7 @@ import pytest
 
 from resolver.engine import Limits
 from tests.resolver.conftest import Resolve
-
-CLASSIC = {
-    "django": {"1.11.29": {}, "2.2.28": {}, "3.2.25": {}},
-    "djangocms-blog": {
-        "1.1.0": {"requires": ["django>2.0"]},
-        "1.2.0": {"requires": ["django>2.0"]},
-    },
-}
+from tests.support.universe import CLASSIC
 
 # (id, universe, requirements.in, expected pins)
 RESOLVING = [

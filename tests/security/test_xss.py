@@ -4,7 +4,7 @@ Project names cannot carry markup (the name normaliser refuses it), so the paylo
 the syntax allows any characters: an uploaded file's name, an arbitrary-equality specifier
 (`===` takes any text without spaces), a marker's string on an input line, and a marker in the
 Requires-Dist of a project on the index. Each report is made through the form and the real
-engine (`services.run_report`, as the worker runs it) against a test index, and every page and
+engine (`run.run_report`, as the worker runs it) against a test index, and every page and
 fragment of it is read back: no element, attribute or script from a payload may appear.
 """
 
@@ -19,9 +19,9 @@ from xml.etree import ElementTree
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from conflicts import services
+from conflicts.jobs import run
 from conflicts.models import Report, Status
-from tests.conflicts.conftest import UNIVERSE
+from tests.support.fixtures import UNIVERSE
 from tests.support.universe import build_index
 
 pytestmark = pytest.mark.django_db
@@ -84,7 +84,7 @@ def submit(client, name: str, text: str) -> Report:
     response = client.post("/", {**FORM, "upload": [SimpleUploadedFile(name, text.encode())]})
     assert response.status_code == 302, response.content.decode()[:2000]
     report = Report.objects.get(id=response["Location"].split("/")[2])
-    services.run_report(report.id)  # the worker's job, through the real engine
+    run.run_report(report.id)  # the worker's job, through the real engine
     report.refresh_from_db()
     return report
 

@@ -12,7 +12,7 @@ import random
 
 import networkx as nx
 
-from resolver.graph import ROOT, new_graph
+from resolver.resolution.graph import ROOT, new_graph
 
 SPECIFIERS = ["", ">=1.0", ">=2.3,<3", "~=4.1", "!=1.5.0,>=1.2", "<5", "==2.2.*"]
 

@@ -27,7 +27,7 @@ import sys, django
 django.setup()
 from django.db import transaction
 from conflicts.indexes import configured_indexes
-from conflicts.services import submit_report
+from conflicts.jobs.submit import submit_report
 with transaction.atomic():
     report = submit_report({"requirements.in": sys.argv[1]}, roots=["requirements.in"], python_version="3.11",
                            platform="manylinux_2_28_x86_64", index_name=configured_indexes()[0].name)

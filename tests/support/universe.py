@@ -147,3 +147,13 @@ def _project_html(entries: list[dict[str, Any]]) -> str:
     body = "\n".join(anchors)
     head = '<meta name="pypi:repository-version" content="1.1">'
     return f"<!DOCTYPE html>\n<html><head>{head}</head><body>\n{body}\n</body></html>\n"
+
+
+# The classic conflict: djangocms-blog needs django>2.0, the user pins django==1.11.29.
+CLASSIC = {
+    "django": {"1.11.29": {}, "2.2.28": {}, "3.2.25": {}},
+    "djangocms-blog": {
+        "1.1.0": {"requires": ["django>2.0"]},
+        "1.2.0": {"requires": ["django>2.0"]},
+    },
+}

@@ -17,11 +17,11 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from resolver import bundle
-from resolver.cache import DirectoryCache, MemoryCache
-from resolver.cli import default_cache_dir
-from resolver.index import IndexClient, IndexLimits
-from resolver.snapshot import DEFAULT_PYTHONS, Scope, Snapshot, collect
+from resolver.index.cache import DirectoryCache, MemoryCache, default_cache_dir
+from resolver.index.client import IndexClient
+from resolver.index.limits import IndexLimits
+from resolver.snapshot import bundle
+from resolver.snapshot.collect import DEFAULT_PYTHONS, Scope, Snapshot, collect
 
 DEFAULT_SEEDS = "data/offline-index-seeds.txt"
 DEFAULT_OUTPUT = "data/offline-index.tar.xz"

@@ -1,0 +1,84 @@
+"""The analysis a report asked for, run by the worker after the main resolution.
+
+`run.run_report` resolves the input for its main target; the options stored on the Report
+(`conflicts.submission.options`) add questions the engine answers with more resolutions: the same input for
+other targets (`resolver.analysis.targets`), and which releases broke a file that used to resolve
+(`resolver.analysis.timeline`). Their answers are added to the JSON report as `targets` and `what_broke`.
+A failure of one of these extra questions is written into its own field rather than failing the
+report, whose main answer stands on its own.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from datetime import UTC, datetime, time
+from typing import Any
+
+from django.conf import settings
+
+from conflicts.models import Report
+from conflicts.submission.options import Options
+from resolver.analysis.budget import AnalysisLimits
+from resolver.analysis.targets import resolve_targets
+from resolver.analysis.timeline import what_broke
+from resolver.engine import Limits
+from resolver.environment import Target
+from resolver.errors import ResolverError
+from resolver.index.client import IndexClient
+
+logger = logging.getLogger(__name__)
+
+
+def engine_options(report: Report) -> dict[str, Any]:
+    """Keyword arguments of `engine.resolve` for this report: the 'as of' moment, and the analyses'
+    budget (RESOLVER_ANALYSIS_SECONDS, RESOLVER_ANALYSIS_RESOLUTIONS; the engine's defaults)."""
+    options = Options.from_json(report.options)
+    defaults = AnalysisLimits()
+    limits = replace(
+        defaults,
+        max_seconds=float(getattr(settings, "RESOLVER_ANALYSIS_SECONDS", defaults.max_seconds)),
+        max_resolutions=int(getattr(settings, "RESOLVER_ANALYSIS_RESOLUTIONS", defaults.max_resolutions)),
+    )
+    return {"exclude_newer": options.exclude_newer, "analyse": True, "analysis_limits": limits}
+
+
+def extend(result: dict[str, Any], report: Report, index: IndexClient) -> None:
+    """Add the extra targets' matrix and the 'what broke' answer to `result`, when asked for.
+
+    They can take minutes; `run.run_report` calls this inside its heartbeat thread, so the
+    sweeper does not take the worker for a dead one meanwhile."""
+    options = Options.from_json(report.options)
+    limits = Limits(max_rounds=settings.RESOLVER_MAX_ROUNDS, max_seconds=settings.RESOLVER_MAX_SECONDS)
+    main = Target(report.python_version, report.platform)
+    common = {
+        "roots": report.roots or None,
+        "pre": report.pre,
+        "limits": limits,
+        "index_name": report.index_name,
+    }
+    if options.targets:
+        targets = [main, *(Target(py, platform) for py, platform in options.targets)]
+        result["targets"] = _answer(
+            "targets",
+            lambda: resolve_targets(
+                report.files, index=index, targets=targets, exclude_newer=options.exclude_newer, **common
+            ),
+        )
+    if options.good_date is not None:
+        # "Used to resolve on" a day: as of its start, as an "as of" date is (uv's --exclude-newer too).
+        good = datetime.combine(options.good_date, time(0), tzinfo=UTC)
+        result["what_broke"] = _answer(
+            "what_broke",
+            lambda: what_broke(
+                report.files, index=index, target=main, good_date=good, now=options.exclude_newer, **common
+            ),
+        )
+
+
+def _answer(name: str, compute: Any) -> dict[str, Any]:
+    try:
+        return dict(compute())
+    except ResolverError as error:
+        logger.info("the %s analysis stopped: %s", name, error)
+        return {"error": str(error)}

@@ -1,0 +1,200 @@
+"""Running a report in a worker: claim the row, resolve with the engine, store the JSON report.
+
+`run_report(id)` claims the row with a conditional update (so a second delivery of the same task
+is harmless), resolves, and stores the result. The row, not the broker, says whether a report is
+done: a worker beats on it while it resolves, so a task delivered again after its worker died
+(Redis does that after the visibility timeout) takes the report over, and the sweeper
+(`conflicts.jobs.sweep`) finishes what nobody took. Writes survive a database that drops its
+connections for a few seconds (a restart, a failover), so such a blip neither fails a report
+nor leaves it running.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any, TypeVar
+
+from celery import current_app
+from django.conf import settings
+from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from conflicts.indexes import InputIndexes, egress_policy, index_client, index_url
+from conflicts.jobs import questions as analysis
+from conflicts.models import Report, Status
+from resolver.engine import Limits, resolve
+from resolver.environment import Target
+
+T = TypeVar("T")
+
+logger = logging.getLogger(__name__)
+WEBHOOK_TASK = "conflicts.deliver_webhook"
+STOPPED_WORKER = "The worker resolving this report stopped; please re-run it."
+# Seconds between tries of a write whose database connection dropped: about 30 s in all, the
+# length of a restart or a failover, not of an outage (the sweeper is there for those).
+DB_RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0)
+
+
+def retrying(action: Callable[[], T], what: str) -> T:
+    """`action()`, tried again on a fresh connection while the database is unreachable.
+
+    Only outside a transaction: inside one, the work before the drop is lost and must not be
+    half-redone here.
+    """
+    for delay in (*DB_RETRY_DELAYS, None):
+        try:
+            return action()
+        except (OperationalError, InterfaceError) as error:
+            if delay is None or connection.in_atomic_block:
+                raise
+            logger.warning("%s: the database is unavailable (%s); trying again in %g s", what, error, delay)
+            with contextlib.suppress(DatabaseError):
+                connection.close()
+            time.sleep(delay)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def claim(report_id: Any) -> bool:
+    """Take a queued report for this worker; False when another worker has it or it is done.
+
+    A running report whose heartbeat stopped is taken over (its worker died and the broker
+    delivered the task again), or failed once it has used its attempts.
+    """
+    now = timezone.now()
+    claimed = Report.objects.filter(id=report_id, status=Status.QUEUED).update(
+        status=Status.RUNNING, started=now, heartbeat=now, attempts=F("attempts") + 1
+    )
+    if claimed:
+        return True
+    stale = Report.objects.filter(
+        id=report_id, status=Status.RUNNING, heartbeat__lt=now - timedelta(seconds=settings.RESOLVER_STALE_SECONDS)
+    )
+    if stale.filter(attempts__gte=settings.RESOLVER_MAX_ATTEMPTS).update(
+        status=Status.FAILED, error=STOPPED_WORKER, finished=now
+    ):
+        announce([report_id])
+        return False
+    taken = stale.update(started=now, heartbeat=now, attempts=F("attempts") + 1) == 1
+    if taken:
+        logger.warning("report %s: its worker stopped beating; resolving it here", report_id)
+    return taken
+
+
+class Heartbeat:
+    """Beats on a running report's row from a thread, every `interval` seconds, until closed.
+
+    Progress alone is no sign of life: one slow index request can outlast the stale limit. A
+    failed beat is logged and the next one tries again on a fresh connection.
+    """
+
+    def __init__(self, report_id: Any, interval: float) -> None:
+        self.report_id = report_id
+        self.interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"heartbeat-{report_id}", daemon=True)
+
+    def __enter__(self) -> Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        try:
+            while not self._stop.wait(self.interval):
+                try:
+                    Report.objects.filter(id=self.report_id, status=Status.RUNNING).update(heartbeat=timezone.now())
+                except DatabaseError as error:
+                    logger.warning("report %s: heartbeat not written (%s)", self.report_id, error)
+                    with contextlib.suppress(DatabaseError):
+                        connection.close()
+        finally:
+            with contextlib.suppress(DatabaseError):
+                connection.close()  # this thread's own connection
+
+
+class ProgressWriter:
+    """Writes the engine's progress onto the row, at most every `interval` seconds."""
+
+    def __init__(self, report_id: Any, interval: float = 0.5) -> None:
+        self.report_id = report_id
+        self.interval = interval
+        self.last = 0.0
+
+    def __call__(self, progress: dict[str, int]) -> None:
+        now = time.monotonic()
+        if now - self.last < self.interval:
+            return
+        self.last = now
+        try:
+            Report.objects.filter(id=self.report_id, status=Status.RUNNING).update(
+                progress=progress, heartbeat=timezone.now()
+            )
+        except DatabaseError as error:  # progress is a courtesy: the resolution goes on
+            logger.warning("report %s: progress not written (%s)", self.report_id, error)
+            with contextlib.suppress(DatabaseError):
+                connection.close()
+
+
+def run_report(report_id: Any) -> None:
+    """Resolve one queued report and store its result; safe to call twice for the same id."""
+    if not retrying(lambda: claim(report_id), f"report {report_id}: claim"):
+        logger.info("report %s is not queued any more; nothing to do", report_id)
+        return
+    report = retrying(lambda: Report.objects.get(id=report_id), f"report {report_id}: read")
+    try:
+        policy = egress_policy()
+        configured = [index_url(report.index_name)]
+        client = index_client(configured, policy)
+        input_indexes = InputIndexes(policy, configured, report.index_name)
+        try:
+            with Heartbeat(report.id, max(1.0, settings.RESOLVER_STALE_SECONDS / 4)):
+                result = resolve(
+                    report.files,
+                    index=client,
+                    target=Target(report.python_version, report.platform),
+                    index_name=report.index_name,
+                    roots=report.roots or None,
+                    pre=report.pre,
+                    limits=Limits(max_rounds=settings.RESOLVER_MAX_ROUNDS, max_seconds=settings.RESOLVER_MAX_SECONDS),
+                    on_progress=ProgressWriter(report.id),
+                    input_index=input_indexes,
+                    **analysis.engine_options(report),
+                )
+                input_indexes.annotate(result)
+                analysis.extend(result, report, client)
+        finally:
+            client.close()
+            input_indexes.close()
+    except Exception as error:  # the outermost edge: a report must never stay "running"
+        logger.exception("report %s failed", report_id)
+        finish(report_id, status=Status.FAILED, error=f"{type(error).__name__}: {error}")
+        return
+    finish(report_id, status=Status(result["status"]), result=result)
+
+
+def finish(report_id: Any, *, status: Status, result: dict[str, Any] | None = None, error: str = "") -> None:
+    """Store the outcome, once: only a report still running is finished (a second run loses)."""
+    finished = retrying(
+        lambda: Report.objects.filter(id=report_id, status=Status.RUNNING).update(
+            status=status, result=result, error=error, finished=timezone.now()
+        ),
+        f"report {report_id}: finish",
+    )
+    if finished:
+        announce([report_id])
+
+
+def announce(report_ids: list[Any]) -> None:
+    """Queue the completion webhook of those finished reports that asked for one."""
+    hooked = Report.objects.filter(id__in=report_ids).exclude(webhook_url="").values_list("id", flat=True)
+    for report_id in hooked:
+        transaction.on_commit(lambda report_id=report_id: current_app.send_task(WEBHOOK_TASK, args=[str(report_id)]))

@@ -1,0 +1,3 @@
+"""The HTML pages (htmx): views, what the templates show, the drawn graph, the CSP middleware. Never
+imports conflicts.api.
+"""

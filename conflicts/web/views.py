@@ -1,0 +1,227 @@
+"""Views: validate, call a service or read a stored report, render. No resolution happens here."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from conflicts.jobs import submit
+from conflicts.models import Report
+from conflicts.submission.forms import SubmitForm
+from conflicts.submission.inputs import Problem
+from conflicts.submission.options import Options, OptionsError, check_options, parse_day, parse_moment
+from conflicts.web import analysis_context as explanations
+from conflicts.web import presenters
+from resolver.output.report import requirements_txt, requirements_urls
+
+POLL_STOP = 286  # htmx: stop polling
+
+
+@require_http_methods(["GET", "POST"])
+def home(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        form = SubmitForm(request.POST, request.FILES)
+        if form.is_valid():
+            report = submit.submit_report(
+                form.files_by_name,
+                roots=form.roots,
+                python_version=form.cleaned_data["python_version"],
+                platform=form.cleaned_data["platform"],
+                index_name=form.cleaned_data["index"],
+                pre=form.cleaned_data["pre"],
+                rerun_of=_rerun_of(request),
+                options=form.options.to_json(),
+            )
+            return redirect(report)
+        return render(request, "conflicts/home.html", {"form": form, "examples": presenters.EXAMPLES}, status=400)
+    return render(request, "conflicts/home.html", {"form": _prefilled_form(request), "examples": presenters.EXAMPLES})
+
+
+def _rerun_of(request: HttpRequest) -> Report | None:
+    original = request.POST.get("rerun_of")
+    if not original:
+        return None
+    try:
+        return Report.objects.filter(id=original).first()
+    except ValueError:  # not a UUID
+        return None
+
+
+def _prefilled_form(request: HttpRequest) -> SubmitForm:
+    example = presenters.EXAMPLES_BY_SLUG.get(request.GET.get("example", ""))
+    form = SubmitForm()
+    if example:
+        form.initial.update(text=example["text"], python_version=example["python_version"])
+    return form
+
+
+def _report(report_id: Any) -> Report:
+    try:
+        return get_object_or_404(Report, id=report_id)
+    except ValueError as error:
+        raise Http404("No such report") from error
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def report(request: HttpRequest, report_id: Any) -> HttpResponse:
+    item = _report(report_id)
+    context = presenters.report_context(item, focus=request.GET.get("graph", ""))
+    if request.htmx:
+        return render(request, "conflicts/partials/report_body.html", context)
+    return render(request, "conflicts/report.html", context)
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def progress(request: HttpRequest, report_id: Any) -> HttpResponse:
+    """The polled fragment: progress while running; the finished report, with polling stopped."""
+    item = _report(report_id)
+    if not request.htmx:
+        return redirect(item)
+    if item.is_finished:
+        context = presenters.report_context(item, focus="")
+        return render(request, "conflicts/partials/report_body.html", context, status=POLL_STOP)
+    return render(request, "conflicts/partials/progress.html", {"report": item})
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def node(request: HttpRequest, report_id: Any, name: str) -> HttpResponse:
+    """Who requires this package, with which specifier, and what it requires."""
+    item = _report(report_id)
+    context = presenters.node_context(item, name)
+    if context is None:
+        raise Http404("No such package in this report")
+    template = "conflicts/partials/node.html" if request.htmx else "conflicts/node.html"
+    return render(request, template, context)
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def tree(request: HttpRequest, report_id: Any) -> HttpResponse:
+    """The whole dependency tree, fetched when its section is opened (it can be large)."""
+    context = presenters.tree_context(_report(report_id))
+    template = "conflicts/partials/dependency_tree.html" if request.htmx else "conflicts/tree.html"
+    return render(request, template, context)
+
+
+@require_GET
+def graph_svg(request: HttpRequest, report_id: Any) -> HttpResponse:
+    item = _report(report_id)
+    svg = presenters.graph_svg(item, focus=request.GET.get("graph", ""))
+    return HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")
+
+
+def _download(body: str, filename: str, content_type: str) -> HttpResponse:
+    response = HttpResponse(body, content_type=f"{content_type}; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@require_GET
+def download(request: HttpRequest, report_id: Any, filename: str) -> HttpResponse:
+    item = _report(report_id)
+    result = item.result
+    if not result:
+        raise Http404("This report has no result yet")
+    if filename == "report.json":
+        return _download(json.dumps(result, indent=2), filename, "application/json")
+    if filename == "graph.json":
+        return _download(json.dumps(result["graph"], indent=2), filename, "application/json")
+    if filename == "graph.graphml":
+        return _download(presenters.graphml(item), filename, "application/xml")
+    if filename == "graph.dot":
+        return _download(presenters.dot_source(item, focus="all"), filename, "text/vnd.graphviz")
+    if item.result.get("status") != "resolved":
+        raise Http404("Only a resolved report has pinned outputs")
+    if filename == "requirements.txt":
+        command = "conflict-explorer " + reverse("conflicts:report", args=[item.id])
+        return _download(requirements_txt(result, command=command), filename, "text/plain")
+    if filename == "requirements.urls":
+        return _download(requirements_urls(result), filename, "text/plain")
+    raise Http404("No such download")
+
+
+@require_GET
+def status_json(request: HttpRequest, report_id: Any) -> JsonResponse:
+    item = _report(report_id)
+    return JsonResponse(
+        {"id": str(item.id), "status": item.status, "summary": item.summary(), "progress": item.progress}
+    )
+
+
+@require_GET
+def rerun(request: HttpRequest, report_id: Any) -> HttpResponse:
+    """The home form filled with this report's input, to edit and run as a new linked report."""
+    item = _report(report_id)
+    form = SubmitForm(
+        initial={
+            "text": item.files.get("requirements.in", ""),
+            "python_version": item.python_version,
+            "platform": item.platform,
+            "index": item.index_name,
+            "pre": item.pre,
+            **explanations.options_initial(item),
+            "kept_files": json.dumps({k: v for k, v in item.files.items() if k != "requirements.in"}),
+        }
+    )
+    context = {"form": form, "examples": presenters.EXAMPLES, "rerun_of": item}
+    return render(request, "conflicts/home.html", context)
+
+
+def _linked_rerun(item: Report, options: Options) -> Report:
+    """A new report with this one's input and `options`, linked to it (reports never change)."""
+    return submit.submit_report(
+        item.files,
+        roots=item.roots,
+        python_version=item.python_version,
+        platform=item.platform,
+        index_name=item.index_name,
+        pre=item.pre,
+        rerun_of=item,
+        options=options.to_json(),
+    )
+
+
+@require_POST
+def rerun_as_of(request: HttpRequest, report_id: Any) -> HttpResponse:
+    """Re-run with the index as this report read it: files uploaded after `index_read_at` are ignored."""
+    item = _report(report_id)
+    read_at = (item.result or {}).get("index_read_at")
+    if not read_at:
+        return HttpResponseBadRequest("This report did not record when it read the index; it cannot re-run as of then.")
+    options = Options.from_json(item.options)
+    moment = parse_moment(read_at, "index_read_at")
+    good_date = options.good_date if options.good_date and options.good_date < moment.date() else None
+    return redirect(_linked_rerun(item, replace(options, exclude_newer=moment, good_date=good_date)))
+
+
+@require_POST
+def what_broke(request: HttpRequest, report_id: Any) -> HttpResponse:
+    """Ask which releases broke this input since a day it used to resolve: a new linked report."""
+    item = _report(report_id)
+    options = Options.from_json(item.options)
+    value = request.POST.get("good_date", "").strip()
+    try:
+        if not value:
+            raise OptionsError([Problem("Give a day (YYYY-MM-DD) when this file still resolved.", field="good_date")])
+        checked = check_options(
+            targets=list(options.targets),
+            main_target=(item.python_version, item.platform),
+            exclude_newer=options.exclude_newer,
+            good_date=parse_day(value, "good_date"),
+        )
+    except OptionsError as error:
+        context = presenters.report_context(item, focus="")
+        context["what_broke_error"] = error.problems[0].message
+        context["what_broke_value"] = value
+        return render(request, "conflicts/report.html", context, status=400)
+    return redirect(_linked_rerun(item, checked))

@@ -1,0 +1,148 @@
+"""The analyses run after a failed resolution: every conflict, the minimal lines, fixes, matrices.
+
+This module holds the orchestration and the every-conflict loop; the parts live beside it
+(`minimal`, `matrix`, `fixes`, `budget`, `edits`).
+
+Each answer is established by real re-resolutions on the same index client, whose in-memory
+memo and cache make them cheap (the "warm cache"), within one budget (`AnalysisLimits`: time and
+number of re-resolutions); an analysis cut short says so instead of guessing.
+
+- Every independent conflict: after a conflict on `P` the input is resolved again with `P` set
+  aside (`resolver.resolution.setaside`: a placeholder that satisfies every constraint and brings nothing),
+  so anything that still fails does so without `P`; repeated until it resolves or nothing new
+  fails. Each later conflict lists the packages that were set aside to find it.
+- The minimal lines: delta debugging (Zeller's ddmin) over the user's requirement lines, `-c`
+  lines kept as context, "fails" meaning "does not resolve". It starts from the lines at the top
+  of the first conflict's chains, which usually fail alone, so it needs few resolutions; the
+  result is 1-minimal: without any one of its lines the rest resolves.
+- Fixes: candidate changes are derived from each conflict's constraints (loosen or move the
+  user's pin to what the other side accepts, drop a line, pin a version of a parent whose
+  requirement is compatible with the other constraints, or the nearest target Python), then each
+  is re-resolved, with the other conflicts' packages set aside so it is judged on its own
+  conflict; only those that resolve are offered. When none does, that is reported as proven for
+  the candidates tried ("no single change fixes this").
+- The matrix: for each parent, its versions against the clashing package's versions, from the
+  index's metadata (no resolution needed). Dependencies that only an extra brings are not seen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import suppress
+from typing import Any
+
+from resolver.analysis.budget import AnalysisLimits, Budget, Rerun
+from resolver.analysis.fixes import FixesPart
+from resolver.analysis.minimal import MinimalLinesPart
+from resolver.environment import Target
+from resolver.errors import ResolverError
+from resolver.input.reqfile import InputRequirement, ParsedInput
+from resolver.output.report import Conflict, Report
+from resolver.resolution.provider import Provider
+
+
+def analyse_failure(
+    report: Report,
+    parsed: ParsedInput,
+    *,
+    target: Target,
+    index: Any,
+    rerun: Rerun,
+    limits: Any,
+    analysis_limits: AnalysisLimits,
+    pre: bool = False,
+    heartbeat: Callable[[], None] | None = None,
+) -> None:
+    """Add every conflict, `minimal_lines`, each conflict's `matrix` and `fixes`, and `analysis`."""
+    budget = Budget(rerun, limits, analysis_limits, heartbeat)
+    Analyser(report, parsed, target, index, budget, pre).run()
+
+
+class Analyser(MinimalLinesPart, FixesPart):
+    def __init__(
+        self, report: Report, parsed: ParsedInput, target: Target, index: Any, budget: Budget, pre: bool
+    ) -> None:
+        self.report = report
+        self.parsed = parsed
+        self.files = dict(parsed.files)
+        self.target = target
+        self.budget = budget
+        self.limits = budget.analysis
+        self.provider = Provider(index, target, pre=pre or parsed.pre)
+        skipped = {(s["file"], s["line"]) for s in report["input"].get("skipped_for_target", [])}
+        self.lines: list[InputRequirement] = [
+            r for r in parsed.requirements if (r.origin.file, r.origin.line) not in skipped
+        ]
+        self.by_origin = {(r.origin.file, r.origin.line): r for r in parsed.requirements + parsed.constraints}
+        self.heading = {
+            node["id"]: node.get("version")
+            for node in report["graph"].get("nodes", [])
+            if node["id"] != "<root>" and node.get("version")
+        }
+        self._python_fixes: dict[frozenset[str], tuple[str, Report] | None] = {}
+
+    def run(self) -> None:
+        try:
+            self.every_conflict()
+            self.minimal_lines()
+            for conflict in self.report["conflicts"]:
+                with suppress(ResolverError):  # the index failed on metadata: no matrix rather than a wrong one
+                    conflict["matrix"] = self.matrix(conflict)
+            for conflict in self.report["conflicts"]:
+                self.fixes(conflict, self._candidates(conflict))
+            for diagnosis in self._uninstallable():  # only a line or the target can change that
+                self.fixes(diagnosis, self._drop_candidates(diagnosis))
+        except ResolverError as error:  # the index failed or a request limit was reached
+            self.budget.stopped = f"the index could not be read: {error.message}"
+            for problem in [*self.report["conflicts"], *self._uninstallable()]:
+                if "fix_status" not in problem:
+                    problem["fixes"], problem["fix_status"], problem["fix_candidates"] = [], "skipped", 0
+        self.report["analysis"] = {
+            "resolutions": self.budget.resolutions,
+            "duration_ms": int(self.budget.elapsed() * 1000),
+            "complete": self.budget.stopped is None and not self.budget.undecided,
+            "stopped": self.budget.stopped,
+            "undecided": self.budget.undecided,
+        }
+
+    # -- every independent conflict ------------------------------------------------------------
+
+    def every_conflict(self) -> None:
+        report = self.report
+        problems = {c["package"] for c in report["conflicts"]}
+        problems |= {d["package"] for d in report["diagnoses"] if d.get("package") and d.get("severity") != "warning"}
+        aside = set(problems)
+        while aside:
+            found = self.budget.resolve(self.files, set_aside=frozenset(aside))
+            if found is None or found["status"] != "conflict":
+                return  # resolved, out of budget, or undecided (a limit): nothing more to tell
+            new_conflicts = [c for c in found["conflicts"] if c["package"] not in aside]
+            new_diagnoses = [
+                d
+                for d in found["diagnoses"]
+                if d.get("package") and d.get("severity") != "warning" and d["package"] not in aside
+            ]
+            if not new_conflicts and not new_diagnoses:
+                return
+            for conflict in new_conflicts:
+                conflict["set_aside"] = sorted(aside)
+                report["conflicts"].append(conflict)
+                self._highlight(conflict)
+            for diagnosis in new_diagnoses:
+                diagnosis["set_aside"] = sorted(aside)
+            report["diagnoses"].extend(new_diagnoses)  # type: ignore[arg-type]
+            aside |= {c["package"] for c in new_conflicts} | {d["package"] for d in new_diagnoses}
+
+    def _highlight(self, conflict: Conflict) -> None:
+        """Mark a later conflict in the report's graph as the first one is marked."""
+        nodes = {node["id"]: node for node in self.report["graph"].get("nodes", [])}
+        edges = {(e["source"], e["target"]): e for e in self.report["graph"].get("edges", [])}
+        if conflict["package"] in nodes:
+            nodes[conflict["package"]]["conflict"] = True
+        for constraint in conflict["constraints"]:
+            parent = (constraint["parent"] or "").split("==")[0]
+            source = parent or "<root>"
+            if (source, conflict["package"]) in edges:
+                edges[source, conflict["package"]]["clash"] = True
+                if parent in nodes:
+                    nodes[parent]["culprit"] = True

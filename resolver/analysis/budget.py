@@ -1,0 +1,77 @@
+"""The analyses' budget: time and re-resolutions for all analyses of one report together.
+
+Every analysis asks through `Budget.resolve`, so one wall shared by all of them decides when
+they stop; an analysis cut short says so instead of guessing.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any
+
+from resolver.output.report import Report
+
+Rerun = Callable[..., Report]
+
+
+@dataclass(frozen=True)
+class AnalysisLimits:
+    """The budget of all analyses of one report together; reaching it is reported, not an error."""
+
+    max_seconds: float = 60.0
+    max_resolutions: int = 120
+    # One re-resolution may not take longer: a candidate change that sends resolvelib into deep
+    # backtracking is left undecided rather than eating the whole budget.
+    max_seconds_each: float = 10.0
+    matrix_versions: int = 30  # columns: versions of the clashing package
+    matrix_rows: int = 20  # rows: versions of each parent
+    parent_tries: int = 3  # versions of one parent re-resolved as fixes, in each group
+    parent_versions: int = 80  # versions of one parent whose metadata is read for fixes
+
+
+class Budget:
+    """Counts re-resolutions and time; `resolve` answers None once either is used up."""
+
+    def __init__(
+        self, rerun: Rerun, limits: Any, analysis: AnalysisLimits, heartbeat: Callable[[], None] | None = None
+    ) -> None:
+        self.rerun = rerun
+        self.heartbeat = heartbeat
+        self.limits = limits
+        self.analysis = analysis
+        self.started = time.monotonic()
+        self.resolutions = 0
+        self.undecided = 0  # re-resolutions stopped by their own limit: neither proof nor disproof
+        self.stopped: str | None = None
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started
+
+    def exhausted(self) -> bool:
+        if self.stopped is None:
+            if self.resolutions >= self.analysis.max_resolutions:
+                self.stopped = f"the budget of {self.analysis.max_resolutions} re-resolutions was used up"
+            elif self.elapsed() >= self.analysis.max_seconds:
+                self.stopped = f"the time budget of {self.analysis.max_seconds:g} s was used up"
+        return self.stopped is not None
+
+    def resolve(self, files: dict[str, str], **changes: Any) -> Report | None:
+        if self.exhausted():
+            return None
+        self.resolutions += 1
+        if self.heartbeat is not None:  # a worker's sign of life while the analyses run
+            self.heartbeat()
+        remaining = max(1.0, self.analysis.max_seconds - self.elapsed())
+        seconds = min(self.limits.max_seconds, remaining, self.analysis.max_seconds_each)
+        report = self.rerun(files, limits=replace(self.limits, max_seconds=seconds), **changes)
+        if not decided(report):
+            self.undecided += 1
+        return report
+
+
+def decided(report: Report) -> bool:
+    """False when a resolution neither resolved nor proved it cannot: it stopped at a limit, the
+    index failed, or the answer depends on metadata only a build could give (status "error")."""
+    return report["status"] != "error"

@@ -1,0 +1,380 @@
+"""The index client: the one object of the engine that does I/O, with its helpers beside it in `resolver.index`.
+
+It reads PEP 503 (HTML) and PEP 691 (JSON) project pages and core metadata (a PEP 658 file, else
+the wheel's METADATA read by byte ranges, else a static sdist PKG-INFO) from http(s) and file://
+indexes. The work is split: `transport` moves bytes, `fetch` decides on requests (policy,
+credentials, redirects, retries, limits), `pages` parses pages, `coremeta` reads metadata out of
+archives, `lazywheel` reads a remote zip by ranges, `cache` keeps results.
+
+Each page and each file's metadata is fetched at most once per client, even when several threads
+ask at the same time; across clients, a shared cache keeps metadata by file hash forever and pages
+for `page_ttl` seconds, then revalidates them with their HTTP validators.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import logging
+import re
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import IO, Any, TypeVar
+from urllib.parse import urldefrag
+
+from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
+
+from resolver.errors import IndexAccessError, MetadataUnavailable
+from resolver.index import coremeta, pages
+from resolver.index.cache import Cache, MemoryCache
+from resolver.index.dists import DistFile, Metadata, Project
+from resolver.index.fetch import Fetcher, strip_credentials
+from resolver.index.lazywheel import RangeFile
+from resolver.index.limits import IndexLimits, IndexStats
+from resolver.index.transport import FileTransport, HttpTransport, Transport
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+TAIL_BYTES = 64 * 1024  # first range read of a wheel: its end holds the zip's central directory
+PAGE_KEEP = 7 * 24 * 3600.0  # how long a page with validators is kept for revalidation
+_CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+)")
+
+
+def _quietly(call: Callable[..., object], *arguments: object) -> None:
+    try:
+        call(*arguments)
+    except Exception:  # a prefetch's failure is reported by the real call, if one is made
+        logger.debug("prefetch %s failed", getattr(call, "__name__", call), exc_info=True)
+
+
+class IndexClient:
+    """Reads projects and metadata from one or more PEP 503/691 indexes (http(s) or file://).
+
+    A project is taken from the first index that has it (no merging: that is how dependency
+    confusion happens). `allow_url(url) -> bool` vets every URL (without credentials), redirect
+    targets included, before it is fetched. `cache` is any `resolver.index.cache.Cache` (default: in
+    memory). `ca_bundle` verifies TLS against a private CA. `transports` maps URL schemes to
+    transports, to swap the network out.
+    `index_urls` keeps the URLs as given (credentials included, to build a sibling client): show
+    them only through `resolver.index.urls.redact`. `stats` counts requests, cache hits and bytes.
+    """
+
+    def __init__(
+        self,
+        index_urls: list[str],
+        *,
+        cache: Cache | None = None,
+        limits: IndexLimits | None = None,
+        allow_url: Callable[[str], bool] | None = None,
+        max_workers: int = 8,
+        transports: Mapping[str, Transport] | None = None,
+        ca_bundle: str | None = None,
+    ) -> None:
+        self.index_urls = list(index_urls)  # as given, credentials included: show them redacted
+        self.limits = limits or IndexLimits()
+        self.cache: Cache = cache if cache is not None else MemoryCache()
+        self.stats = IndexStats()
+        self._max_workers = max(1, max_workers)
+        if transports is None:
+            connections = max(16, self._max_workers * 2)
+            http = HttpTransport(self.limits.timeout, max_connections=connections, ca_bundle=ca_bundle)
+            transports = {"http": http, "https": http, "file": FileTransport()}
+        self._fetcher = Fetcher(transports, self.limits, self.stats, allow_url)
+        self._indexes: list[tuple[str, str]] = []  # (URL without credentials, URL to show)
+        for url in index_urls:
+            url = url if url.endswith("/") else url + "/"
+            self._indexes.append((self._fetcher.add_credentials(url), self._fetcher.shown(url)))
+        self._lock = threading.Lock()
+        self._memo: dict[tuple[str, str], Future[Any]] = {}
+        self._executor: ThreadPoolExecutor | None = None
+        self._closed = False
+
+    # -- the contract ------------------------------------------------------------------------
+
+    def project(self, name: str) -> Project | None:
+        """The project page from the first index that has it, or None if no index has it.
+
+        Raises IndexAccessError (an index failed: then later indexes are not asked either),
+        IndexNotAllowed, or LimitReached.
+        """
+        canonical = canonicalize_name(name)
+        return self._once(("project", canonical), lambda: self._find_project(canonical, pages.to_project))
+
+    def project_view(self, name: str, view: Callable[[pages.Page, str, str], T], view_key: str) -> T | None:
+        """`view(page, canonical name, index URL to show)` of the project page that `project` reads.
+
+        For a caller that keeps only part of a page: a resolver for one target needs a few files
+        of a project that lists tens of thousands, and holding every one cost more memory than
+        all the rest of a resolution. Memoised per (name, `view_key`), as `project` is per name;
+        None and errors as for `project`.
+        """
+        canonical = canonicalize_name(name)
+        return self._once(("view:" + view_key, canonical), lambda: self._find_project(canonical, view))
+
+    def metadata(self, file: DistFile) -> Metadata:
+        """Core metadata of one file: PEP 658 file, else wheel METADATA, else static sdist PKG-INFO.
+
+        Raises MetadataUnavailable when the file's dependencies cannot be read without running
+        its build (or it holds no usable metadata), IndexAccessError when a fetch fails or a
+        hash does not match.
+        """
+        key = self._metadata_key(file)
+        return self._once(("metadata", key), lambda: self._metadata(file, key))
+
+    def prefetch_projects(self, names: Iterable[str]) -> None:
+        """Fetch these pages concurrently into the cache; errors surface on the later real call."""
+        for name in names:
+            canonical = canonicalize_name(name)
+            self._submit(("project", canonical), self.project, canonical)
+
+    def prefetch_metadata(self, files: Iterable[DistFile]) -> None:
+        """Fetch these files' metadata concurrently into the cache."""
+        for file in files:
+            self._submit(("metadata", self._metadata_key(file)), self.metadata, file)
+
+    def submit(self, call: Callable[..., object], *arguments: object) -> None:
+        """Run `call(*arguments)` in the prefetch pool, for work that chains fetches (a page, then
+        the metadata of its likely candidate, then the pages of that one's dependencies).
+
+        Its outcome is dropped: it must only warm this client's memo, whose real calls report the
+        errors. Ignored once the client is closed.
+        """
+        with self._lock:
+            if self._closed:
+                return
+            if self._executor is None:
+                self._executor = ThreadPoolExecutor(self._max_workers, thread_name_prefix="index-prefetch")
+            self._executor.submit(_quietly, call, *arguments)
+
+    def close(self) -> None:
+        """Stop prefetching and release connections. The client cannot be used afterwards."""
+        with self._lock:
+            self._closed = True
+            executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=True, cancel_futures=True)
+        self._fetcher.close()
+
+    def __enter__(self) -> IndexClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # -- once per client, whatever the threads ---------------------------------------------------
+
+    def _once(self, key: tuple[str, str], compute: Callable[[], T]) -> T:
+        """compute() the first time `key` is asked for; every other caller shares that outcome."""
+        with self._lock:
+            future = self._memo.get(key)
+            owner = future is None
+            if future is None:
+                future = self._memo[key] = Future()
+        if owner:
+            try:
+                result = compute()
+            except BaseException as error:
+                future.set_exception(error)
+                if not isinstance(error, Exception):
+                    raise
+            else:
+                future.set_result(result)
+        return future.result()
+
+    def _submit(self, key: tuple[str, str], call: Callable[[Any], object], argument: object) -> None:
+        with self._lock:
+            if self._closed or key in self._memo:
+                return
+            if self._executor is None:
+                self._executor = ThreadPoolExecutor(self._max_workers, thread_name_prefix="index-prefetch")
+            self._executor.submit(call, argument)  # the outcome stays in the memo for the real call
+
+    # -- project pages ---------------------------------------------------------------------------
+
+    def _find_project(self, name: str, view: Callable[[pages.Page, str, str], T]) -> T | None:
+        for index, shown in self._indexes:
+            page = self._page(index + name + "/")
+            if page is not None:
+                return view(page, name, shown)
+        return None
+
+    def _page(self, url: str) -> pages.Page | None:
+        key = "page:" + url + self._fetcher.auth_tag(url)
+        entry = self._cached_json(key)
+        now = time.time()
+        if entry is not None and now - float(entry.get("fetched", 0)) < self.limits.page_ttl:
+            self._fetcher.count(cache_hits=1)
+            return entry.get("page")
+        headers = {"Accept": pages.ACCEPT}
+        validators = {}
+        if entry is not None and entry.get("page") is not None:
+            if entry.get("etag"):
+                validators["If-None-Match"] = entry["etag"]
+            if entry.get("last-modified"):
+                validators["If-Modified-Since"] = entry["last-modified"]
+        response, final = self._fetcher.get(url, {**headers, **validators}, *self._limit("page"))
+        if response.status == 304 and validators and entry is not None:
+            self._fetcher.count(cache_hits=1)
+            self._store_page(key, {**entry, "fetched": now})
+            return entry["page"]
+        if response.status in (404, 410):
+            self._store_page(key, {"fetched": now, "page": None})
+            return None
+        self._fetcher.expect(response, final, 200)
+        stored = {"fetched": now, "etag": response.header("etag"), "last-modified": response.header("last-modified")}
+        try:
+            page = pages.parse_page(response.body, response.header("content-type"), final)
+        except pages.PageError as error:
+            shown = self._fetcher.shown(final)
+            raise IndexAccessError(f"{shown} returned a malformed page: {error}", url=shown) from None
+        del response  # a large page's body, its parsed form and their cache copy need not all be held at once
+        self._store_page(key, {**stored, "page": page})
+        return page
+
+    def _store_page(self, key: str, entry: dict[str, Any]) -> None:
+        has_validators = entry.get("etag") or entry.get("last-modified")
+        ttl = max(PAGE_KEEP, self.limits.page_ttl) if has_validators else self.limits.page_ttl
+        self.cache.set(key, json.dumps(entry, separators=(",", ":")).encode(), ttl)
+
+    # -- metadata --------------------------------------------------------------------------------
+
+    def _metadata_key(self, file: DistFile) -> str:
+        if file.sha256:
+            return f"meta:sha256:{file.sha256.lower()}"
+        url = strip_credentials(urldefrag(file.url)[0])[0]
+        return "meta:url:" + url + self._fetcher.auth_tag(url)
+
+    def _metadata(self, file: DistFile, key: str) -> Metadata:
+        ttl = None if key.startswith("meta:sha256:") else self.limits.page_ttl
+        cached = self._cached_json(key)
+        if cached is not None and "unavailable" in cached:
+            self._fetcher.count(cache_hits=1)
+            raise coremeta.unavailable(file, str(cached["unavailable"]))
+        if cached is not None:
+            try:
+                metadata = Metadata(
+                    name=file.name,
+                    version=Version(cached["version"]),
+                    requires_dist=tuple(cached["requires_dist"]),
+                    requires_python=cached["requires_python"],
+                    provides_extras=tuple(cached["provides_extras"]),
+                    source=cached["source"],
+                )
+            except (KeyError, TypeError, InvalidVersion):
+                logger.warning("ignoring a corrupt cache entry for %s", file.filename)
+            else:
+                self._fetcher.count(cache_hits=1)
+                return metadata
+        try:
+            metadata = self._read_metadata(file)
+        except MetadataUnavailable as error:
+            reason = error.message.removeprefix(f"{file.filename}: ")
+            self.cache.set(key, json.dumps({"unavailable": reason}).encode(), ttl)
+            raise
+        value = {
+            "version": str(metadata.version),
+            "requires_dist": list(metadata.requires_dist),
+            "requires_python": metadata.requires_python,
+            "provides_extras": list(metadata.provides_extras),
+            "source": metadata.source,
+        }
+        self.cache.set(key, json.dumps(value).encode(), ttl)
+        return metadata
+
+    def _read_metadata(self, file: DistFile) -> Metadata:
+        if file.metadata_hashes is not None:
+            data = self._pep658(file)
+            if data is not None:
+                return coremeta.parse_metadata(data, file, "pep658")
+        limit = self.limits.max_metadata_bytes
+        if file.kind == "wheel":
+            return coremeta.parse_metadata(coremeta.wheel_metadata(self._archive(file), file, limit), file, "wheel")
+        archive = self._archive(file, ranged=file.filename.endswith(".zip"))
+        return coremeta.parse_metadata(coremeta.sdist_pkg_info(archive, file, limit), file, "sdist")
+
+    def _pep658(self, file: DistFile) -> bytes | None:
+        url = urldefrag(file.url)[0] + ".metadata"
+        response, final = self._fetcher.get(url, {}, *self._limit("metadata"))
+        if response.status in (404, 410):
+            logger.info("%s is announced but missing; reading the file instead", self._fetcher.shown(final))
+            return None
+        self._fetcher.expect(response, final, 200)
+        hashes = file.metadata_hashes or {}
+        name = "sha256" if "sha256" in hashes else next(iter(sorted(hashes)), None)
+        if name is not None:
+            actual = hashlib.new(name, response.body).hexdigest()
+            if actual != hashes[name].lower():
+                shown = self._fetcher.shown(final)
+                raise IndexAccessError(
+                    f"{shown} does not match its {name} hash on the index page (expected {hashes[name]}, got {actual})",
+                    url=shown,
+                )
+        return response.body
+
+    def _archive(self, file: DistFile, *, ranged: bool = True) -> IO[bytes]:
+        """The file as a seekable object: fetched by ranges when the server allows, else whole."""
+        url = urldefrag(file.url)[0]
+        limit, limit_text = self._limit(file.kind)
+        headers = {"Accept-Encoding": "identity"}  # ranges count bytes of the file as stored
+        response, final = self._fetcher.get(
+            url, {**headers, "Range": f"bytes=-{TAIL_BYTES}"} if ranged else headers, limit, limit_text
+        )
+        if response.status == 416:  # an empty file, or a server that dislikes suffix ranges
+            response, final = self._fetcher.get(url, headers, limit, limit_text)
+        if response.status == 206:
+            match = _CONTENT_RANGE.fullmatch((response.header("content-range") or "").strip())
+            if match is None or int(match[2]) - int(match[1]) + 1 != len(response.body):
+                shown = self._fetcher.shown(final)
+                raise IndexAccessError(f"{shown} answered a range request with a bad Content-Range", url=shown)
+            size = int(match[3])
+            budget = [limit - len(response.body)]
+
+            def fetch(start: int, end: int) -> bytes:
+                budget[0] -= end - start
+                if budget[0] < 0:
+                    shown = self._fetcher.shown(final)
+                    raise IndexAccessError(f"{shown} is larger than {limit_text}", url=shown)
+                return self._range(final, start, end, size)
+
+            return RangeFile(size, fetch, seed=(int(match[1]), response.body))
+        self._fetcher.expect(response, final, 200)
+        if file.sha256 and hashlib.sha256(response.body).hexdigest() != file.sha256.lower():
+            shown = self._fetcher.shown(final)
+            raise IndexAccessError(f"{shown} does not match its sha256 hash on the index page", url=shown)
+        return io.BytesIO(response.body)
+
+    def _range(self, url: str, start: int, end: int, size: int) -> bytes:
+        headers = {"Accept-Encoding": "identity", "Range": f"bytes={start}-{end - 1}"}
+        asked = end - start
+        response, final = self._fetcher.get(url, headers, asked, f"the {asked} bytes asked for: the range was ignored")
+        if response.status == 206:
+            match = _CONTENT_RANGE.fullmatch((response.header("content-range") or "").strip())
+            if match and int(match[1]) == start and len(response.body) == end - start:
+                return response.body
+        shown = self._fetcher.shown(final)
+        raise IndexAccessError(f"{shown} answered a range request wrongly (HTTP {response.status})", url=shown)
+
+    def _limit(self, what: str) -> tuple[int, str]:
+        """The size limit for a kind of response, and how errors name it."""
+        size = {
+            "page": self.limits.max_page_bytes,
+            "metadata": self.limits.max_metadata_bytes,
+        }.get(what, self.limits.max_wheel_bytes)
+        return size, f"the {what} size limit ({size} bytes)"
+
+    # -- cache helpers -------------------------------------------------------------------------------
+
+    def _cached_json(self, key: str) -> dict[str, Any] | None:
+        data = self.cache.get(key)
+        if data is None:
+            return None
+        try:
+            value = json.loads(data)
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            return None
+        return value if isinstance(value, dict) else None

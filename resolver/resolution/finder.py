@@ -1,0 +1,125 @@
+"""Which versions of a project a target can install, and why the others cannot.
+
+Kept apart from the provider so that the explanation can ask the same questions afterwards
+("versions exist, but none has a wheel for Python 3.6") with the same answers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from packaging.specifiers import SpecifierSet
+from packaging.version import Version
+
+from resolver.environment import Target
+from resolver.index.dists import DistFile, Project
+from resolver.index.pages import Page, sieve_project
+
+
+@dataclass
+class VersionFiles:
+    """The files of one version: those the target can use (best first), and why others are out."""
+
+    version: Version
+    usable: list[DistFile] = field(default_factory=list)
+    yanked: list[DistFile] = field(default_factory=list)  # usable but yanked: only for `==` pins
+    rejected: dict[str, str] = field(default_factory=dict)  # filename -> reason
+
+    @property
+    def available(self) -> bool:
+        return bool(self.usable)
+
+
+def _file_rank(file: DistFile, target: Target) -> tuple[int, int]:
+    if file.kind == "wheel":
+        return (0, min(target.tag_priority[tag] for tag in file.tags if tag in target.tag_priority))
+    return (1, 0)
+
+
+def classify(project: Project, target: Target) -> dict[Version, VersionFiles]:
+    """Sort every file of a project into usable, yanked and rejected (with the reason).
+
+    Whether a tag set fits the target is decided once per distinct set: a page repeats a few
+    dozen sets over thousands of wheels.
+    """
+    found: dict[Version, VersionFiles] = {}
+    priority = target.tag_priority
+    fits: dict[frozenset, bool] = {}
+    for file in project.files:
+        entry = found.get(file.version)
+        if entry is None:
+            entry = found[file.version] = VersionFiles(file.version)
+        if file.kind == "wheel":
+            fit = fits.get(file.tags)
+            if fit is None:
+                fit = fits[file.tags] = any(tag in priority for tag in file.tags)
+        if file.kind == "wheel" and not fit:
+            entry.rejected[file.filename] = "no wheel for the target's Python and platform"
+        elif not target.accepts_python(file.requires_python):
+            entry.rejected[file.filename] = f"requires Python {file.requires_python}"
+        elif file.is_yanked:
+            entry.yanked.append(file)
+        else:
+            entry.usable.append(file)
+    for entry in found.values():
+        entry.usable.sort(key=lambda f: _file_rank(f, target))
+        entry.yanked.sort(key=lambda f: _file_rank(f, target))
+    return found
+
+
+def classify_page(page: Page, name: str, index_url: str, target: Target) -> tuple[Project, dict[Version, VersionFiles]]:
+    """`classify(to_project(page, ...), target)`, without building the files the target cannot use.
+
+    The project returned holds only the usable and yanked files; the others are known by filename
+    and reason, as `classify` records them, in the same order. A large page lists tens of
+    thousands of wheels for a few the target can install: this is what keeps memory down.
+    """
+    found: dict[Version, VersionFiles] = {}
+    priority = target.tag_priority
+    fits: dict[frozenset, bool] = {}
+
+    def sieve(filename: str, version: Version, kind: str, tags: frozenset, requires_python: str | None) -> str | None:
+        entry = found.get(version)
+        if entry is None:
+            entry = found[version] = VersionFiles(version)
+        if kind == "wheel":
+            fit = fits.get(tags)
+            if fit is None:
+                fit = fits[tags] = any(tag in priority for tag in tags)
+            if not fit:
+                entry.rejected[filename] = reason = "no wheel for the target's Python and platform"
+                return reason
+        if not target.accepts_python(requires_python):
+            entry.rejected[filename] = reason = f"requires Python {requires_python}"
+            return reason
+        return None
+
+    project, _left_out = sieve_project(page, name, index_url, sieve)
+    for file in project.files:
+        entry = found[file.version]
+        (entry.yanked if file.is_yanked else entry.usable).append(file)
+    for entry in found.values():
+        entry.usable.sort(key=lambda f: _file_rank(f, target))
+        entry.yanked.sort(key=lambda f: _file_rank(f, target))
+    return project, found
+
+
+def is_pinned(specifier: SpecifierSet) -> bool:
+    """`==1.2` or `===1.2`: the only specifiers under which pip takes a yanked release (PEP 592)."""
+    return any(s.operator in ("==", "===") and not s.version.endswith(".*") for s in specifier)
+
+
+def matching_versions(
+    versions: Iterable[VersionFiles], specifier: SpecifierSet, *, pre: bool
+) -> list[tuple[Version, list[DistFile]]]:
+    """Versions that meet `specifier`, newest first, with the files to use for each.
+
+    Pre-releases follow pip: taken when `pre` is set or the specifier names one, else only when
+    no final release matches. Yanked files count only when the specifier pins a version.
+    """
+    allow_yanked = is_pinned(specifier)
+    usable = {v.version: (v.usable or (v.yanked if allow_yanked else [])) for v in versions}
+    usable = {version: files for version, files in usable.items() if files}
+    chosen = specifier.filter(usable, prereleases=True if pre else None)
+    return [(version, usable[version]) for version in sorted(chosen, reverse=True)]

@@ -1,0 +1,360 @@
+"""The resolvelib provider: pip's resolution semantics over our index client and target.
+
+A thin adapter: it asks the index (which does all I/O) and the finder, and keeps what the
+explanation will need (every version of every project it classified).
+
+Most of a cold resolution is waiting for the index, one request at a time, as pip does. So as soon
+as a requirement is known, the provider starts, in the index's bounded pool, what resolving it
+will most likely read: the project page, the metadata of the newest version the requirement
+admits (the one resolvelib will try first), then the same for that version's dependencies, and so
+on down the tree. That is the set of requests pip makes when nothing backtracks, made
+concurrently; what the resolver later asks for is then already in the index client's memo.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any
+
+from packaging.markers import InvalidMarker, Marker
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.specifiers import SpecifierSet
+from packaging.utils import canonicalize_name
+from packaging.version import Version
+from resolvelib import AbstractProvider
+from resolvelib.structs import RequirementInformation
+
+from resolver.environment import Target
+from resolver.errors import MetadataUnavailable
+from resolver.index.client import IndexClient
+from resolver.index.dists import DistFile, Project
+from resolver.index.pages import Page
+from resolver.resolution.finder import VersionFiles, classify_page, matching_versions
+from resolver.resolution.requirements import (
+    PYTHON,
+    AnyCandidate,
+    AnyReq,
+    Candidate,
+    PythonCandidate,
+    PythonReq,
+    Req,
+)
+
+# How far below what the resolver has reached the prefetch reads ahead (1: the dependencies of the
+# candidates it has taken; 2: theirs too, ...). Deeper hides more latency but reads more that a
+# resolution ending early at a conflict never needs (pip would not fetch it either).
+PREFETCH_DEPTH = 50
+
+# How many candidates past the one being read get their metadata fetched ahead once resolvelib
+# has moved past the first (it is backtracking through this package's versions).
+PREFETCH_CANDIDATES = 2
+
+
+def marker_applies(marker: Marker | None, environment: Mapping[str, str], extras: Iterable[str]) -> bool:
+    """Whether a dependency's marker holds on the target for any of the extras asked for."""
+    if marker is None:
+        return True
+    return any(marker.evaluate({**environment, "extra": extra}) for extra in list(extras) or [""])
+
+
+class Provider(AbstractProvider):
+    """resolvelib provider with pip's semantics, for a target that is not the running interpreter.
+
+    `constraint_lines` are the `-c` lines by package name: they narrow the candidates without
+    adding the package, as pip's constraints do.
+    """
+
+    def __init__(
+        self,
+        index: IndexClient,
+        target: Target,
+        *,
+        pre: bool = False,
+        constraint_lines: Mapping[str, list[Req]] | None = None,
+        user_requested: Mapping[str, int] | None = None,
+    ) -> None:
+        self.index = index
+        self.target = target
+        self.pre = pre
+        self.constraint_lines = dict(constraint_lines or {})
+        self.constraints: dict[str, SpecifierSet] = {}
+        for name, lines in self.constraint_lines.items():
+            for line in lines:
+                self.constraints[name] = self.constraints.get(name, SpecifierSet()) & line.specifier
+        self.user_requested = dict(user_requested or {})
+        self.python = PythonCandidate(target.python_full_version)
+        self._view_key = f"classified:{target.python_version}:{target.platform}"
+        self.projects: dict[str, Project | None] = {}
+        self.versions: dict[str, dict[Version, VersionFiles]] = {}
+        self.skipped_dependencies: list[tuple[str, str, str]] = []  # (parent pin, text, reason)
+        self.unavailable: dict[tuple[str, Version], MetadataUnavailable] = {}
+        self._matches: dict[tuple[str, SpecifierSet], list[tuple[Version, tuple[DistFile, ...]]]] = {}
+        # Dependencies by (identifier, version), with the lines skipped as invalid; those are
+        # reported only once resolvelib itself asks (a prefetch reads versions it may never try).
+        self._dependencies: dict[tuple[str, Version], tuple[list[AnyReq], list[tuple[str, str, str]]]] = {}
+        self._reported: set[tuple[str, Version]] = set()
+        self._parsed: dict[tuple[str, frozenset[str], str], Req | str | None] = {}
+        self._prefetched: set[str] = set()
+        self._satisfied: dict[tuple[int, Version], tuple[SpecifierSet, bool]] = {}
+        self._pins: Mapping[str, AnyCandidate] = {}  # resolvelib's current pins, as last shown to us
+        self._criteria: dict[str, SpecifierSet] = {}  # the last joint specifier asked for, by identifier
+
+    # -- what the index knows, classified once per project ------------------------------------
+
+    def project(self, name: str) -> Project | None:
+        """The project with only the files the target can use (the others are in `versions`)."""
+        if name not in self.projects:
+            view = self.index.project_view(name, self._classify_page, self._view_key)
+            project, versions = view if view is not None else (None, {})
+            self.versions.setdefault(name, versions)  # prefetch threads may get here too: same values
+            self.projects.setdefault(name, project)
+        return self.projects[name]
+
+    def _classify_page(self, page: Page, name: str, index_url: str) -> tuple[Project, dict[Version, VersionFiles]]:
+        return classify_page(page, name, index_url, self.target)
+
+    def version_files(self, name: str) -> dict[Version, VersionFiles]:
+        self.project(name)
+        return self.versions[name]
+
+    # -- resolvelib's interface ---------------------------------------------------------------
+
+    def identify(self, requirement_or_candidate: AnyReq | AnyCandidate) -> str:
+        return requirement_or_candidate.identifier
+
+    def narrow_requirement_selection(
+        self,
+        identifiers: Iterable[str],
+        resolutions: Mapping[str, AnyCandidate],
+        candidates: Mapping[str, Iterator[AnyCandidate]],
+        information: Mapping[str, Iterator[RequirementInformation]],
+        backtrack_causes: Sequence[RequirementInformation],
+    ) -> Iterable[str]:
+        """Settle the target's Python first, then what caused the last backtrack, as pip does."""
+        self._pins = resolutions
+        identifiers = list(identifiers)
+        if PYTHON in identifiers:
+            return [PYTHON]
+        if backtrack_causes:
+            causes = {info.requirement.identifier for info in backtrack_causes}
+            causes |= {info.parent.identifier for info in backtrack_causes if info.parent is not None}
+            narrowed = [identifier for identifier in identifiers if identifier in causes]
+            if narrowed:
+                return narrowed
+        return identifiers
+
+    def get_preference(
+        self,
+        identifier: str,
+        resolutions: Mapping[str, AnyCandidate],
+        candidates: Mapping[str, Iterator[AnyCandidate]],
+        information: Mapping[str, Iterator[RequirementInformation]],
+        backtrack_causes: Sequence[RequirementInformation],
+    ) -> Any:
+        """Pinned first, then upper-bounded, then in the user's order, then any specifier at all.
+
+        Deciding the most constrained packages first finds conflicts early and keeps the first
+        descent close to what pip-reqs (newest everything) would pick.
+        """
+        operators = [spec.operator for info in information[identifier] for spec in info.requirement.specifier]
+        pinned = any(op in ("==", "===") for op in operators)
+        upper_bounded = any(op in ("<", "<=", "~=", "==", "===") for op in operators)
+        requested = self.user_requested.get(identifier, math.inf)
+        return (identifier != PYTHON, not pinned, not upper_bounded, requested, not operators, identifier)
+
+    def find_matches(
+        self,
+        identifier: str,
+        requirements: Mapping[str, Iterator[AnyReq]],
+        incompatibilities: Mapping[str, Iterator[AnyCandidate]],
+    ) -> list[AnyCandidate] | Callable[[], Iterator[AnyCandidate]]:
+        reqs = list(requirements[identifier])
+        if identifier == PYTHON:
+            ok = all(self.is_satisfied_by(req, self.python) for req in reqs)
+            return [self.python] if ok else []
+        first = reqs[0]
+        name, extras = first.name, first.extras
+        specifier = self.specifier_for(name, reqs)
+        self._criteria[identifier] = specifier
+        excluded = {candidate.version for candidate in incompatibilities[identifier]}
+        found = [
+            Candidate(name, version, extras, files)
+            for version, files in self._matching(name, specifier)
+            if version not in excluded and (name, version) not in self.unavailable
+        ]
+        # Backtracking asks for this package again with its tried versions excluded, and will most
+        # likely go on down the list: fetch a few ahead then, only the first otherwise.
+        ahead = 1 + (PREFETCH_CANDIDATES if excluded else 0)
+        self.index.prefetch_metadata(c.file for c in found[:ahead] if c.file)
+        return lambda: self._readable(found)
+
+    def _readable(self, candidates: list[Candidate]) -> Iterator[Candidate]:
+        """The candidates whose metadata can be read, fetching a few ahead once past the first.
+
+        A candidate whose dependencies cannot be read without running its build is set aside and
+        remembered for the report, as pip discards a candidate whose metadata it cannot prepare.
+        Only the first candidate is fetched until resolvelib asks for a second: most packages
+        never need one, and pip would not fetch it either.
+        """
+        for position, candidate in enumerate(candidates):
+            if position:
+                ahead = candidates[position + 1 : position + 1 + PREFETCH_CANDIDATES]
+                self.index.prefetch_metadata(c.file for c in ahead if c.file)
+            try:
+                self.index.metadata(candidate.file)
+            except MetadataUnavailable as error:
+                self.unavailable[(candidate.name, candidate.version)] = error
+                continue
+            yield candidate
+
+    def _matching(self, name: str, specifier: SpecifierSet) -> list[tuple[Version, tuple[DistFile, ...]]]:
+        """matching_versions, memoised: resolvelib asks again every time a requirement is added."""
+        key = (name, specifier)
+        if key not in self._matches:
+            found = matching_versions(self.version_files(name).values(), specifier, pre=self.pre)
+            self._matches[key] = [(version, tuple(files)) for version, files in found]
+        return self._matches[key]
+
+    def specifier_for(self, name: str, reqs: Iterable[AnyReq]) -> SpecifierSet:
+        specifier = SpecifierSet()
+        for req in reqs:
+            specifier &= req.specifier
+        return specifier & self.constraints.get(name, SpecifierSet())
+
+    def is_satisfied_by(self, requirement: AnyReq, candidate: AnyCandidate) -> bool:
+        """Memoised per (specifier object, version): resolvelib asks again for every pin it checks,
+        tens of thousands of times on a large input, about the same few hundred pairs.
+        """
+        specifier = requirement.specifier
+        key = (id(specifier), candidate.version)
+        known = self._satisfied.get(key)
+        if known is not None and known[0] is specifier:
+            return known[1]
+        result = specifier.contains(candidate.version, prereleases=True)
+        self._satisfied[key] = (specifier, result)  # holding it keeps its id from being reused
+        return result
+
+    def get_dependencies(self, candidate: AnyCandidate) -> list[AnyReq]:
+        if isinstance(candidate, PythonCandidate):
+            return []
+        key = (candidate.identifier, candidate.version)
+        deps, skipped = self._dependencies_of(candidate)
+        if key not in self._reported:
+            self._reported.add(key)
+            self.skipped_dependencies.extend(skipped)
+        if not self._clashes_with_pins(deps):
+            self.prefetch(deps)
+        return deps
+
+    def _clashes_with_pins(self, deps: list[AnyReq]) -> bool:
+        """Whether resolvelib will most likely refuse this candidate at once: a dependency excludes a
+        current pin, the target's Python, or every version the requirements already on that
+        package allow. Its dependencies are then not worth fetching ahead: pip stops at that
+        first clash and never reads them. (A guess from what resolvelib last showed us: a wrong
+        one costs a prefetch, never a result.)
+        """
+        for dep in deps:
+            if isinstance(dep, PythonReq):
+                return True
+            pin = self._pins.get(dep.identifier)
+            if pin is not None and not self.is_satisfied_by(dep, pin):
+                return True
+            known = self._criteria.get(dep.identifier)
+            if known is not None and dep.name in self.versions and not self._matching(dep.name, known & dep.specifier):
+                return True
+        return False
+
+    def _dependencies_of(self, candidate: Candidate) -> tuple[list[AnyReq], list[tuple[str, str, str]]]:
+        key = (candidate.identifier, candidate.version)
+        if key not in self._dependencies:
+            self._dependencies[key] = self._read_dependencies(candidate)
+        return self._dependencies[key]
+
+    def _read_dependencies(self, candidate: Candidate) -> tuple[list[AnyReq], list[tuple[str, str, str]]]:
+        metadata = self.index.metadata(candidate.file)
+        deps: list[AnyReq] = []
+        skipped: list[tuple[str, str, str]] = []
+        if candidate.extras:
+            # The extras' candidate depends on the base package of the same version (pip's model).
+            deps.append(Req(candidate.name, SpecifierSet(f"=={candidate.version}")))
+        elif metadata.requires_python and not self.target.accepts_python(metadata.requires_python):
+            deps.append(PythonReq(SpecifierSet(metadata.requires_python)))
+        for text in metadata.requires_dist:
+            req = self._dependency(candidate, text)
+            if isinstance(req, str):
+                skipped.append((candidate.pin(), text, req))
+            elif req is not None:
+                deps.append(req)
+        return deps, skipped
+
+    def _dependency(self, parent: Candidate, text: str) -> Req | str | None:
+        """The requirement a Requires-Dist line makes for `parent` on the target; None when its
+        marker excludes it; the reason when it is invalid. Memoised by line: many versions of a
+        package, and many packages, repeat the same lines.
+        """
+        key = (parent.name, parent.extras, text)
+        if key not in self._parsed:
+            self._parsed[key] = self._parse_dependency(parent, text)
+        return self._parsed[key]
+
+    def _parse_dependency(self, parent: Candidate, text: str) -> Req | str | None:
+        try:
+            requirement = Requirement(text)
+        except (InvalidRequirement, InvalidMarker) as error:
+            return f"invalid requirement: {error}"
+        if not marker_applies(requirement.marker, self.target.markers, parent.extras):
+            return None
+        if parent.extras and requirement.marker is None:
+            return None  # the base candidate already brings the unconditional dependencies
+        name = canonicalize_name(requirement.name)
+        if name == parent.name and not requirement.extras:
+            return None  # a package naming itself (pip ignores this)
+        return Req(
+            name=name,
+            specifier=requirement.specifier,
+            extras=frozenset(canonicalize_name(e) for e in requirement.extras),
+            marker=str(requirement.marker) if requirement.marker else None,
+            text=text,
+        )
+
+    # -- fetching ahead ------------------------------------------------------------------------
+
+    def prefetch(self, requirements: Iterable[AnyReq], depth: int = PREFETCH_DEPTH) -> None:
+        """Start reading, in the index's pool, what resolving these requirements will most likely need.
+
+        Once per identifier: its page, the metadata of the newest version its specifier (and the
+        constraints) admit, and recursively the same for that version's dependencies.
+        """
+        requirements = list(requirements)
+        for req in requirements:
+            # The input's own lines are criteria from the first round: known before resolvelib
+            # shows them to find_matches, they let the clash test work from the first prefetch.
+            if isinstance(req, Req) and req.origin is not None:
+                known = self._criteria.get(req.identifier, self.constraints.get(req.name, SpecifierSet()))
+                self._criteria[req.identifier] = known & req.specifier
+        for req in requirements:
+            if depth > 0 and isinstance(req, Req) and req.identifier not in self._prefetched:
+                self._prefetched.add(req.identifier)
+                self.index.submit(self._prefetch_one, req, depth)
+
+    def _prefetch_one(self, req: Req, depth: int) -> None:
+        specifier = req.specifier & self.constraints.get(req.name, SpecifierSet())
+        for version, files in self._matching(req.name, specifier):
+            if (req.name, version) in self.unavailable:
+                continue
+            candidate = Candidate(req.name, version, req.extras, files)
+            try:
+                deps, _ = self._dependencies_of(candidate)
+            except MetadataUnavailable:
+                continue  # resolvelib will set it aside and try the next one; so do we
+            if not self._clashes_with_pins(deps):
+                self.prefetch(deps, depth - 1)
+            return
+
+
+def user_order(requirements: Iterable[Req]) -> dict[str, int]:
+    order: dict[str, int] = {}
+    for position, req in enumerate(requirements):
+        order.setdefault(req.identifier, position)
+    return order

@@ -1,0 +1,173 @@
+"""The completion webhook: queued when a report finishes, signed, retried while the receiver is down."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from conflicts import tasks
+from conflicts.jobs import run, submit, sweep, webhooks
+from conflicts.models import ApiToken, Report, Status
+from tests.support.queue import record_sends
+
+pytestmark = pytest.mark.django_db
+
+
+@dataclass
+class Receiver:
+    """A loopback HTTP server that answers with the given statuses in turn (then 204) and keeps each POST."""
+
+    statuses: list[int] = field(default_factory=list)
+    received: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
+    url: str = ""
+
+
+@pytest.fixture
+def receiver(settings) -> Iterator[Receiver]:
+    state = Receiver()
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            state.received.append((dict(self.headers), body))
+            status = state.statuses.pop(0) if state.statuses else 204
+            self.send_response(status)
+            if status in (301, 302):
+                self.send_header("Location", state.url + "elsewhere")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    state.url = f"http://127.0.0.1:{server.server_address[1]}/hooks/"
+    settings.API_WEBHOOK_ALLOWED_HOSTS = ["127.0.0.1"]
+    yield state
+    server.shutdown()
+    server.server_close()
+
+
+def finished(receiver: Receiver, **fields) -> Report:
+    token, _raw = ApiToken.issue("control panel")
+    defaults = {"files": {"requirements.in": "wagtail\n"}, "roots": ["requirements.in"], "python_version": "3.11",
+                "platform": "any", "index_name": "test index", "status": Status.FAILED, "error": "The worker stopped",
+                "token": token, "webhook_url": receiver.url, "site_url": "https://ce.example"}  # fmt: skip
+    return Report.objects.create(**{**defaults, **fields})
+
+
+def test_a_report_that_finishes_queues_its_webhook_after_commit(
+    make_report, settings, monkeypatch, django_capture_on_commit_callbacks
+) -> None:
+    settings.API_WEBHOOK_ALLOWED_HOSTS = ["hooks.example"]
+    sent = record_sends(monkeypatch, "conflicts.deliver_webhook")
+    report = submit.submit_report(
+        {"requirements.in": "wagtail\n"},
+        roots=["requirements.in"],
+        python_version="3.11",
+        platform="any",
+        index_name="test index",
+        webhook_url="https://hooks.example/x",
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        run.run_report(report.id)
+    assert sent == [str(report.id)]
+
+
+def test_a_report_without_a_webhook_queues_none(make_report, monkeypatch) -> None:
+    sent = record_sends(monkeypatch, "conflicts.deliver_webhook")
+    make_report("wagtail\n")
+    assert sent == []
+
+
+def test_a_report_failed_by_the_sweeper_queues_its_webhook(
+    test_index, settings, monkeypatch, receiver, django_capture_on_commit_callbacks
+) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    sent = record_sends(monkeypatch, "conflicts.deliver_webhook")
+    stale = timezone.now() - timedelta(hours=1)
+    report = finished(
+        receiver, status=Status.RUNNING, error="", attempts=settings.RESOLVER_MAX_ATTEMPTS, heartbeat=stale
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        sweep.sweep_stale()
+    assert sent == [str(report.id)]
+
+
+def test_the_webhook_posts_the_signed_summary(receiver: Receiver, settings) -> None:
+    settings.API_WEBHOOK_SECRET = "s3cret"
+    report = finished(receiver)
+    assert webhooks.deliver(str(report.id)) is True
+    [(headers, body)] = receiver.received
+    assert json.loads(body) == {
+        "id": str(report.id),
+        "status": "failed",
+        "summary": "The worker stopped",
+        "permalink": f"https://ce.example/r/{report.id}/",
+    }
+    expected = "sha256=" + hmac.new(b"s3cret", body, hashlib.sha256).hexdigest()
+    assert headers["X-Conflict-Explorer-Signature"] == expected
+    assert headers["Content-Type"] == "application/json"
+
+
+def test_without_a_secret_the_key_is_the_digest_of_the_clients_token(receiver: Receiver, settings) -> None:
+    settings.API_WEBHOOK_SECRET = ""
+    report = finished(receiver)
+    webhooks.deliver(str(report.id))
+    [(headers, body)] = receiver.received
+    key = report.token.hashed.encode()  # what the client computes: sha256(token).hexdigest()
+    assert headers["X-Conflict-Explorer-Signature"] == "sha256=" + hmac.new(key, body, hashlib.sha256).hexdigest()
+
+
+def test_the_task_retries_while_the_receiver_fails_then_delivers(receiver: Receiver) -> None:
+    receiver.statuses = [503, 500]
+    tasks.deliver_webhook.apply(args=[str(finished(receiver).id)])  # eager: retries run at once
+    assert len(receiver.received) == 3
+
+
+def test_the_task_gives_up_after_the_configured_retries(receiver: Receiver, settings) -> None:
+    settings.API_WEBHOOK_MAX_RETRIES = 2
+    receiver.statuses = [500] * 10
+    tasks.deliver_webhook.apply(args=[str(finished(receiver).id)])
+    assert len(receiver.received) == 3
+
+
+def test_a_refusal_is_not_retried(receiver: Receiver) -> None:
+    receiver.statuses = [400]
+    tasks.deliver_webhook.apply(args=[str(finished(receiver).id)])
+    assert len(receiver.received) == 1
+
+
+def test_a_redirect_is_not_followed(receiver: Receiver) -> None:
+    receiver.statuses = [302]
+    assert webhooks.deliver(str(finished(receiver).id)) is False
+    assert len(receiver.received) == 1
+
+
+def test_a_host_no_longer_allowed_gets_nothing(receiver: Receiver, settings) -> None:
+    report = finished(receiver)
+    settings.API_WEBHOOK_ALLOWED_HOSTS = []
+    assert webhooks.deliver(str(report.id)) is False
+    assert receiver.received == []
+
+
+def test_an_unreachable_receiver_is_retried_later(receiver: Receiver, settings) -> None:
+    report = finished(receiver, webhook_url="http://127.0.0.1:9/closed")
+    with pytest.raises(webhooks.DeliveryFailed):
+        webhooks.deliver(str(report.id))
+
+
+def test_the_backoff_doubles_up_to_an_hour() -> None:
+    assert [webhooks.backoff(n) for n in (0, 1, 2, 3, 12)] == [10, 20, 40, 80, 3600]

@@ -1,0 +1,65 @@
+"""The provider's choices that are not visible in a final result: preference and matching."""
+
+from __future__ import annotations
+
+import pytest
+from packaging.specifiers import SpecifierSet
+from packaging.utils import canonicalize_name
+from resolvelib.structs import RequirementInformation
+
+from resolver.environment import Target
+from resolver.resolution.provider import Provider, marker_applies
+from resolver.resolution.requirements import PYTHON, PythonReq, Req
+
+
+def req(name: str, spec: str = "") -> Req:
+    return Req(canonicalize_name(name), SpecifierSet(spec))
+
+
+def preference(provider: Provider, identifier: str, *reqs: Req | PythonReq):
+    information = {identifier: iter([RequirementInformation(r, None) for r in reqs])}
+    return provider.get_preference(identifier, {}, {}, information, [])
+
+
+@pytest.fixture
+def provider() -> Provider:
+    return Provider(index=None, target=Target("3.11", "any"), user_requested={"b": 0, "a": 1})  # type: ignore[arg-type]
+
+
+# Each row is (identifier, its requirements), listed in the order they must be preferred.
+PREFERENCE_ORDER = [
+    (PYTHON, [PythonReq(SpecifierSet(">=3.12"))]),
+    ("zz", [req("zz", "==1.0")]),
+    ("yy", [req("yy", "<2")]),
+    ("b", [req("b", ">=1")]),
+    ("a", [req("a", ">=1")]),
+    ("c", [req("c", ">=1")]),
+    ("d", [req("d")]),
+]
+
+
+def test_preference_orders_python_pins_upper_bounds_user_order_then_the_rest(provider: Provider) -> None:
+    keys = [preference(provider, identifier, *reqs) for identifier, reqs in PREFERENCE_ORDER]
+    assert sorted(keys) == keys
+
+
+def test_narrowing_prefers_the_causes_of_the_last_backtrack(provider: Provider) -> None:
+    cause = RequirementInformation(req("b", ">2"), None)
+    assert list(provider.narrow_requirement_selection(["a", "b", "c"], {}, {}, {}, [cause])) == ["b"]
+    assert list(provider.narrow_requirement_selection(["a", PYTHON], {}, {}, {}, [cause])) == [PYTHON]
+
+
+@pytest.mark.parametrize(
+    ("marker", "extras", "applies"),
+    [
+        ('sys_platform == "win32"', [], False),
+        ('python_version >= "3.8"', [], True),
+        ('extra == "redis"', [], False),
+        ('extra == "redis"', ["redis"], True),
+        ('extra == "redis" and python_version < "3.8"', ["redis"], False),
+    ],
+)
+def test_markers_are_evaluated_for_the_target_and_extras(marker: str, extras: list[str], applies: bool) -> None:
+    from packaging.markers import Marker
+
+    assert marker_applies(Marker(marker), Target("3.11", "manylinux_2_28_x86_64").markers, extras) is applies
