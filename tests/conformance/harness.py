@@ -20,9 +20,9 @@ from pathlib import Path
 
 from packaging.utils import canonicalize_name
 
-from resolver.cache import Cache
 from resolver.engine import Limits, resolve
-from resolver.index import IndexClient
+from resolver.index.cache import Cache
+from resolver.index.client import IndexClient
 from tests.conformance.scenarios import Scenario
 from tests.support.server import serve_index
 from tests.support.universe import build_index
