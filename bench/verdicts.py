@@ -112,7 +112,8 @@ def run(command: list[str], env: dict[str, str], timeout: float) -> tuple[int | 
 
 
 def last_error(text: str) -> str:
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    # pip's last error line is a link to its docs; the one naming the packages is more use.
+    lines = [line.strip() for line in text.splitlines() if line.strip() and "for help visit" not in line]
     errors = [line for line in lines if line.startswith(("ERROR:", "error:", "\u00d7", "\u2570\u2500\u25b6"))]
     return (errors or lines or [""])[-1][:300]
 
