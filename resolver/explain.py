@@ -18,7 +18,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import Version
 
 from resolver.finder import matching_versions
-from resolver.graph import ROOT, Recorder, add_requirement, input_source, path_labels
+from resolver.graph import ROOT, Recorder, add_requirement, input_source, node_label, path_labels
 from resolver.provider import Provider
 from resolver.requirements import PYTHON, Candidate, Req
 from resolver.urls import redact
@@ -70,6 +70,23 @@ class Explainer:
             "kind": kind,
             "text": req.text,
         }
+
+    def reached_through(self, name: str) -> list[dict[str, Any]]:
+        """The chain from the user's line to a package none of their lines names, as a constraint."""
+        if name not in self.graph:
+            return []
+        parents = sorted(self.graph.predecessors(name))
+        specifier = merged_specifier(self.graph.edges[p, name].get("specifier", "") for p in parents)
+        parent = next((p for p in parents if p != ROOT), None)
+        return [
+            {
+                "specifier": specifier,
+                "parent": node_label(self.graph, parent) if parent else None,
+                "source": input_source(self.graph, name),
+                "path": path_labels(self.graph, name),
+                "kind": "dependency",
+            }
+        ]
 
     def parent_constraint(self, name: str, clashing: list[Any]) -> dict[str, Any]:
         """The constraint one parent package puts on `name`, shown at its newest clashing version.
@@ -142,7 +159,7 @@ class Explainer:
             return False
         specifier = self.provider.specifier_for(name, [cause.requirement for cause in causes])
         found = matching_versions(self.provider.version_files(name).values(), specifier, pre=self.provider.pre)
-        return any((name, version) not in self.provider.unavailable for version, _files in found)
+        return any(self.provider.can_take(name, version) for version, _files in found)
 
     def real_clashes(self, final: list[Any]) -> dict[str, list[Any]]:
         """Every clash met during the whole resolution that no version could meet, by package.
@@ -206,7 +223,7 @@ class Explainer:
     def candidates(self, name: str, specifier: SpecifierSet) -> list[Version]:
         """The versions the resolver could take for `specifier`, by the provider's own rules."""
         found = matching_versions(self.provider.version_files(name).values(), specifier, pre=self.provider.pre)
-        return [version for version, _ in found if (name, version) not in self.provider.unavailable]
+        return [version for version, _ in found if self.provider.can_take(name, version)]
 
     def why_none(self, name: str, specifier: SpecifierSet, who: str) -> tuple[str, str]:
         """Why no version meets one specifier: missing, unreadable, or not installable."""
@@ -218,7 +235,7 @@ class Explainer:
                 f"No version of {name} matches {name}{specifier} (required by {who}); "
                 f"the index has {_version_range(all_versions)}"
             )
-        unreadable = [v for v in matching if (name, v) in self.provider.unavailable]
+        unreadable = [v for v in matching if not self.provider.can_take(name, v)]
         if unreadable:
             return "metadata_unavailable", (
                 f"{name} {_version_range(unreadable)} match {name}{specifier}, but their dependencies "

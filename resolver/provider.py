@@ -63,6 +63,12 @@ class Provider(AbstractProvider):
 
     `constraint_lines` are the `-c` lines by package name: they narrow the candidates without
     adding the package, as pip's constraints do.
+
+    A version whose dependencies cannot be read without a build is set aside, as pip sets aside
+    one it cannot build; with `optimistic` (True, or the names of the packages it applies to) it is
+    tried as if it had no dependencies instead.
+    More dependencies can only add constraints, so a failure even then is certain. `unavailable`
+    records those versions either way, and `assumed` tells which of a result's pins rest on it.
     """
 
     def __init__(
@@ -73,8 +79,10 @@ class Provider(AbstractProvider):
         pre: bool = False,
         constraint_lines: Mapping[str, list[Req]] | None = None,
         user_requested: Mapping[str, int] | None = None,
+        optimistic: bool | frozenset[str] = False,
     ) -> None:
         self.index = index
+        self.optimistic = optimistic
         self.target = target
         self.pre = pre
         self.constraint_lines = dict(constraint_lines or {})
@@ -181,7 +189,7 @@ class Provider(AbstractProvider):
         found = [
             Candidate(name, version, extras, files)
             for version, files in self._matching(name, specifier)
-            if version not in excluded and (name, version) not in self.unavailable
+            if version not in excluded and self.can_take(name, version)
         ]
         # Backtracking asks for this package again with its tried versions excluded, and will most
         # likely go on down the list: fetch a few ahead then, only the first otherwise.
@@ -192,8 +200,9 @@ class Provider(AbstractProvider):
     def _readable(self, candidates: list[Candidate]) -> Iterator[Candidate]:
         """The candidates whose metadata can be read, fetching a few ahead once past the first.
 
-        A candidate whose dependencies cannot be read without running its build is set aside and
-        remembered for the report, as pip discards a candidate whose metadata it cannot prepare.
+        A candidate whose dependencies cannot be read without running its build is remembered for
+        the report and set aside, as pip discards a candidate whose metadata it cannot prepare
+        (unless `optimistic`: then it is offered, with no dependencies).
         Only the first candidate is fetched until resolvelib asks for a second: most packages
         never need one, and pip would not fetch it either.
         """
@@ -205,7 +214,8 @@ class Provider(AbstractProvider):
                 self.index.metadata(candidate.file)
             except MetadataUnavailable as error:
                 self.unavailable[(candidate.name, candidate.version)] = error
-                continue
+                if not self.assumes(candidate.name):
+                    continue
             yield candidate
 
     def _matching(self, name: str, specifier: SpecifierSet) -> list[tuple[Version, tuple[DistFile, ...]]]:
@@ -239,13 +249,31 @@ class Provider(AbstractProvider):
         if isinstance(candidate, PythonCandidate):
             return []
         key = (candidate.identifier, candidate.version)
-        deps, skipped = self._dependencies_of(candidate)
+        try:
+            deps, skipped = self._dependencies_of(candidate)
+        except MetadataUnavailable as error:
+            if not self.assumes(candidate.name):
+                raise
+            self.unavailable[(candidate.name, candidate.version)] = error
+            return [Req(candidate.name, SpecifierSet(f"=={candidate.version}"))] if candidate.extras else []
         if key not in self._reported:
             self._reported.add(key)
             self.skipped_dependencies.extend(skipped)
         if not self._clashes_with_pins(deps):
             self.prefetch(deps)
         return deps
+
+    def assumes(self, name: str) -> bool:
+        """Whether this package's versions of unknown metadata are tried as if they had no dependencies."""
+        return self.optimistic is True or (isinstance(self.optimistic, frozenset) and name in self.optimistic)
+
+    def can_take(self, name: str, version: Version) -> bool:
+        """Whether the resolver may take this version: not one set aside for unknown metadata."""
+        return self.assumes(name) or (name, version) not in self.unavailable
+
+    def assumed(self, pins: Iterable[AnyCandidate]) -> list[Candidate]:
+        """The pins whose dependencies were unknown: the result holds only if they have none."""
+        return [c for c in pins if isinstance(c, Candidate) and (c.name, c.version) in self.unavailable]
 
     def _clashes_with_pins(self, deps: list[AnyReq]) -> bool:
         """Whether resolvelib will most likely refuse this candidate at once: a dependency excludes a

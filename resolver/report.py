@@ -91,6 +91,10 @@ class Conflict(TypedDict):
     message: str
     constraints: list[Constraint]
     versions: list[VersionMatch]
+    # True when the clash holds whatever the versions of unknown metadata (sdists only a build can
+    # describe) depend on: it was met with each of them taken as dependency-free. Absent in reports
+    # stored before it was added.
+    certain: NotRequired[bool]
     # Added by the analyses (resolver.analysis) when they ran; absent otherwise.
     fixes: NotRequired[list[Fix]]
     # "found": fixes lists at least one; "none": every candidate change was re-resolved and none

@@ -1,0 +1,89 @@
+"""Certain conflicts, unknown metadata and URL lines: what is proven, what rests on an assumption.
+
+A version whose dependencies cannot be read is tried as if it had none: more dependencies could
+only add constraints, so an input that fails anyway fails for certain, and "cannot tell" is left
+for an input that resolves only thanks to that assumption.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.resolver.conftest import Resolve
+
+UNREADABLE = {"wheel_tags": [], "sdist": True, "sdist_dynamic": True}
+
+CELERY = {
+    "celery": {
+        "4.4.7": {"requires": ['redis>=3.2; extra == "redis"'], "extras": ["redis"]},
+        "5.1.0": {"requires": ['redis>=3.2; extra == "redis"'], "extras": ["redis"]},
+    },
+    "redis": {"3.5.3": {}},
+    "easydict": {"1.10": UNREADABLE},
+}
+
+
+def _problems(report: dict) -> list[dict]:
+    return [d for d in report["diagnoses"] if d.get("severity") != "warning"]
+
+
+@pytest.mark.parametrize("indexes", ["json-http"], indirect=True)
+def test_a_specifier_clash_beside_an_unreadable_sdist_is_a_certain_conflict(run: Resolve) -> None:
+    report = run(CELERY, "easydict==1.10\ncelery<5.0,>=4.4\ncelery[redis]==5.1.0\n")
+    assert report["status"] == "conflict"
+    [conflict] = report["conflicts"]
+    assert conflict["package"] == "celery" and conflict["certain"] is True
+    assert sorted(c["source"]["line"] for c in conflict["constraints"]) == [2, 3]
+    assert "easydict" not in {d["package"] for d in _problems(report)}
+    assert "easydict" not in report["minimal_lines"]["message"] + str(report["minimal_lines"]["lines"])
+
+
+@pytest.mark.parametrize("indexes", ["json-http"], indirect=True)
+def test_two_pins_of_one_package_are_a_certain_conflict(run: Resolve) -> None:
+    universe = {"pillow": {"9.3.0": {}, "10.0.0": {}}, "psycopg2": {"2.9.5": UNREADABLE}}
+    report = run(universe, "psycopg2==2.9.5\nPillow==9.3.0\nPillow==10.0.0\n")
+    assert report["status"] == "conflict"
+    [conflict] = report["conflicts"]
+    assert (conflict["package"], conflict["certain"]) == ("pillow", True)
+    assert [c["source"]["line"] for c in conflict["constraints"]] == [2, 3]
+    assert _problems(report) == []
+    assert [line["text"] for line in report["minimal_lines"]["lines"]] == ["Pillow==9.3.0", "Pillow==10.0.0"]
+
+
+@pytest.mark.parametrize("indexes", ["json-file"], indirect=True)
+def test_a_plain_conflict_is_certain(run: Resolve) -> None:
+    universe = {"django": {"1.11.29": {}, "3.2.25": {}}, "app": {"1.0": {"requires": ["django>=3.2"]}}}
+    report = run(universe, "django==1.11.29\napp\n")
+    assert report["status"] == "conflict" and report["conflicts"][0]["certain"] is True
+
+
+@pytest.mark.parametrize("indexes", ["json-http"], indirect=True)
+def test_an_input_resolving_only_thanks_to_an_unknown_version_cannot_be_told(run: Resolve) -> None:
+    universe = {
+        "django": {"1.11.29": {}, "3.2.25": {}},
+        "cms-app": {"1.0": UNREADABLE, "1.5": UNREADABLE, "2.0": {"requires": ["django>=3.2"]}},
+        "other": {"0.9": UNREADABLE, "1.0": {}},
+    }
+    report = run(universe, "django==1.11.29\ncms-app\nother\n")
+    assert report["status"] == "error"
+    [uncertain] = _problems(report)
+    assert (uncertain["kind"], uncertain["package"], uncertain["versions"]) == (
+        "metadata_unavailable",
+        "cms-app",
+        ["1.5"],
+    )
+    assert uncertain["constraints"][0]["source"] == {"file": "requirements.in", "line": 2}
+    assert [c["certain"] for c in report["conflicts"]] == [False]
+
+
+@pytest.mark.parametrize("indexes", ["json-file"], indirect=True)
+def test_a_conflict_that_no_unknown_version_could_settle_is_certain(run: Resolve) -> None:
+    # cms-app 1.0 is unreadable, but even with no dependencies at all it cannot help: the user
+    # pinned cms-app 2.0, whose requirement clashes with their django pin.
+    universe = {
+        "django": {"1.11.29": {}, "3.2.25": {}},
+        "cms-app": {"1.0": UNREADABLE, "2.0": {"requires": ["django>=3.2"]}},
+    }
+    report = run(universe, "django==1.11.29\ncms-app>=1.0\ncms-app!=1.0\n")
+    assert report["status"] == "conflict" and report["conflicts"][0]["certain"] is True
+    assert _problems(report) == []
