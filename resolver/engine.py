@@ -250,6 +250,7 @@ def _run(
     for line in parsed.constraints:
         constraint_lines.setdefault(line.name, []).append(_to_req(line))
     options = {"pre": pre, "constraint_lines": constraint_lines, "user_requested": user_order(roots)}
+    options["urls"] = urls = _url_lines(parsed, drop_lines)
     if set_aside:
         options["set_aside"] = set_aside
 
@@ -312,11 +313,12 @@ def _run(
     report["pins"] = dict(sorted(pins.items()))
     report["graph"] = to_node_link(success_graph(result))
     report["distributions"] = {
-        c.name: _distribution(c)
+        c.name: _distribution(c) | ({"kind": "url", "url": redact(urls[c.name][1])} if c.name in urls else {})
         for identifier, c in sorted(result.mapping.items())
         if isinstance(c, Candidate) and not c.extras
     }
     report["diagnoses"].extend(_set_aside(provider))
+    report["diagnoses"].extend(_url_warnings(parsed, urls, pins))
     if provider.skipped_dependencies:
         report["diagnoses"].extend(
             {"kind": "invalid_metadata", "package": parent.split("==")[0], "message": f"{parent}: {reason}"}
@@ -437,6 +439,50 @@ def _set_aside(provider: Provider, exclude: frozenset[str] | set[str] = frozense
                 "message": f"{name} {shown} {done}: {entries[0][1].message}",
             }
         )
+    return warnings
+
+
+def _url_lines(parsed: ParsedInput, dropped: frozenset[tuple[str, int]]) -> dict[str, tuple[Version, str]]:
+    """The packages given as a URL line: the version the line declares, at that URL."""
+    found = {}
+    for line in parsed.requirements:
+        if line.url and (line.origin.file, line.origin.line) not in dropped:
+            [pin] = [spec for spec in line.requirement.specifier if spec.operator == "=="]
+            found.setdefault(line.name, (Version(pin.version), line.url))
+    return found
+
+
+def _url_warnings(parsed: ParsedInput, urls: dict[str, tuple[Version, str]], pins: dict[str, str]) -> list[Any]:
+    """A URL line is taken as the archive the user asked for, but what it needs is not read (only its
+    build would tell): the resolution holds if it needs nothing that clashes. Said, not hidden."""
+    warnings = []
+    for line in parsed.requirements:
+        if line.url and line.name in pins and urls.get(line.name, (None, None))[1] == line.url:
+            source = {"file": line.origin.file, "line": line.origin.line}
+            warnings.append(
+                {
+                    "kind": "url_dependencies_unknown",
+                    "severity": "warning",
+                    "package": line.name,
+                    "version": pins[line.name],
+                    "url": redact(line.url),
+                    "constraints": [
+                        {
+                            "specifier": f"=={pins[line.name]}",
+                            "parent": None,
+                            "source": source,
+                            "path": [f"{line.origin}"],
+                            "kind": "requirement",
+                            "text": line.text,
+                        }
+                    ],
+                    "message": (
+                        f"{line.name} {pins[line.name]} is taken from the URL on {line.origin} as given, "
+                        "without reading its dependencies (only its build would tell): these pins hold "
+                        "if it needs nothing that clashes with them"
+                    ),
+                }
+            )
     return warnings
 
 

@@ -245,6 +245,8 @@ class Explainer:
 
     def classify(self, name: str, constraints: list[dict[str, Any]]) -> tuple[str, str]:
         """Tell a conflict from a missing project, a missing version, or no usable file."""
+        if name in self.provider.urls:
+            return "conflict", ""  # its one version, the URL line's, against the others
         if self.provider.project(name) is None:
             return "not_found", f"No project named {name!r} was found on the index"
         for constraint in constraints:

@@ -80,8 +80,12 @@ class Provider(AbstractProvider):
         constraint_lines: Mapping[str, list[Req]] | None = None,
         user_requested: Mapping[str, int] | None = None,
         optimistic: bool | frozenset[str] = False,
+        urls: Mapping[str, tuple[Version, str]] | None = None,
     ) -> None:
         self.index = index
+        # Packages the user gave as a URL line: that archive at the version the line declares, never
+        # looked up on the index nor fetched; its dependencies are unknown, taken as none.
+        self.urls = dict(urls or {})
         self.optimistic = optimistic
         self.target = target
         self.pre = pre
@@ -123,6 +127,11 @@ class Provider(AbstractProvider):
         return classify_page(page, name, index_url, self.target)
 
     def version_files(self, name: str) -> dict[Version, VersionFiles]:
+        if name in self.urls:
+            version, url = self.urls[name]
+            filename = url.split("#")[0].split("?")[0].rstrip("/").rsplit("/", 1)[-1]
+            kind = "wheel" if filename.endswith(".whl") else "sdist"
+            return {version: VersionFiles(version, usable=[DistFile(filename, url, name, version, kind)])}  # type: ignore[arg-type]
         self.project(name)
         return self.versions[name]
 
@@ -194,7 +203,7 @@ class Provider(AbstractProvider):
         # Backtracking asks for this package again with its tried versions excluded, and will most
         # likely go on down the list: fetch a few ahead then, only the first otherwise.
         ahead = 1 + (PREFETCH_CANDIDATES if excluded else 0)
-        self.index.prefetch_metadata(c.file for c in found[:ahead] if c.file)
+        self.index.prefetch_metadata(c.file for c in found[:ahead] if c.file and name not in self.urls)
         return lambda: self._readable(found)
 
     def _readable(self, candidates: list[Candidate]) -> Iterator[Candidate]:
@@ -207,6 +216,9 @@ class Provider(AbstractProvider):
         never need one, and pip would not fetch it either.
         """
         for position, candidate in enumerate(candidates):
+            if candidate.name in self.urls:
+                yield candidate
+                continue
             if position:
                 ahead = candidates[position + 1 : position + 1 + PREFETCH_CANDIDATES]
                 self.index.prefetch_metadata(c.file for c in ahead if c.file)
@@ -249,6 +261,8 @@ class Provider(AbstractProvider):
         if isinstance(candidate, PythonCandidate):
             return []
         key = (candidate.identifier, candidate.version)
+        if candidate.name in self.urls:
+            return [Req(candidate.name, SpecifierSet(f"=={candidate.version}"))] if candidate.extras else []
         try:
             deps, skipped = self._dependencies_of(candidate)
         except MetadataUnavailable as error:
@@ -362,6 +376,8 @@ class Provider(AbstractProvider):
                 known = self._criteria.get(req.identifier, self.constraints.get(req.name, SpecifierSet()))
                 self._criteria[req.identifier] = known & req.specifier
         for req in requirements:
+            if req.name in self.urls:
+                continue
             if depth > 0 and isinstance(req, Req) and req.identifier not in self._prefetched:
                 self._prefetched.add(req.identifier)
                 self.index.submit(self._prefetch_one, req, depth)

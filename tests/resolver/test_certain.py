@@ -87,3 +87,32 @@ def test_a_conflict_that_no_unknown_version_could_settle_is_certain(run: Resolve
     report = run(universe, "django==1.11.29\ncms-app>=1.0\ncms-app!=1.0\n")
     assert report["status"] == "conflict" and report["conflicts"][0]["certain"] is True
     assert _problems(report) == []
+
+
+@pytest.mark.parametrize("indexes", ["json-http"], indirect=True)
+def test_an_aldryn_url_line_is_that_archive_and_never_looked_up(indexes, tmp_path) -> None:
+    from resolver.engine import resolve
+    from resolver.environment import Target
+    from resolver.report import requirements_txt, requirements_urls
+
+    client = indexes.client({"django": {"4.2.16": {}, "5.0": {}}})
+    url = "https://archives.example.invalid/aldryn-django.zip#egg=aldryn-django==4.2.16.1"
+    text = f"{url}\ndjango<5\n"
+    report = resolve({"requirements.in": text}, index=client, target=Target("3.11", "manylinux_2_28_x86_64"))
+    assert report["status"] == "resolved"
+    assert report["pins"] == {"aldryn-django": "4.2.16.1", "django": "4.2.16"}
+    assert not any("aldryn" in path for path in indexes.server.requests), "the index was asked for the URL's name"
+    [warning] = [d for d in report["diagnoses"] if d["kind"] == "url_dependencies_unknown"]
+    assert warning["severity"] == "warning" and warning["constraints"][0]["source"]["line"] == 1
+    assert url in requirements_urls(report).splitlines()
+    assert url in requirements_txt(report).splitlines()
+
+
+@pytest.mark.parametrize("indexes", ["json-file"], indirect=True)
+def test_a_url_line_clashing_with_a_pin_is_a_certain_conflict(run: Resolve) -> None:
+    text = "name @ https://archives.example.invalid/name-1.2.0.zip\nname>=2\n"
+    report = run({"django": {"4.2.16": {}}}, text)
+    assert report["status"] == "conflict"
+    [conflict] = report["conflicts"]
+    assert (conflict["package"], conflict["certain"]) == ("name", True)
+    assert sorted(c["source"]["line"] for c in conflict["constraints"]) == [1, 2]
