@@ -15,6 +15,7 @@ from typing import Any
 
 import networkx as nx
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.utils import InvalidWheelFilename, parse_wheel_filename
 from packaging.version import Version
 
 from resolver.finder import matching_versions
@@ -282,11 +283,15 @@ class Explainer:
     def _unusable(self, name: str, versions: list[Version]) -> str:
         target = self.provider.target
         reasons: dict[str, None] = {}
+        wheels: list[str] = []
         for version in versions[:5]:
             entry = self.provider.version_files(name)[version]
             reasons.update((reason, None) for reason in entry.rejected.values())
-            if entry.yanked:
-                reasons["yanked"] = None
+            wheels += [f for f, why in entry.rejected.items() if f.endswith(".whl") and why.startswith("no wheel")]
+            for file in entry.yanked:
+                reasons[f"yanked: {file.yanked!r}" if file.yanked else "yanked (no reason given)"] = None
+        if wheels:
+            reasons[_wheel_summary(wheels, target.python_version)] = None
         return (
             f"{name} {_version_range(versions)} exist but none can be installed on Python "
             f"{target.python_version} ({target.platform}): {'; '.join(reasons) or 'no files'}"
@@ -319,6 +324,22 @@ class Explainer:
                 }
             )
         return found
+
+
+def _wheel_summary(filenames: list[str], python: str) -> str:
+    """Which Pythons and platforms the wheels that exist are for, so the user sees what would work."""
+    pythons: dict[str, None] = {}
+    platforms: dict[str, None] = {}
+    for filename in filenames:
+        try:
+            tags = parse_wheel_filename(filename)[3]
+        except InvalidWheelFilename:
+            continue
+        pythons.update((tag.interpreter, None) for tag in tags)
+        platforms.update((tag.platform, None) for tag in tags)
+    shown = sorted(pythons, key=lambda tag: (len(tag), tag))
+    wanted = "cp" + python.replace(".", "")
+    return f"wheels exist for {', '.join(shown)} on {', '.join(sorted(platforms))}; none for {wanted}"
 
 
 def _version_range(versions: list[Version]) -> str:

@@ -116,3 +116,20 @@ def test_a_url_line_clashing_with_a_pin_is_a_certain_conflict(run: Resolve) -> N
     [conflict] = report["conflicts"]
     assert (conflict["package"], conflict["certain"]) == ("name", True)
     assert sorted(c["source"]["line"] for c in conflict["constraints"]) == [1, 2]
+
+
+@pytest.mark.parametrize("indexes", ["json-file"], indirect=True)
+def test_no_compatible_distribution_names_the_wheels_that_exist(run: Resolve) -> None:
+    tags = ["cp38-cp38-manylinux2014_x86_64", "cp310-cp310-win_amd64"]
+    report = run({"a": {"1.0": {"wheel_tags": tags}}}, "a\n")
+    [diagnosis] = report["diagnoses"]
+    assert diagnosis["kind"] == "no_compatible_distribution"
+    assert "wheels exist for cp38, cp310 on manylinux2014_x86_64, win_amd64; none for cp311" in diagnosis["message"]
+    assert diagnosis["constraints"][0]["source"] == {"file": "requirements.in", "line": 1}
+
+
+@pytest.mark.parametrize("indexes", ["json-file"], indirect=True)
+def test_a_match_that_is_only_yanked_quotes_the_reason(run: Resolve) -> None:
+    report = run({"a": {"1.0": {"yanked": "broken wheel, use 1.1"}}}, "a>=1\n")
+    [diagnosis] = report["diagnoses"]
+    assert "yanked: 'broken wheel, use 1.1'" in diagnosis["message"]
