@@ -14,9 +14,9 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
-from packaging.version import Version
 from resolvelib import ResolutionImpossible, ResolutionTooDeep, Resolver
 
+from resolver.analysis import verdicts
 from resolver.analysis.analyser import analyse_failure
 from resolver.analysis.budget import AnalysisLimits
 from resolver.environment import Target
@@ -32,10 +32,11 @@ from resolver.index.client import IndexClient
 from resolver.index.urls import redact
 from resolver.input.reqfile import InputRequirement, ParsedInput, parse
 from resolver.output.report import SCHEMA_VERSION, Report
-from resolver.resolution.graph import Progress, Recorder, explored_graph, success_graph, to_node_link
+from resolver.resolution.graph import Progress, Recorder, success_graph, to_node_link
 from resolver.resolution.provider import Provider, user_order
 from resolver.resolution.requirements import PYTHON, Candidate, Req
 from resolver.resolution.setaside import SetAsideProvider
+from resolver.resolution.urllines import url_lines, url_warnings
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,11 @@ class Limits:
 
 
 IndexFactory = Callable[[list[str]], IndexClient]
+
+# The bounds of a resolution with versions of unknown metadata tried as dependency-free: with
+# every old sdist a candidate again, backtracking can take far longer than the first attempt did.
+OPTIMISTIC_ROUNDS = 1000
+OPTIMISTIC_SECONDS = 10.0
 
 
 def _to_req(line: InputRequirement) -> Req:
@@ -246,51 +252,60 @@ def _run(
     for line in parsed.constraints:
         constraint_lines.setdefault(line.name, []).append(_to_req(line))
     options = {"pre": pre, "constraint_lines": constraint_lines, "user_requested": user_order(roots)}
+    options["urls"] = urls = url_lines(parsed, drop_lines)
     if set_aside:
-        provider: Provider = SetAsideProvider(index, target, set_aside=set_aside, **options)
-    else:
-        provider = Provider(index, target, **options)
-    provider.prefetch(roots)
-    recorder = Recorder(max_seconds=limits.max_seconds, on_progress=on_progress, requests=lambda: index.stats.requests)
-    resolver: Resolver = Resolver(provider, recorder)
-    try:
-        result = resolver.resolve(roots, max_rounds=limits.max_rounds)
-    except ResolutionImpossible as impossible:
-        from resolver.analysis.explain import Explainer  # networkx: only a failure needs it, not the CLI's start-up
+        options["set_aside"] = set_aside
 
-        graph = explored_graph(recorder, roots)
-        conflicts, diagnoses = Explainer(provider, recorder, graph, roots).explain(list(impossible.causes))
-        # When a clash could only be settled by reading metadata that needs a build, pip (which
-        # builds) may well resolve it: the honest verdict is "cannot tell", not "conflict". That
-        # holds too when a version set aside belongs to the clashing package or to a culprit.
-        involved = {c["package"] for c in conflicts} | {
-            k["parent"].split("==")[0] for c in conflicts for k in c["constraints"] if k.get("parent")
-        }
-        diagnosed = {d["package"] for d in diagnoses if d["kind"] == "metadata_unavailable"}
-        set_aside = []
-        for warning in _set_aside(provider):
-            if warning["package"] in diagnosed:
-                continue
-            if warning["package"] in involved:
-                del warning["severity"]
-                warning["message"] += (
-                    "; one of these versions might settle the clash, so whether the input resolves "
-                    "cannot be told without building them"
-                )
-            set_aside.append(warning)
-        undecided = any(d["kind"] == "metadata_unavailable" and "severity" not in d for d in diagnoses + set_aside)
-        report["status"] = "error" if undecided else "conflict"
-        report["conflicts"] = conflicts
-        report["diagnoses"] = diagnoses + set_aside
-        report["graph"] = to_node_link(graph)
-        _finish_stats(report, recorder)
+    def attempt(optimistic: bool | frozenset[str], rounds: int, seconds: float) -> tuple[Provider, Recorder, Any]:
+        kind = SetAsideProvider if set_aside else Provider
+        provider = kind(index, target, optimistic=optimistic, **options)  # type: ignore[arg-type]
+        provider.prefetch(roots)
+        recorder = Recorder(max_seconds=seconds, on_progress=on_progress, requests=lambda: index.stats.requests)
+        attempts.append(recorder)
+        try:
+            return provider, recorder, Resolver(provider, recorder).resolve(roots, max_rounds=rounds)
+        except ResolutionImpossible as impossible:
+            return provider, recorder, impossible
+        except ResolutionTooDeep:
+            raise LimitReached(f"resolution stopped after {rounds} rounds", limit="rounds", value=rounds) from None
+        finally:
+            _finish_stats(report, attempts)
+
+    def assuming(optimistic: bool | frozenset[str]) -> tuple[Provider, Recorder, Any] | None:
+        """An attempt with versions of unknown metadata taken as dependency-free, in a smaller budget:
+        those versions multiply the paths to backtrack through. None when it ran out."""
+        rounds = min(limits.max_rounds, OPTIMISTIC_ROUNDS)
+        try:
+            return attempt(optimistic, rounds, min(limits.max_seconds, OPTIMISTIC_SECONDS))
+        except LimitReached:
+            return None
+
+    attempts: list[Recorder] = []
+    # First as pip would, a version whose dependencies need a build set aside. If that fails, and
+    # such versions were met, again with each tried as if it had no dependencies: more could only
+    # add constraints, so a failure then is certain, and a success rests on that assumption alone.
+    provider, recorder, outcome = attempt(False, limits.max_rounds, limits.max_seconds)
+    if isinstance(outcome, ResolutionImpossible) and provider.unavailable:
+        cautious = (provider, recorder, outcome)
+        found = assuming(True)
+        if found is None:
+            verdicts.undecided(report, roots, *cautious)
+            return
+        provider, recorder, outcome = found
+        assumed = [] if isinstance(outcome, ResolutionImpossible) else provider.assumed(outcome.mapping.values())
+        # Name only the packages whose unknown versions the success needs: each is tried left out.
+        for name in sorted({candidate.name for candidate in assumed}):
+            again = assuming(frozenset(c.name for c in assumed) - {name})
+            if again is not None and not isinstance(again[2], ResolutionImpossible):
+                provider, recorder, outcome = again
+                assumed = provider.assumed(outcome.mapping.values())
+        if assumed:
+            verdicts.cannot_tell(report, roots, *cautious, assumed, provider)
+            return
+    if isinstance(outcome, ResolutionImpossible):
+        verdicts.conflict(report, roots, provider, recorder, outcome)
         return
-    except ResolutionTooDeep:
-        raise LimitReached(
-            f"resolution stopped after {limits.max_rounds} rounds", limit="rounds", value=limits.max_rounds
-        ) from None
-    finally:
-        _finish_stats(report, recorder)
+    result = outcome
     pins = {
         c.name: str(c.version)
         for identifier, c in result.mapping.items()
@@ -300,43 +315,17 @@ def _run(
     report["pins"] = dict(sorted(pins.items()))
     report["graph"] = to_node_link(success_graph(result))
     report["distributions"] = {
-        c.name: _distribution(c)
+        c.name: _distribution(c) | ({"kind": "url", "url": redact(urls[c.name][1])} if c.name in urls else {})
         for identifier, c in sorted(result.mapping.items())
         if isinstance(c, Candidate) and not c.extras
     }
-    report["diagnoses"].extend(_set_aside(provider))
+    report["diagnoses"].extend(verdicts.set_aside_warnings(provider))
+    report["diagnoses"].extend(url_warnings(parsed, urls, pins))
     if provider.skipped_dependencies:
         report["diagnoses"].extend(
             {"kind": "invalid_metadata", "package": parent.split("==")[0], "message": f"{parent}: {reason}"}
             for parent, _text, reason in provider.skipped_dependencies
         )
-
-
-def _set_aside(provider: Provider) -> list[dict[str, Any]]:
-    """Versions left out because their metadata could not be read (pip might have built them).
-
-    One warning per package, newest version first, with the reason of the newest.
-    """
-    by_package: dict[str, list[tuple[Version, MetadataUnavailable]]] = {}
-    for (name, version), error in provider.unavailable.items():
-        by_package.setdefault(name, []).append((version, error))
-    warnings = []
-    for name, entries in sorted(by_package.items()):
-        entries.sort(key=lambda entry: entry[0], reverse=True)
-        versions = [str(version) for version, _ in entries]
-        shown = ", ".join(versions[:4]) + (f" and {len(versions) - 4} more" if len(versions) > 4 else "")
-        warnings.append(
-            {
-                "kind": "metadata_unavailable",
-                "severity": "warning",
-                "package": name,
-                "versions": versions,
-                "version": versions[0],
-                "filename": entries[0][1].filename,
-                "message": f"{name} {shown} left out: {entries[0][1].message}",
-            }
-        )
-    return warnings
 
 
 def _distribution(candidate: Candidate) -> dict[str, Any]:
@@ -358,9 +347,9 @@ def _heartbeat(on_progress: Progress, report: Report, index: IndexClient) -> Non
     on_progress({"rounds": report["stats"]["rounds"], "packages": packages, "requests": index.stats.requests})
 
 
-def _finish_stats(report: Report, recorder: Recorder) -> None:
-    report["stats"]["rounds"] = recorder.rounds
-    report["stats"]["backtracks"] = recorder.backtracks
+def _finish_stats(report: Report, recorders: list[Recorder]) -> None:
+    report["stats"]["rounds"] = sum(recorder.rounds for recorder in recorders)
+    report["stats"]["backtracks"] = sum(recorder.backtracks for recorder in recorders)
 
 
 def _error_diagnosis(error: ResolverError) -> dict[str, Any]:

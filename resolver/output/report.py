@@ -91,6 +91,10 @@ class Conflict(TypedDict):
     message: str
     constraints: list[Constraint]
     versions: list[VersionMatch]
+    # True when the clash holds whatever the versions of unknown metadata (sdists only a build can
+    # describe) depend on: it was met with each of them taken as dependency-free. Absent in reports
+    # stored before it was added.
+    certain: NotRequired[bool]
     # Added by the analyses (resolver.analysis.analyser) when they ran; absent otherwise.
     fixes: NotRequired[list[Fix]]
     # "found": fixes lists at least one; "none": every candidate change was re-resolved and none
@@ -225,11 +229,18 @@ def requirements_txt(report: Report, *, command: str = "") -> str:
         lines += ["# by the following command:", "#", f"#    {command}"]
     lines.append("#")
     incoming = _incoming(report)
+    as_given = {
+        r["name"]: r["text"]
+        for r in report["input"].get("requirements", [])
+        if r.get("url")
+        and not r.get("constraint")
+        and report.get("distributions", {}).get(r["name"], {}).get("kind") == "url"
+    }
     for name, version in sorted(report["pins"].items()):
         edges = incoming.get(name, [])
         markers = {edge.get("marker") for edge in edges}
         marker = markers.pop() if len(markers) == 1 else None
-        lines.append(f"{name}=={version}" + (f" ; {marker}" if marker else ""))
+        lines.append(as_given.get(name) or f"{name}=={version}" + (f" ; {marker}" if marker else ""))
         via: list[str] = []
         for edge in sorted(edges, key=lambda e: (e["source"] != "<root>", e["source"])):
             if edge["source"] == "<root>":
@@ -255,6 +266,9 @@ def requirements_urls(report: Report) -> str:
         "# install with: pip install --no-index --no-deps --requirement requirements.urls",
     ]
     for name, dist in sorted(report.get("distributions", {}).items()):
+        if dist.get("kind") == "url":  # the user's own URL line: the archive as they gave it
+            lines.append(dist["url"])
+            continue
         url = dist["url"].split("#")[0]
         if dist.get("sha256"):
             url += f"#sha256={dist['sha256']}"

@@ -62,6 +62,8 @@ def render_text(report: Report) -> str:
         out += _minimal_lines(report["minimal_lines"])
     for conflict in report["conflicts"]:
         out += ["", conflict["message"]]
+        if conflict.get("certain") is False:
+            out.append("  (not proven: a version whose dependencies only a build can tell might avoid it)")
         if conflict.get("set_aside"):
             aside = ", ".join(conflict["set_aside"])
             out.append(f"  (found with {aside} set aside: it does not depend on the conflicts above)")

@@ -63,6 +63,12 @@ class Provider(AbstractProvider):
 
     `constraint_lines` are the `-c` lines by package name: they narrow the candidates without
     adding the package, as pip's constraints do.
+
+    A version whose dependencies cannot be read without a build is set aside, as pip sets aside
+    one it cannot build; with `optimistic` (True, or the names of the packages it applies to) it is
+    tried as if it had no dependencies instead.
+    More dependencies can only add constraints, so a failure even then is certain. `unavailable`
+    records those versions either way, and `assumed` tells which of a result's pins rest on it.
     """
 
     def __init__(
@@ -73,8 +79,14 @@ class Provider(AbstractProvider):
         pre: bool = False,
         constraint_lines: Mapping[str, list[Req]] | None = None,
         user_requested: Mapping[str, int] | None = None,
+        optimistic: bool | frozenset[str] = False,
+        urls: Mapping[str, tuple[Version, str]] | None = None,
     ) -> None:
         self.index = index
+        # Packages the user gave as a URL line: that archive at the version the line declares, never
+        # looked up on the index nor fetched; its dependencies are unknown, taken as none.
+        self.urls = dict(urls or {})
+        self.optimistic = optimistic
         self.target = target
         self.pre = pre
         self.constraint_lines = dict(constraint_lines or {})
@@ -115,6 +127,11 @@ class Provider(AbstractProvider):
         return classify_page(page, name, index_url, self.target)
 
     def version_files(self, name: str) -> dict[Version, VersionFiles]:
+        if name in self.urls:
+            version, url = self.urls[name]
+            filename = url.split("#")[0].split("?")[0].rstrip("/").rsplit("/", 1)[-1]
+            kind = "wheel" if filename.endswith(".whl") else "sdist"
+            return {version: VersionFiles(version, usable=[DistFile(filename, url, name, version, kind)])}  # type: ignore[arg-type]
         self.project(name)
         return self.versions[name]
 
@@ -181,23 +198,27 @@ class Provider(AbstractProvider):
         found = [
             Candidate(name, version, extras, files)
             for version, files in self._matching(name, specifier)
-            if version not in excluded and (name, version) not in self.unavailable
+            if version not in excluded and self.can_take(name, version)
         ]
         # Backtracking asks for this package again with its tried versions excluded, and will most
         # likely go on down the list: fetch a few ahead then, only the first otherwise.
         ahead = 1 + (PREFETCH_CANDIDATES if excluded else 0)
-        self.index.prefetch_metadata(c.file for c in found[:ahead] if c.file)
+        self.index.prefetch_metadata(c.file for c in found[:ahead] if c.file and name not in self.urls)
         return lambda: self._readable(found)
 
     def _readable(self, candidates: list[Candidate]) -> Iterator[Candidate]:
         """The candidates whose metadata can be read, fetching a few ahead once past the first.
 
-        A candidate whose dependencies cannot be read without running its build is set aside and
-        remembered for the report, as pip discards a candidate whose metadata it cannot prepare.
+        A candidate whose dependencies cannot be read without running its build is remembered for
+        the report and set aside, as pip discards a candidate whose metadata it cannot prepare
+        (unless `optimistic`: then it is offered, with no dependencies).
         Only the first candidate is fetched until resolvelib asks for a second: most packages
         never need one, and pip would not fetch it either.
         """
         for position, candidate in enumerate(candidates):
+            if candidate.name in self.urls:
+                yield candidate
+                continue
             if position:
                 ahead = candidates[position + 1 : position + 1 + PREFETCH_CANDIDATES]
                 self.index.prefetch_metadata(c.file for c in ahead if c.file)
@@ -205,7 +226,8 @@ class Provider(AbstractProvider):
                 self.index.metadata(candidate.file)
             except MetadataUnavailable as error:
                 self.unavailable[(candidate.name, candidate.version)] = error
-                continue
+                if not self.assumes(candidate.name):
+                    continue
             yield candidate
 
     def _matching(self, name: str, specifier: SpecifierSet) -> list[tuple[Version, tuple[DistFile, ...]]]:
@@ -239,13 +261,33 @@ class Provider(AbstractProvider):
         if isinstance(candidate, PythonCandidate):
             return []
         key = (candidate.identifier, candidate.version)
-        deps, skipped = self._dependencies_of(candidate)
+        if candidate.name in self.urls:
+            return [Req(candidate.name, SpecifierSet(f"=={candidate.version}"))] if candidate.extras else []
+        try:
+            deps, skipped = self._dependencies_of(candidate)
+        except MetadataUnavailable as error:
+            if not self.assumes(candidate.name):
+                raise
+            self.unavailable[(candidate.name, candidate.version)] = error
+            return [Req(candidate.name, SpecifierSet(f"=={candidate.version}"))] if candidate.extras else []
         if key not in self._reported:
             self._reported.add(key)
             self.skipped_dependencies.extend(skipped)
         if not self._clashes_with_pins(deps):
             self.prefetch(deps)
         return deps
+
+    def assumes(self, name: str) -> bool:
+        """Whether this package's versions of unknown metadata are tried as if they had no dependencies."""
+        return self.optimistic is True or (isinstance(self.optimistic, frozenset) and name in self.optimistic)
+
+    def can_take(self, name: str, version: Version) -> bool:
+        """Whether the resolver may take this version: not one set aside for unknown metadata."""
+        return self.assumes(name) or (name, version) not in self.unavailable
+
+    def assumed(self, pins: Iterable[AnyCandidate]) -> list[Candidate]:
+        """The pins whose dependencies were unknown: the result holds only if they have none."""
+        return [c for c in pins if isinstance(c, Candidate) and (c.name, c.version) in self.unavailable]
 
     def _clashes_with_pins(self, deps: list[AnyReq]) -> bool:
         """Whether resolvelib will most likely refuse this candidate at once: a dependency excludes a
@@ -334,6 +376,8 @@ class Provider(AbstractProvider):
                 known = self._criteria.get(req.identifier, self.constraints.get(req.name, SpecifierSet()))
                 self._criteria[req.identifier] = known & req.specifier
         for req in requirements:
+            if req.name in self.urls:
+                continue
             if depth > 0 and isinstance(req, Req) and req.identifier not in self._prefetched:
                 self._prefetched.add(req.identifier)
                 self.index.submit(self._prefetch_one, req, depth)
