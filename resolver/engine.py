@@ -303,7 +303,7 @@ def _run(
             verdicts.cannot_tell(report, roots, *cautious, assumed, provider)
             return
     if isinstance(outcome, ResolutionImpossible):
-        verdicts.conflict(report, roots, provider, recorder, outcome)
+        verdicts.certain_conflict(report, roots, provider, recorder, outcome)
         return
     result = outcome
     pins = {

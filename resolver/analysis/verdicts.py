@@ -19,7 +19,7 @@ from resolver.resolution.provider import Provider
 from resolver.resolution.requirements import Candidate, Req
 
 
-def conflict(report: Report, roots: list[Req], provider: Provider, recorder: Recorder, impossible: Any) -> None:
+def certain_conflict(report: Report, roots: list[Req], provider: Provider, recorder: Recorder, impossible: Any) -> None:
     """A certain failure: the clashes hold whatever the versions of unknown metadata depend on."""
     from resolver.analysis.explain import Explainer  # networkx: only a failure needs it, not the CLI's start-up
 
@@ -39,7 +39,7 @@ def undecided(report: Report, roots: list[Req], provider: Provider, recorder: Re
     Unproven either way; as before that check existed, the verdict is "cannot tell" when a version
     set aside belongs to the clashing package or to a culprit (it might settle the clash).
     """
-    conflict(report, roots, provider, recorder, impossible)
+    certain_conflict(report, roots, provider, recorder, impossible)
     involved = {c["package"] for c in report["conflicts"]} | {
         k["parent"].split("==")[0] for c in report["conflicts"] for k in c["constraints"] if k.get("parent")
     }
