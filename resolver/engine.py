@@ -299,7 +299,7 @@ def _run(
     report["pins"] = dict(sorted(pins.items()))
     report["graph"] = to_node_link(success_graph(result))
     report["distributions"] = {
-        c.name: _distribution(c)
+        c.name: _distribution(c, provider.index)
         for identifier, c in sorted(result.mapping.items())
         if isinstance(c, Candidate) and not c.extras
     }
@@ -338,9 +338,13 @@ def _set_aside(provider: Provider) -> list[dict[str, Any]]:
     return warnings
 
 
-def _distribution(candidate: Candidate) -> dict[str, Any]:
+def _distribution(candidate: Candidate, index: IndexClient) -> dict[str, Any]:
     file = candidate.file
     assert file is not None
+    try:  # read already, to pin it: this is the client's memo
+        source: str | None = index.metadata(file).source
+    except (MetadataUnavailable, IndexAccessError):
+        source = None
     return {
         "version": str(candidate.version),
         "filename": file.filename,
@@ -348,6 +352,7 @@ def _distribution(candidate: Candidate) -> dict[str, Any]:
         "sha256": file.sha256,
         "kind": file.kind,
         "upload_time": file.upload_time,
+        "metadata_source": source,  # where its dependencies were read: resolver.dists.MetadataSource
     }
 
 

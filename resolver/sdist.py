@@ -154,8 +154,7 @@ def conditioned(line: str, extra: str, marker: str, file: DistFile, where: str) 
         return line
     try:
         requirement = Requirement(line)
-        if marker:
-            Marker(marker)
+        marker = str(Marker(marker)) if marker else ""
     except (InvalidRequirement, InvalidMarker) as error:
         raise coremeta.unavailable(file, f"its {where} is not a valid requirement ({error})") from None
     conditions = [str(requirement.marker)] if requirement.marker else []
@@ -284,7 +283,9 @@ def _tar_members(archive: IO[bytes], file: DistFile, max_bytes: int) -> dict[str
             for count, member in enumerate(tar):
                 if count >= MAX_MEMBERS or member.offset_data + member.size > MAX_SCAN:
                     raise coremeta.unavailable(
-                        file, f"gave up reading it after {count} members: its static metadata was not found by then"
+                        file,
+                        f"gave up reading it at member {count + 1}, past {MAX_MEMBERS} members or {MAX_SCAN} "
+                        "bytes, before its static metadata was found",
                     )
                 name = posixpath.normpath(member.name) if member.name.startswith("./") else member.name
                 inner = wanted(name)

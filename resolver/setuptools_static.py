@@ -40,8 +40,11 @@ def setup_cfg(text: str) -> Declared:
     parser = configparser.ConfigParser(interpolation=None, strict=False)
     try:
         parser.read_string(text)
+    except configparser.ParsingError as error:
+        raise ValueError(f"setup.cfg cannot be parsed (line {error.errors[0][0]})") from None
     except configparser.Error as error:
-        raise ValueError(f"setup.cfg cannot be parsed ({type(error).__name__})") from None
+        line = getattr(error, "lineno", None)
+        raise ValueError(f"setup.cfg cannot be parsed ({f'line {line}' if line else type(error).__name__})") from None
     declared = Declared()
     options = parser["options"] if parser.has_section("options") else {}
     for key in ("install_requires", "python_requires"):
@@ -72,7 +75,7 @@ def _directive(value: str) -> bool:
 
 def _requirement_list(value: str) -> list[str]:
     """setuptools' reading of a list option: one per line, else separated by semicolons."""
-    parts = value.splitlines() if "\n" in value.strip() else value.split(";")
+    parts = value.splitlines() if "\n" in value else value.split(";")
     return [part.strip() for part in parts if part.strip() and not part.strip().startswith("#")]
 
 
