@@ -279,7 +279,7 @@ def test_files_outside_the_top_directory_or_through_dotdot_are_ignored() -> None
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
         link = tarfile.TarInfo("demo-1.0/PKG-INFO")
-        link.type, link.linkname = tarfile.SYMTYPE, "/etc/passwd"
+        link.type, link.linkname = tarfile.SYMTYPE, "../../outside"
         tar.addfile(link)
     with pytest.raises(MetadataUnavailable, match="no top-level PKG-INFO"):
         sdist.read_sdist(io.BytesIO(buffer.getvalue()), TAR, 10_000)
