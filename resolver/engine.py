@@ -315,7 +315,7 @@ def _run(
     report["pins"] = dict(sorted(pins.items()))
     report["graph"] = to_node_link(success_graph(result))
     report["distributions"] = {
-        c.name: _distribution(c) | ({"kind": "url", "url": redact(urls[c.name][1])} if c.name in urls else {})
+        c.name: _distribution(c, provider.index, urls[c.name][1] if c.name in urls else None)
         for identifier, c in sorted(result.mapping.items())
         if isinstance(c, Candidate) and not c.extras
     }
@@ -328,17 +328,26 @@ def _run(
         )
 
 
-def _distribution(candidate: Candidate) -> dict[str, Any]:
+def _distribution(candidate: Candidate, index: IndexClient, url: str | None) -> dict[str, Any]:
     file = candidate.file
     assert file is not None
-    return {
+    if url is not None:  # a URL line: never fetched, so where its dependencies came from is nowhere
+        source: str | None = None
+    else:
+        try:  # read already, to pin it: this is the client's memo
+            source = index.metadata(file).source
+        except (MetadataUnavailable, IndexAccessError):
+            source = None
+    found = {
         "version": str(candidate.version),
         "filename": file.filename,
         "url": redact(file.url),
         "sha256": file.sha256,
         "kind": file.kind,
         "upload_time": file.upload_time,
+        "metadata_source": source,  # where its dependencies were read: resolver.index.dists.MetadataSource
     }
+    return found | ({"kind": "url", "url": redact(url)} if url is not None else {})
 
 
 def _heartbeat(on_progress: Progress, report: Report, index: IndexClient) -> None:

@@ -1,8 +1,8 @@
 """The index client: the one object of the engine that does I/O, with its helpers beside it in `resolver.index`.
 
 It reads PEP 503 (HTML) and PEP 691 (JSON) project pages and core metadata (a PEP 658 file, else
-the wheel's METADATA read by byte ranges, else a static sdist PKG-INFO) from http(s) and file://
-indexes. The work is split: `transport` moves bytes, `fetch` decides on requests (policy,
+the wheel's METADATA read by byte ranges, else what an sdist declares statically: `sdist`) from
+http(s) and file:// indexes. The work is split: `transport` moves bytes, `fetch` decides on requests (policy,
 credentials, redirects, retries, limits), `pages` parses pages, `coremeta` reads metadata out of
 archives, `lazywheel` reads a remote zip by ranges, `cache` keeps results.
 
@@ -29,7 +29,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from resolver.errors import IndexAccessError, MetadataUnavailable
-from resolver.index import coremeta, pages
+from resolver.index import coremeta, pages, sdist
 from resolver.index.cache import Cache, MemoryCache
 from resolver.index.dists import DistFile, Metadata, Project
 from resolver.index.fetch import Fetcher, strip_credentials
@@ -42,6 +42,9 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 TAIL_BYTES = 64 * 1024  # first range read of a wheel: its end holds the zip's central directory
 PAGE_KEEP = 7 * 24 * 3600.0  # how long a page with validators is kept for revalidation
+# Bumped when the sdist reader learns more: an sdist's "unavailable" cached by an older reader is
+# read again (entries by sha256 are otherwise kept forever).
+SDIST_READER = 2
 _CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+)")
 
 
@@ -252,6 +255,8 @@ class IndexClient:
     def _metadata(self, file: DistFile, key: str) -> Metadata:
         ttl = None if key.startswith("meta:sha256:") else self.limits.page_ttl
         cached = self._cached_json(key)
+        if cached is not None and file.kind == "sdist" and cached.get("reader", 1) < SDIST_READER:
+            cached = None
         if cached is not None and "unavailable" in cached:
             self._fetcher.count(cache_hits=1)
             raise coremeta.unavailable(file, str(cached["unavailable"]))
@@ -263,7 +268,7 @@ class IndexClient:
                     requires_dist=tuple(cached["requires_dist"]),
                     requires_python=cached["requires_python"],
                     provides_extras=tuple(cached["provides_extras"]),
-                    source=cached["source"],
+                    source="sdist-pkg-info" if cached["source"] == "sdist" else cached["source"],
                 )
             except (KeyError, TypeError, InvalidVersion):
                 logger.warning("ignoring a corrupt cache entry for %s", file.filename)
@@ -274,7 +279,7 @@ class IndexClient:
             metadata = self._read_metadata(file)
         except MetadataUnavailable as error:
             reason = error.message.removeprefix(f"{file.filename}: ")
-            self.cache.set(key, json.dumps({"unavailable": reason}).encode(), ttl)
+            self.cache.set(key, json.dumps({"unavailable": reason, "reader": SDIST_READER}).encode(), ttl)
             raise
         value = {
             "version": str(metadata.version),
@@ -282,20 +287,39 @@ class IndexClient:
             "requires_python": metadata.requires_python,
             "provides_extras": list(metadata.provides_extras),
             "source": metadata.source,
+            "reader": SDIST_READER,
         }
         self.cache.set(key, json.dumps(value).encode(), ttl)
         return metadata
 
     def _read_metadata(self, file: DistFile) -> Metadata:
+        not_static: MetadataUnavailable | None = None
         if file.metadata_hashes is not None:
             data = self._pep658(file)
             if data is not None:
-                return coremeta.parse_metadata(data, file, "pep658")
+                try:
+                    return coremeta.parse_metadata(data, file, "pep658")
+                except MetadataUnavailable as error:
+                    if file.kind != "sdist":
+                        raise
+                    not_static = error  # its archive may still declare them
         limit = self.limits.max_metadata_bytes
         if file.kind == "wheel":
             return coremeta.parse_metadata(coremeta.wheel_metadata(self._archive(file), file, limit), file, "wheel")
-        archive = self._archive(file, ranged=file.filename.endswith(".zip"))
-        return coremeta.parse_metadata(coremeta.sdist_pkg_info(archive, file, limit), file, "sdist")
+        is_zip = file.filename.endswith(".zip")
+        try:
+            archive = self._archive(file, head=not is_zip)
+        except IndexAccessError as error:
+            if not_static is None:
+                raise
+            raise coremeta.unavailable(
+                file,
+                f"{not_static.message.removeprefix(file.filename + ': ')} "
+                f"(and the sdist itself could not be read: {error})",
+            ) from None
+        if not is_zip and isinstance(archive, RangeFile):
+            archive = sdist.Ahead(archive)  # a tar is read from its start, and often not to its end
+        return sdist.read_sdist(archive, file, limit)
 
     def _pep658(self, file: DistFile) -> bytes | None:
         url = urldefrag(file.url)[0] + ".metadata"
@@ -316,14 +340,16 @@ class IndexClient:
                 )
         return response.body
 
-    def _archive(self, file: DistFile, *, ranged: bool = True) -> IO[bytes]:
-        """The file as a seekable object: fetched by ranges when the server allows, else whole."""
+    def _archive(self, file: DistFile, *, head: bool = False) -> IO[bytes]:
+        """The file as a seekable object: fetched by ranges when the server allows, else whole.
+
+        The first range is the file's end (a zip's central directory), or its `head` for a tar.
+        """
         url = urldefrag(file.url)[0]
         limit, limit_text = self._limit(file.kind)
         headers = {"Accept-Encoding": "identity"}  # ranges count bytes of the file as stored
-        response, final = self._fetcher.get(
-            url, {**headers, "Range": f"bytes=-{TAIL_BYTES}"} if ranged else headers, limit, limit_text
-        )
+        first = f"bytes=0-{TAIL_BYTES - 1}" if head else f"bytes=-{TAIL_BYTES}"
+        response, final = self._fetcher.get(url, {**headers, "Range": first}, limit, limit_text)
         if response.status == 416:  # an empty file, or a server that dislikes suffix ranges
             response, final = self._fetcher.get(url, headers, limit, limit_text)
         if response.status == 206:

@@ -47,6 +47,7 @@ def render_text(report: Report) -> str:
     if status == "resolved":
         out.append(f"Resolved {len(report['pins'])} packages for {target}:")
         out += [f"  {name}=={version}" for name, version in report["pins"].items()]
+        out += _declared_lines(report.get("distributions", {}))
     elif status == "conflict":
         problems = [d for d in report["diagnoses"] if d.get("severity") != "warning"]
         count = len(report["conflicts"]) + len(problems)
@@ -110,6 +111,27 @@ def render_text(report: Report) -> str:
     elif report.get("index_read_at"):
         out.append(f"(index read at {report['index_read_at']}; re-run with --exclude-newer {report['index_read_at']})")
     return "\n".join(out) + "\n"
+
+
+DECLARED_SOURCES = ("egg-info", "pyproject", "setup.cfg", "setup.py")
+
+
+def _declared_lines(distributions: dict[str, dict[str, Any]]) -> list[str]:
+    """Which pins rest on what an sdist's files say rather than on metadata a build or PEP 643 gives."""
+    by_source: dict[str, list[str]] = {}
+    for name, dist in sorted(distributions.items()):
+        if dist.get("metadata_source") in DECLARED_SOURCES:
+            by_source.setdefault(dist["metadata_source"], []).append(name)
+    if not by_source:
+        return []
+    count = sum(len(names) for names in by_source.values())
+    parts = "; ".join(f"{source}: {', '.join(names)}" for source, names in by_source.items())
+    rests = (
+        "pin rests on dependencies its sdist declares"
+        if count == 1
+        else "pins rest on dependencies their sdists declare"
+    )
+    return [f"({count} {rests} ({parts}), not on a build)"]
 
 
 def _minimal_lines(minimal: dict[str, Any]) -> list[str]:

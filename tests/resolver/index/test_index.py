@@ -311,7 +311,7 @@ def test_whole_wheel_larger_than_its_limit_is_refused(root, make_client):
 def test_static_sdist_pkg_info_is_accepted(make_client, index_url):
     client = make_client(index_url)
     metadata = client.metadata(file_of(client, "dep", "dep-1.0.tar.gz"))
-    assert (metadata.source, metadata.name, metadata.version) == ("sdist", "dep", Version("1.0"))
+    assert (metadata.source, metadata.name, metadata.version) == ("sdist-pkg-info", "dep", Version("1.0"))
     assert metadata.requires_dist == ()
 
 
@@ -322,7 +322,8 @@ def test_sdist_with_dynamic_dependencies_is_unavailable(make_client, index_url):
     error = caught.value
     assert (error.package, error.version, error.filename) == ("dep", "2.0", "dep-2.0.tar.gz")
     assert str(error) == (
-        "dep-2.0.tar.gz: this sdist declares Requires-Dist as dynamic (PEP 643): "
+        "dep-2.0.tar.gz: no static declaration of its dependencies (PKG-INFO declares Requires-Dist as "
+        "dynamic (PEP 643); no *.egg-info; no pyproject.toml; setup.py has no setup() call): "
         "its dependencies can only be known by running its build, which we never do"
     )
 
