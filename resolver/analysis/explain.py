@@ -227,7 +227,7 @@ class Explainer:
         return [version for version, _ in found if self.provider.can_take(name, version)]
 
     def why_none(self, name: str, specifier: SpecifierSet, who: str) -> tuple[str, str]:
-        """Why no version meets one specifier: missing, unreadable, or not installable."""
+        """Why no version meets one specifier: missing, unreadable, invalid, or not installable."""
         files = self.provider.version_files(name)
         all_versions = sorted(files, reverse=True)
         matching = [v for v in all_versions if specifier.contains(v, prereleases=True)]
@@ -236,13 +236,25 @@ class Explainer:
                 f"No version of {name} matches {name}{specifier} (required by {who}); "
                 f"the index has {_version_range(all_versions)}"
             )
-        unreadable = [v for v in matching if not self.provider.can_take(name, v)]
+        invalid = [v for v in matching if (name, v) in self.provider.invalid]
+        unreadable = [v for v in matching if not self.provider.can_take(name, v) and v not in invalid]
         if unreadable:
             return "metadata_unavailable", (
                 f"{name} {_version_range(unreadable)} match {name}{specifier}, but their dependencies "
                 "can only be known by running their build, which Conflict Explorer never does"
+                + (f"; {self._ignored(name, invalid)}" if invalid else "")
+            )
+        if invalid:
+            return "invalid_metadata", (
+                f"No usable version of {name} matches {name}{specifier} (required by {who}): "
+                + self._ignored(name, invalid)
             )
         return "no_compatible_distribution", self._unusable(name, matching)
+
+    def _ignored(self, name: str, versions: list[Version]) -> str:
+        """Which versions were ignored for invalid metadata, with the reason of the newest."""
+        error = self.provider.invalid[(name, max(versions))]
+        return f"{name} {_version_range(versions)} ignored for invalid metadata, as pip does ({error.message})"
 
     def classify(self, name: str, constraints: list[dict[str, Any]]) -> tuple[str, str]:
         """Tell a conflict from a missing project, a missing version, or no usable file."""

@@ -3,11 +3,14 @@
 A version whose dependencies only a build could tell is first set aside; when the input fails,
 it is tried as if it had none. The outcomes: a certain conflict (it fails anyway), "cannot tell"
 (it resolves only under that assumption, naming exactly those versions), or undecided (trying
-did not finish). The explainer (and networkx with it) is imported only when a failure needs it.
+did not finish). A version whose metadata is invalid is none of these: it is ignored, as pip
+ignores it, and only warned about. The explainer (and networkx with it) is imported only when a
+failure needs it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from packaging.version import Version
@@ -106,24 +109,38 @@ def cannot_tell(
 
 def set_aside_warnings(provider: Provider, exclude: frozenset[str] | set[str] = frozenset()) -> list[dict[str, Any]]:
     """Versions left out because their metadata could not be read (pip might have built them), or
-    with `provider.optimistic`, tried as if they had no dependencies.
+    with `provider.optimistic`, tried as if they had no dependencies; then those ignored because
+    their metadata is invalid (pip ignores them too).
 
-    One warning per package, newest version first, with the reason of the newest.
+    One warning per package and kind, newest version first, with the reason of the newest.
     """
+    warnings = _warnings("metadata_unavailable", provider.unavailable, exclude, provider.assumes)
+    return warnings + _warnings("invalid_metadata", provider.invalid, exclude, lambda _name: False)
+
+
+def _warnings(
+    kind: str,
+    errors: Mapping[tuple[str, Version], MetadataUnavailable],
+    exclude: frozenset[str] | set[str],
+    assumes: Callable[[str], bool],
+) -> list[dict[str, Any]]:
     by_package: dict[str, list[tuple[Version, MetadataUnavailable]]] = {}
-    for (name, version), error in provider.unavailable.items():
+    for (name, version), error in errors.items():
         if name in exclude:
             continue
         by_package.setdefault(name, []).append((version, error))
     warnings = []
     for name, entries in sorted(by_package.items()):
-        done = "tried as if without dependencies" if provider.assumes(name) else "left out"
+        if kind == "invalid_metadata":
+            done = "ignored as pip does, for invalid metadata"
+        else:
+            done = "tried as if without dependencies" if assumes(name) else "left out"
         entries.sort(key=lambda entry: entry[0], reverse=True)
         versions = [str(version) for version, _ in entries]
         shown = ", ".join(versions[:4]) + (f" and {len(versions) - 4} more" if len(versions) > 4 else "")
         warnings.append(
             {
-                "kind": "metadata_unavailable",
+                "kind": kind,
                 "severity": "warning",
                 "package": name,
                 "versions": versions,

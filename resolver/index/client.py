@@ -28,7 +28,7 @@ from urllib.parse import urldefrag
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from resolver.errors import IndexAccessError, MetadataUnavailable
+from resolver.errors import IndexAccessError, InvalidMetadata, MetadataUnavailable
 from resolver.index import coremeta, pages, sdist
 from resolver.index.cache import Cache, MemoryCache
 from resolver.index.dists import DistFile, Metadata, Project
@@ -43,8 +43,10 @@ T = TypeVar("T")
 TAIL_BYTES = 64 * 1024  # first range read of a wheel: its end holds the zip's central directory
 PAGE_KEEP = 7 * 24 * 3600.0  # how long a page with validators is kept for revalidation
 # Bumped when the sdist reader learns more: an sdist's "unavailable" cached by an older reader is
-# read again (entries by sha256 are otherwise kept forever).
-SDIST_READER = 2
+# read again (entries by sha256 are otherwise kept forever). From 3 on, an "unavailable" entry also
+# says whether the metadata was invalid; any file's "unavailable" of an older reader is read again,
+# as it could not tell that apart from "needs a build".
+SDIST_READER = 3
 _CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+)")
 
 
@@ -123,8 +125,8 @@ class IndexClient:
         """Core metadata of one file: PEP 658 file, else wheel METADATA, else static sdist PKG-INFO.
 
         Raises MetadataUnavailable when the file's dependencies cannot be read without running
-        its build (or it holds no usable metadata), IndexAccessError when a fetch fails or a
-        hash does not match.
+        its build (or it holds no usable metadata), its InvalidMetadata when the metadata is there
+        but invalid, IndexAccessError when a fetch fails or a hash does not match.
         """
         key = self._metadata_key(file)
         return self._once(("metadata", key), lambda: self._metadata(file, key))
@@ -255,11 +257,16 @@ class IndexClient:
     def _metadata(self, file: DistFile, key: str) -> Metadata:
         ttl = None if key.startswith("meta:sha256:") else self.limits.page_ttl
         cached = self._cached_json(key)
-        if cached is not None and file.kind == "sdist" and cached.get("reader", 1) < SDIST_READER:
+        if (
+            cached is not None
+            and cached.get("reader", 1) < SDIST_READER
+            and (file.kind == "sdist" or "unavailable" in cached)
+        ):
             cached = None
         if cached is not None and "unavailable" in cached:
             self._fetcher.count(cache_hits=1)
-            raise coremeta.unavailable(file, str(cached["unavailable"]))
+            make = coremeta.invalid if cached.get("invalid") else coremeta.unavailable
+            raise make(file, str(cached["unavailable"]))
         if cached is not None:
             try:
                 metadata = Metadata(
@@ -279,7 +286,8 @@ class IndexClient:
             metadata = self._read_metadata(file)
         except MetadataUnavailable as error:
             reason = error.message.removeprefix(f"{file.filename}: ")
-            self.cache.set(key, json.dumps({"unavailable": reason, "reader": SDIST_READER}).encode(), ttl)
+            entry = {"unavailable": reason, "invalid": isinstance(error, InvalidMetadata), "reader": SDIST_READER}
+            self.cache.set(key, json.dumps(entry).encode(), ttl)
             raise
         value = {
             "version": str(metadata.version),
@@ -300,7 +308,7 @@ class IndexClient:
                 try:
                     return coremeta.parse_metadata(data, file, "pep658")
                 except MetadataUnavailable as error:
-                    if file.kind != "sdist":
+                    if file.kind != "sdist" or isinstance(error, InvalidMetadata):
                         raise
                     not_static = error  # its archive may still declare them
         limit = self.limits.max_metadata_bytes

@@ -3,7 +3,8 @@
 What an sdist declares without a PKG-INFO that settles its dependencies is `resolver.index.sdist`'s.
 
 Archives are only ever listed and read, never extracted, built or run. Problems with what a file
-contains raise `MetadataUnavailable`, so the provider can set that one candidate aside and say why.
+contains raise `MetadataUnavailable`, so the provider can set that one candidate aside and say why;
+metadata that is there but invalid raises its `InvalidMetadata`, as pip then ignores the version.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from resolver.errors import MetadataUnavailable
+from resolver.errors import InvalidMetadata, MetadataUnavailable
 from resolver.index.dists import DistFile, Metadata
 
 if TYPE_CHECKING:
@@ -38,6 +39,15 @@ def unavailable(file: DistFile, reason: str) -> MetadataUnavailable:
     )
 
 
+def invalid(file: DistFile, reason: str) -> InvalidMetadata:
+    return InvalidMetadata(
+        f"{file.filename}: {reason}",
+        package=file.name,
+        version=str(file.version),
+        filename=file.filename,
+    )
+
+
 def parse_metadata(data: bytes, file: DistFile, source: Source) -> Metadata:
     """The fields resolution needs from a core-metadata file belonging to `file`.
 
@@ -52,7 +62,7 @@ def parse_metadata(data: bytes, file: DistFile, source: Source) -> Metadata:
         try:
             Requirement(line)
         except InvalidRequirement as error:
-            raise unavailable(file, f"its metadata has an invalid Requires-Dist {line!r} ({error})") from None
+            raise invalid(file, f"its metadata has an invalid Requires-Dist {line!r} ({error})") from None
     extras = tuple(extra.strip() for extra in headers.get_all("Provides-Extra") or () if extra.strip())
     return Metadata(
         name=file.name,
@@ -76,13 +86,13 @@ def read_headers(data: bytes, file: DistFile) -> tuple[email.message.Message, Ve
     headers = email.parser.HeaderParser(policy=email.policy.compat32).parsestr(text)
     name, version_text = headers.get("Name"), headers.get("Version")
     if not name or not version_text:
-        raise unavailable(file, "its metadata has no Name or no Version")
+        raise invalid(file, "its metadata has no Name or no Version")
     try:
         version = Version(version_text.strip())
     except InvalidVersion:
-        raise unavailable(file, f"its metadata has an invalid Version {version_text.strip()!r}") from None
+        raise invalid(file, f"its metadata has an invalid Version {version_text.strip()!r}") from None
     if canonicalize_name(name.strip()) != file.name or version != file.version:
-        raise unavailable(file, f"its metadata describes {name.strip()} {version}, not {file.name} {file.version}")
+        raise invalid(file, f"its metadata describes {name.strip()} {version}, not {file.name} {file.version}")
     return headers, version
 
 

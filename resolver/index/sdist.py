@@ -47,7 +47,9 @@ def read_sdist(archive: IO[bytes], file: DistFile, max_bytes: int) -> Metadata:
     """The metadata of a .tar.gz/.tgz/.tar.bz2 or .zip sdist, from its first static source.
 
     `archive` is seekable for a zip; a tar is read forward only. Each member read is at most
-    `max_bytes`. Raises MetadataUnavailable saying what was looked for and why none settled it.
+    `max_bytes`. Raises MetadataUnavailable saying what was looked for and why none settled it;
+    InvalidMetadata for a declared requirement that is no PEP 508 line (pip would build the sdist,
+    get that line in its metadata and ignore the version).
     """
     files = (
         _zip_members(archive, file, max_bytes)
@@ -88,7 +90,7 @@ def _metadata(
         try:
             Requirement(line)
         except InvalidRequirement as error:
-            raise coremeta.unavailable(file, f"its {source} has an invalid requirement {line!r} ({error})") from None
+            raise coremeta.invalid(file, f"its {source} has an invalid requirement {line!r} ({error})") from None
     return Metadata(file.name, file.version, tuple(requires), python, tuple(dict.fromkeys(extras)), source)
 
 
@@ -156,7 +158,7 @@ def conditioned(line: str, extra: str, marker: str, file: DistFile, where: str) 
         requirement = Requirement(line)
         marker = str(Marker(marker)) if marker else ""
     except (InvalidRequirement, InvalidMarker) as error:
-        raise coremeta.unavailable(file, f"its {where} is not a valid requirement ({error})") from None
+        raise coremeta.invalid(file, f"its {where} is not a valid requirement ({error})") from None
     conditions = [str(requirement.marker)] if requirement.marker else []
     conditions += [marker] if marker else []
     conditions += [f'extra == "{extra}"'] if extra else []

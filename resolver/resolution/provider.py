@@ -26,7 +26,7 @@ from resolvelib import AbstractProvider
 from resolvelib.structs import RequirementInformation
 
 from resolver.environment import Target
-from resolver.errors import MetadataUnavailable
+from resolver.errors import InvalidMetadata, MetadataUnavailable
 from resolver.index.client import IndexClient
 from resolver.index.dists import DistFile, Project
 from resolver.index.pages import Page
@@ -69,6 +69,8 @@ class Provider(AbstractProvider):
     tried as if it had no dependencies instead.
     More dependencies can only add constraints, so a failure even then is certain. `unavailable`
     records those versions either way, and `assumed` tells which of a result's pins rest on it.
+    A version whose metadata is invalid is in `invalid` instead: never taken, never assumed, as pip
+    (24.1 on) ignores it, all its files with it.
     """
 
     def __init__(
@@ -101,6 +103,7 @@ class Provider(AbstractProvider):
         self.versions: dict[str, dict[Version, VersionFiles]] = {}
         self.skipped_dependencies: list[tuple[str, str, str]] = []  # (parent pin, text, reason)
         self.unavailable: dict[tuple[str, Version], MetadataUnavailable] = {}
+        self.invalid: dict[tuple[str, Version], InvalidMetadata] = {}
         self._matches: dict[tuple[str, SpecifierSet], list[tuple[Version, tuple[DistFile, ...]]]] = {}
         # Dependencies by (identifier, version), with the lines skipped as invalid; those are
         # reported only once resolvelib itself asks (a prefetch reads versions it may never try).
@@ -211,7 +214,8 @@ class Provider(AbstractProvider):
 
         A candidate whose dependencies cannot be read without running its build is remembered for
         the report and set aside, as pip discards a candidate whose metadata it cannot prepare
-        (unless `optimistic`: then it is offered, with no dependencies).
+        (unless `optimistic`: then it is offered, with no dependencies). One whose metadata is
+        invalid is left out whatever `optimistic` says: pip ignores that version.
         Only the first candidate is fetched until resolvelib asks for a second: most packages
         never need one, and pip would not fetch it either.
         """
@@ -224,6 +228,9 @@ class Provider(AbstractProvider):
                 self.index.prefetch_metadata(c.file for c in ahead if c.file)
             try:
                 self.index.metadata(candidate.file)
+            except InvalidMetadata as error:
+                self.invalid[(candidate.name, candidate.version)] = error
+                continue
             except MetadataUnavailable as error:
                 self.unavailable[(candidate.name, candidate.version)] = error
                 if not self.assumes(candidate.name):
@@ -266,8 +273,8 @@ class Provider(AbstractProvider):
         try:
             deps, skipped = self._dependencies_of(candidate)
         except MetadataUnavailable as error:
-            if not self.assumes(candidate.name):
-                raise
+            if isinstance(error, InvalidMetadata) or not self.assumes(candidate.name):
+                raise  # an invalid one is never offered (_readable), so not met here
             self.unavailable[(candidate.name, candidate.version)] = error
             return [Req(candidate.name, SpecifierSet(f"=={candidate.version}"))] if candidate.extras else []
         if key not in self._reported:
@@ -282,7 +289,9 @@ class Provider(AbstractProvider):
         return self.optimistic is True or (isinstance(self.optimistic, frozenset) and name in self.optimistic)
 
     def can_take(self, name: str, version: Version) -> bool:
-        """Whether the resolver may take this version: not one set aside for unknown metadata."""
+        """Whether the resolver may take this version: not one set aside for unknown or invalid metadata."""
+        if (name, version) in self.invalid:
+            return False
         return self.assumes(name) or (name, version) not in self.unavailable
 
     def assumed(self, pins: Iterable[AnyCandidate]) -> list[Candidate]:
@@ -385,7 +394,7 @@ class Provider(AbstractProvider):
     def _prefetch_one(self, req: Req, depth: int) -> None:
         specifier = req.specifier & self.constraints.get(req.name, SpecifierSet())
         for version, files in self._matching(req.name, specifier):
-            if (req.name, version) in self.unavailable:
+            if (req.name, version) in self.unavailable or (req.name, version) in self.invalid:
                 continue
             candidate = Candidate(req.name, version, req.extras, files)
             try:

@@ -6,6 +6,7 @@ A universe is `{project: {version: release}}` where a release is a dict (all key
 `sdist_dynamic` (the sdist's Requires-Dist is dynamic, PEP 643), `metadata_file` (publish the
 PEP 658 file, default True), `extras` (Provides-Extra names), `upload_time` (PEP 700),
 `requires_python_on_page` (default True; False leaves it to the metadata alone, as old uploads do),
+`sdist_requires` (the sdist's own Requires-Dist lines, default `requires`),
 `sdist_static`: where the sdist declares its dependencies, "pkg-info" (default: PKG-INFO 2.2),
 "egg-info" (requires.txt), "pyproject" ([project]), "setup.cfg", "setup.py" (literal keywords) or
 "none" (setup.py reads requirements.txt); all but the default carry a real setup.py (and a PKG-INFO
@@ -174,7 +175,8 @@ def build_index(
                 filename = f"{dist}-{version}-{tag}.whl"
                 published.append((filename, _wheel_bytes(dist, version, metadata, wheel_padding), metadata))
             if release.get("sdist"):
-                files = sdist_files(name, dist, version, release)
+                own = {**release, "requires": release.get("sdist_requires", release.get("requires", ()))}
+                files = sdist_files(name, dist, version, own)
                 as_zip = release.get("sdist_format") == "zip"
                 sdist = _sdist_bytes(dist, version, files, as_zip=as_zip)
                 published.append((f"{dist}-{version}.{'zip' if as_zip else 'tar.gz'}", sdist, files["PKG-INFO"]))
