@@ -149,3 +149,14 @@ def test_sdist_only_projects_resolve_as_pip_builds_them(layout: dict[str, str]) 
     report = compare(universe, ["xq-alpha[fast]", "xq-beta<2.5"], pip_extra=("--no-build-isolation",))
     assert report["pins"] == report["pip_pins"] == {"xq-alpha": "1.0", "xq-beta": "1.0", "xq-gamma": "1.0"}
     assert {dist["metadata_source"] for dist in report["distributions"].values()} == {layout["sdist_static"]}
+
+
+def test_a_version_with_invalid_metadata_is_ignored_by_both() -> None:
+    """pip (24.1 on) ignores a version whose wheel declares an invalid Requires-Dist, and does not
+    try its sdist (which would need a build here, and is valid): so do we."""
+    invalid = {"requires": ["xq-beta (>dev)"], "sdist": True, "sdist_requires": ["xq-beta"]}
+    universe: Universe = {"xq-alpha": {"1.0": {"requires": ["xq-beta"]}, "2.0": invalid}, "xq-beta": {"1.0": {}}}
+    report = compare(universe, ["xq-alpha"])
+    assert report["pins"] == report["pip_pins"] == {"xq-alpha": "1.0", "xq-beta": "1.0"}
+    report = compare(universe, ["xq-alpha==2.0"])
+    assert [d["kind"] for d in report["diagnoses"] if d.get("severity") != "warning"] == ["invalid_metadata"]
