@@ -212,7 +212,8 @@ class Explainer:
                 continue
             satisfies = [i for i, spec in enumerate(specs) if spec.contains(version, prereleases=pre)]
             if satisfies:
-                versions.append({"version": str(version), "satisfies": satisfies})
+                ignored = {"invalid_metadata": True} if (name, version) in self.provider.invalid else {}
+                versions.append({"version": str(version), "satisfies": satisfies} | ignored)
         return {
             "package": name,
             "specifier": merged,

@@ -48,6 +48,11 @@ def invalid(file: DistFile, reason: str) -> InvalidMetadata:
     )
 
 
+def first_line(error: Exception) -> str:
+    """packaging's message without the caret drawing under it: a report shows the line itself."""
+    return str(error).split("\n", 1)[0]
+
+
 def parse_metadata(data: bytes, file: DistFile, source: Source) -> Metadata:
     """The fields resolution needs from a core-metadata file belonging to `file`.
 
@@ -62,7 +67,7 @@ def parse_metadata(data: bytes, file: DistFile, source: Source) -> Metadata:
         try:
             Requirement(line)
         except InvalidRequirement as error:
-            raise invalid(file, f"its metadata has an invalid Requires-Dist {line!r} ({error})") from None
+            raise invalid(file, f"its metadata has an invalid Requires-Dist {line!r} ({first_line(error)})") from None
     extras = tuple(extra.strip() for extra in headers.get_all("Provides-Extra") or () if extra.strip())
     return Metadata(
         name=file.name,

@@ -90,7 +90,8 @@ def _metadata(
         try:
             Requirement(line)
         except InvalidRequirement as error:
-            raise coremeta.invalid(file, f"its {source} has an invalid requirement {line!r} ({error})") from None
+            reason = f"its {source} has an invalid requirement {line!r} ({coremeta.first_line(error)})"
+            raise coremeta.invalid(file, reason) from None
     return Metadata(file.name, file.version, tuple(requires), python, tuple(dict.fromkeys(extras)), source)
 
 
@@ -158,7 +159,7 @@ def conditioned(line: str, extra: str, marker: str, file: DistFile, where: str) 
         requirement = Requirement(line)
         marker = str(Marker(marker)) if marker else ""
     except (InvalidRequirement, InvalidMarker) as error:
-        raise coremeta.invalid(file, f"its {where} is not a valid requirement ({error})") from None
+        raise coremeta.invalid(file, f"its {where} is not a valid requirement ({coremeta.first_line(error)})") from None
     conditions = [str(requirement.marker)] if requirement.marker else []
     conditions += [marker] if marker else []
     conditions += [f'extra == "{extra}"'] if extra else []

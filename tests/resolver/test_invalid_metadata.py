@@ -115,3 +115,13 @@ def test_a_dynamic_sdist_stays_merely_unavailable() -> None:
     with pytest.raises(MetadataUnavailable) as caught:
         sdist.from_files({"PKG-INFO": OLD_PKG_INFO.encode()}, file)
     assert not isinstance(caught.value, InvalidMetadata)
+
+
+@pytest.mark.parametrize("indexes", ["json-file"], indirect=True)
+def test_a_conflict_marks_the_versions_ignored_for_invalid_metadata(run: Resolve) -> None:
+    universe = {**APP, "app": {**APP["app"], "3.0": {}}, "lib": {"1.0": {"requires": ["app==1.0"]}}}
+    report = run(universe, "app>=2.0\nlib\n")
+    [conflict] = report["conflicts"]
+    assert conflict["certain"] is True
+    flagged = {v["version"]: v.get("invalid_metadata", False) for v in conflict["versions"]}
+    assert flagged == {"3.0": False, "2.0": True, "1.0": False}
