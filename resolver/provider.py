@@ -179,10 +179,15 @@ class Provider(AbstractProvider):
         information: Mapping[str, Iterator[RequirementInformation]],
         backtrack_causes: Sequence[RequirementInformation],
     ) -> Any:
-        """Python, then the often blamed, then pinned, upper-bounded, the user's order, any specifier.
+        """Python, the often blamed, pinned, upper-bounded, a dependency whose first candidate clashes
+        with a pin, then the user's lines in their order, then any specifier.
 
         Deciding the most constrained packages first finds conflicts early and keeps the first
-        descent close to what pip-reqs (newest everything) would pick.
+        descent close to what pip-reqs (newest everything) would pick. A dependency whose newest
+        version clashes with a pin has its choice forced (fail first): settled right after the
+        line that brought it, a clash no version of it escapes undoes only the pins before it,
+        not all those taken after (pip would take the user's remaining lines first, and backjump
+        over them one by one). The user's own lines keep their order, and so pip's outcome.
         """
         specifiers = [spec for info in information[identifier] for spec in info.requirement.specifier]
         pinned = any(s.operator in ("==", "===") and not s.version.endswith("*") for s in specifiers)
@@ -190,15 +195,41 @@ class Provider(AbstractProvider):
             s.operator in ("<", "<=", "~=") or (s.operator == "==" and s.version.endswith("*")) for s in specifiers
         )
         requested = self.user_requested.get(identifier, math.inf)
+        forced = requested == math.inf and self._first_clashes(identifier, candidates, resolutions)
         return (
             identifier != PYTHON,
             identifier not in self._promoted,
             not pinned,
             not upper_bounded,
+            not forced,
             requested,
             not specifiers,
             identifier,
         )
+
+    def _first_clashes(
+        self, identifier: str, candidates: Mapping[str, Iterator[AnyCandidate]], pins: Mapping[str, AnyCandidate]
+    ) -> bool:
+        """Whether the candidate resolvelib would try first for `identifier` depends on something
+        a current pin excludes. Reads what pinning it reads anyway (the prefetch has most often
+        fetched it already), and nothing when the package already has a pin.
+        """
+        if identifier == PYTHON or identifier in pins or identifier not in candidates:
+            return False
+        first = next(iter(candidates[identifier]), None)
+        if not isinstance(first, Candidate):
+            return False
+        try:
+            deps, _ = self._dependencies_of(first)
+        except MetadataUnavailable:
+            return False
+        for dep in deps:
+            if isinstance(dep, PythonReq):
+                return True
+            pin = pins.get(dep.identifier)
+            if pin is not None and not self.is_satisfied_by(dep, pin):
+                return True
+        return False
 
     def find_matches(
         self,
