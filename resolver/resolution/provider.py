@@ -14,6 +14,7 @@ concurrently; what the resolver later asks for is then already in the index clie
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -49,6 +50,10 @@ PREFETCH_DEPTH = 50
 # How many candidates past the one being read get their metadata fetched ahead once resolvelib
 # has moved past the first (it is backtracking through this package's versions).
 PREFETCH_CANDIDATES = 2
+
+# An unpinned package named this many times in backtrack causes is decided before any other (as
+# pip does): its constraints then apply before the packages it keeps clashing with take a version.
+CONFLICT_PROMOTION = 5
 
 
 def marker_applies(marker: Marker | None, environment: Mapping[str, str], extras: Iterable[str]) -> bool:
@@ -111,6 +116,8 @@ class Provider(AbstractProvider):
         self._satisfied: dict[tuple[int, Version], tuple[SpecifierSet, bool]] = {}
         self._pins: Mapping[str, AnyCandidate] = {}  # resolvelib's current pins, as last shown to us
         self._criteria: dict[str, SpecifierSet] = {}  # the last joint specifier asked for, by identifier
+        self._blamed: Counter[str] = Counter()  # unpinned identifiers, by times named in backtrack causes
+        self._promoted: set[str] = set()
 
     # -- what the index knows, classified once per project ------------------------------------
 
@@ -148,18 +155,38 @@ class Provider(AbstractProvider):
         information: Mapping[str, Iterator[RequirementInformation]],
         backtrack_causes: Sequence[RequirementInformation],
     ) -> Iterable[str]:
-        """Settle the target's Python first, then what caused the last backtrack, as pip does."""
+        """The target's Python alone; else what the last backtrack blamed; else what was blamed often.
+
+        Deciding a cause of the last clash first finds out at once whether the backjump settled it.
+        A package blamed again and again while unpinned (a dependency whose every version clashes
+        with a pin taken earlier) goes first too: otherwise each backjump only steps back over the
+        latest pin that shares a dependency with it, and the same clash comes back after re-pinning
+        everything in between. Both as pip does, so the first descent stays pip's.
+        """
         self._pins = resolutions
         identifiers = list(identifiers)
         if PYTHON in identifiers:
             return [PYTHON]
-        if backtrack_causes:
-            causes = {info.requirement.identifier for info in backtrack_causes}
-            causes |= {info.parent.identifier for info in backtrack_causes if info.parent is not None}
-            narrowed = [identifier for identifier in identifiers if identifier in causes]
+        blamed = self._blame(backtrack_causes, resolutions)
+        for group in (blamed, self._promoted):
+            narrowed = [identifier for identifier in identifiers if identifier in group]
             if narrowed:
                 return narrowed
         return identifiers
+
+    def _blame(self, causes: Sequence[RequirementInformation], resolutions: Mapping[str, AnyCandidate]) -> set[str]:
+        """The identifiers the causes name, counting the unpinned ones towards promotion."""
+        named: set[str] = set()
+        for info in causes:
+            for item in (info.requirement, info.parent):
+                if item is None:
+                    continue
+                named.add(item.identifier)
+                if item.identifier not in resolutions:
+                    self._blamed[item.identifier] += 1
+                    if self._blamed[item.identifier] >= CONFLICT_PROMOTION:
+                        self._promoted.add(item.identifier)
+        return named
 
     def get_preference(
         self,
@@ -169,16 +196,57 @@ class Provider(AbstractProvider):
         information: Mapping[str, Iterator[RequirementInformation]],
         backtrack_causes: Sequence[RequirementInformation],
     ) -> Any:
-        """Pinned first, then upper-bounded, then in the user's order, then any specifier at all.
+        """Python, the often blamed, pinned, upper-bounded, a dependency whose first candidate clashes
+        with a pin, then the user's lines in their order, then any specifier.
 
         Deciding the most constrained packages first finds conflicts early and keeps the first
-        descent close to what pip-reqs (newest everything) would pick.
+        descent close to what pip-reqs (newest everything) would pick. A dependency whose newest
+        version clashes with a pin has its choice forced (fail first): settled right after the
+        line that brought it, a clash no version of it escapes undoes only the pins before it,
+        not all those taken after (pip would take the user's remaining lines first, and backjump
+        over them one by one). The user's own lines keep their order, and so pip's outcome.
         """
-        operators = [spec.operator for info in information[identifier] for spec in info.requirement.specifier]
-        pinned = any(op in ("==", "===") for op in operators)
-        upper_bounded = any(op in ("<", "<=", "~=", "==", "===") for op in operators)
+        specifiers = [spec for info in information[identifier] for spec in info.requirement.specifier]
+        pinned = any(s.operator in ("==", "===") and not s.version.endswith("*") for s in specifiers)
+        upper_bounded = pinned or any(
+            s.operator in ("<", "<=", "~=") or (s.operator == "==" and s.version.endswith("*")) for s in specifiers
+        )
         requested = self.user_requested.get(identifier, math.inf)
-        return (identifier != PYTHON, not pinned, not upper_bounded, requested, not operators, identifier)
+        forced = requested == math.inf and self._first_clashes(identifier, candidates, resolutions)
+        return (
+            identifier != PYTHON,
+            identifier not in self._promoted,
+            not pinned,
+            not upper_bounded,
+            not forced,
+            requested,
+            not specifiers,
+            identifier,
+        )
+
+    def _first_clashes(
+        self, identifier: str, candidates: Mapping[str, Iterator[AnyCandidate]], pins: Mapping[str, AnyCandidate]
+    ) -> bool:
+        """Whether the candidate resolvelib would try first for `identifier` depends on something
+        a current pin excludes. Reads what pinning it reads anyway (the prefetch has most often
+        fetched it already), and nothing when the package already has a pin.
+        """
+        if identifier == PYTHON or identifier in pins or identifier not in candidates:
+            return False
+        first = next(iter(candidates[identifier]), None)
+        if not isinstance(first, Candidate):
+            return False
+        try:
+            deps, _ = self._dependencies_of(first)
+        except MetadataUnavailable:
+            return False
+        for dep in deps:
+            if isinstance(dep, PythonReq):
+                return True
+            pin = pins.get(dep.identifier)
+            if pin is not None and not self.is_satisfied_by(dep, pin):
+                return True
+        return False
 
     def find_matches(
         self,
