@@ -33,7 +33,8 @@ from resolver.index.urls import redact
 from resolver.input.reqfile import InputRequirement, ParsedInput, parse
 from resolver.output.report import SCHEMA_VERSION, Report
 from resolver.resolution.graph import Progress, Recorder, success_graph, to_node_link
-from resolver.resolution.provider import Provider, user_order
+from resolver.resolution.order import user_order
+from resolver.resolution.provider import Provider
 from resolver.resolution.requirements import PYTHON, Candidate, Req
 from resolver.resolution.setaside import SetAsideProvider
 from resolver.resolution.urllines import url_lines, url_warnings

@@ -9,7 +9,8 @@ from packaging.version import Version
 from resolvelib.structs import RequirementInformation
 
 from resolver.environment import Target
-from resolver.resolution.provider import CONFLICT_PROMOTION, Provider, marker_applies
+from resolver.resolution.order import CONFLICT_PROMOTION
+from resolver.resolution.provider import Provider, marker_applies
 from resolver.resolution.requirements import PYTHON, Candidate, PythonReq, Req
 
 
