@@ -183,6 +183,19 @@ def test_metadata_of_a_file_without_hash_is_cached_by_url():
     assert cache.get(f"meta:url:{INDEX}demo/demo-1.0-py3-none-any.whl") is not None
 
 
+@pytest.mark.parametrize("headers", [{}, {"cache-control": "no-cache, max-age=600"}, {"cache-control": "no-store"}])
+def test_metadata_of_a_file_without_hash_is_read_again_when_its_answer_gave_no_lifetime(headers):
+    metadata = b"Metadata-Version: 2.1\nName: demo\nVersion: 1.0\nRequires-Dist: dep\n"
+    url = f"{INDEX}demo/demo-1.0-py3-none-any.whl.metadata"
+    answers = {f"{INDEX}demo/": page(WHEEL | {"core-metadata": True}), url: Response("", 200, headers, metadata)}
+    cache = MemoryCache()
+    for _ in range(2):
+        transport = FakeTransport(answers)
+        client = client_for(transport, cache=cache)
+        assert client.metadata(client.project("demo").files[0]).requires_dist == ("dep",)
+    assert transport.urls().count(url) == 1
+
+
 def test_metadata_file_server_error_is_an_index_error():
     url = f"{INDEX}demo/demo-1.0-py3-none-any.whl.metadata"
     transport = FakeTransport({f"{INDEX}demo/": page(WHEEL | {"core-metadata": True}), url: Response("", 503)})
