@@ -44,6 +44,14 @@ class Limits:
 
     max_rounds: int = 20000
     max_seconds: float = 300.0
+    # A wall (a `time.monotonic()` value) for everything this resolution does, its analyses
+    # included: a worker's time limit, which must hold on pools where Celery enforces none.
+    deadline: float | None = None
+
+    def wall(self, started: float) -> float:
+        """When this resolution must stop: its own seconds from `started`, or the deadline if sooner."""
+        own = started + self.max_seconds
+        return own if self.deadline is None else min(own, self.deadline)
 
 
 IndexFactory = Callable[[list[str]], IndexClient]
@@ -149,7 +157,7 @@ def resolve(
         index = ExcludeNewer(chosen, exclude_newer)  # type: ignore[assignment]
         report["input"]["exclude_newer"] = to_iso(exclude_newer)
     try:
-        _run(parsed, index, target, pre or parsed.pre, limits, on_progress, report, set_aside, drop_lines)
+        _run(parsed, index, target, pre or parsed.pre, limits, on_progress, report, set_aside, drop_lines, started)
     except ResolverError as error:
         report["status"] = "error"
         report["diagnoses"].append(_error_diagnosis(error))
@@ -229,7 +237,9 @@ def _run(
     report: Report,
     set_aside: frozenset[str] = frozenset(),
     drop_lines: frozenset[tuple[str, int]] = frozenset(),
+    started: float | None = None,
 ) -> None:
+    started = time.monotonic() if started is None else started
     roots: list[Req] = []
     skipped = []
     for line in parsed.requirements:
@@ -251,7 +261,14 @@ def _run(
     else:
         provider = Provider(index, target, **options)
     provider.prefetch(roots)
-    recorder = Recorder(max_seconds=limits.max_seconds, on_progress=on_progress, requests=lambda: index.stats.requests)
+    # The clock started before parsing: the first round (every input line's page) is bounded too.
+    recorder = Recorder(
+        max_seconds=limits.max_seconds,
+        on_progress=on_progress,
+        requests=lambda: index.stats.requests,
+        started=started,
+        wall=limits.wall(started),
+    )
     resolver: Resolver = Resolver(provider, recorder)
     try:
         result = resolver.resolve(roots, max_rounds=limits.max_rounds)

@@ -13,6 +13,7 @@ from django.conf import settings
 
 from resolver.errors import InputError, LineError
 from resolver.input.reqfile import parse
+from resolver.input.reqsyntax import count_lines
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,7 @@ def check_limits(files: Mapping[str, str]) -> None:
     problems = []
     for name, content in files.items():
         size = len(content.encode("utf-8", "surrogatepass"))
-        lines = content.count("\n") + 1
+        lines = count_lines(content)
         if size > settings.UPLOAD_MAX_FILE_BYTES:
             message = f"{name}: {size} bytes; at most {settings.UPLOAD_MAX_FILE_BYTES} are accepted."
             problems.append(Problem(message, field=file_field(name), code="file-too-large"))
