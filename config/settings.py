@@ -244,6 +244,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
 # The JSON API (/api/v1/). Requests per token and window ("N/sec", "N/min", "N/hour", "N/day"),
 # counted in Django's cache: give production a shared cache so every web process counts together.
 API_THROTTLE = env("API_THROTTLE", "120/min")
+# Form posts that make a report, per client address (REMOTE_ADDR: behind a proxy, have it set
+# that to the client's), counted in the shared cache like API_THROTTLE.
+FORM_THROTTLE = env("FORM_THROTTLE", "20/min")
 # The largest request body accepted; the upload limits above apply to each file within it.
 API_MAX_BODY_BYTES = envint("API_MAX_BODY_BYTES", 6 * 1024 * 1024)
 # Completion webhooks go only to these hosts (exact names, no wildcards); none by default.

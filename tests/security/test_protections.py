@@ -199,3 +199,21 @@ def test_a_body_over_the_request_limit_is_refused_before_it_is_read(client, test
     response = client.post("/", {**FORM, "text": "django\n" * 500})
     assert response.status_code == 400
     assert Report.objects.count() == 0
+
+
+# -- Throttling the form (issue 14, item 3) --------------------------------------------------------
+
+
+def test_the_form_is_throttled_per_client_with_a_page_saying_when_to_retry(client, test_index, settings) -> None:
+    settings.FORM_THROTTLE = "3/min"
+    statuses = [client.post("/", {**FORM, "text": "django\n"}).status_code for _ in range(5)]
+    assert statuses == [302, 302, 302, 429, 429]
+    assert Report.objects.count() == 3
+    response = client.post("/", {**FORM, "text": "django\n"})
+    wait = int(response["Retry-After"])
+    assert 1 <= wait <= 60
+    assert f"retry in {wait} second" in response.content.decode()
+    # Another client is not held back by this one.
+    other = Client(REMOTE_ADDR="192.0.2.7")
+    assert other.post("/", {**FORM, "text": "django\n"}).status_code == 302
+    assert client.get("/").status_code == 200  # reading the form is never throttled
