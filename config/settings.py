@@ -34,10 +34,12 @@ def envlist(name: str, default: str = "") -> list[str]:
 DEBUG = envbool("DEBUG", "True")
 DEVELOPMENT_SECRET_KEY = "insecure-development-key-set-SECRET_KEY-in-production"
 SECRET_KEY = env("SECRET_KEY") or (DEVELOPMENT_SECRET_KEY if DEBUG else "")
-if not SECRET_KEY or (not DEBUG and SECRET_KEY == DEVELOPMENT_SECRET_KEY):
+# Django's own deploy check wants 50 characters and 5 distinct ones; a shorter key signs sessions
+# and CSRF tokens that can be guessed, so the app refuses to start with one rather than warn.
+if not DEBUG and (SECRET_KEY == DEVELOPMENT_SECRET_KEY or len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5):
     raise ImproperlyConfigured(
-        "SECRET_KEY must be set when DEBUG is false: a random string of at least 50 characters, e.g. "
-        "python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+        "SECRET_KEY must be set when DEBUG is false: a random string of at least 50 characters "
+        f"(this one has {len(SECRET_KEY)}), e.g. python -c 'import secrets; print(secrets.token_urlsafe(50))'"
     )
 # Old keys still accepted for signatures while a new SECRET_KEY is rolled out.
 SECRET_KEY_FALLBACKS = envlist("SECRET_KEY_FALLBACKS")
