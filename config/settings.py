@@ -253,7 +253,8 @@ FORM_THROTTLE = env("FORM_THROTTLE", "20/min")
 API_MAX_BODY_BYTES = envint("API_MAX_BODY_BYTES", 6 * 1024 * 1024)
 # Completion webhooks go only to these hosts (exact names, no wildcards); none by default.
 API_WEBHOOK_ALLOWED_HOSTS = envlist("API_WEBHOOK_ALLOWED_HOSTS")
-# The HMAC-SHA256 key of webhook signatures; when empty, each token's own stored digest.
+# The key of webhook signatures (Standard Webhooks; whsec_<base64> or any text); when empty, a
+# secret per token derived from SECRET_KEY, printed by create_api_token.
 API_WEBHOOK_SECRET = env("API_WEBHOOK_SECRET")
 API_WEBHOOK_TIMEOUT = envint("API_WEBHOOK_TIMEOUT", 10)
 API_WEBHOOK_MAX_RETRIES = envint("API_WEBHOOK_MAX_RETRIES", 6)

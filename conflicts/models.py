@@ -7,6 +7,7 @@ worker died. The permalink page renders the stored JSON report and never resolve
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import re
@@ -15,6 +16,7 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.urls import reverse
@@ -174,6 +176,15 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+    def webhook_secret(self) -> str:
+        """The key of this token's webhook signatures (when API_WEBHOOK_SECRET is unset).
+
+        Derived from SECRET_KEY, never stored: the database alone cannot sign. It changes when
+        SECRET_KEY does; `create_api_token` prints it with the token.
+        """
+        digest = hmac.new(settings.SECRET_KEY.encode(), f"webhook-secret:{self.prefix}".encode(), hashlib.sha256)
+        return "whsec_" + base64.b64encode(digest.digest()).decode()
 
     @classmethod
     def issue(cls, name: str) -> tuple[ApiToken, str]:
