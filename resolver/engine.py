@@ -56,6 +56,13 @@ class Limits:
 
 IndexFactory = Callable[[list[str]], IndexClient]
 
+# Why an index option of the input did not change where packages were read from.
+NOT_HONOURED = {
+    "--find-links": "only indexes (PEP 503/691 pages) are read, never a directory or page of files to search",
+    "--no-index": "packages are always read from an index; pip would read only --find-links places instead",
+}
+NO_INPUT_INDEX = "index URLs in the input are not used here: the index is the one chosen for this run"
+
 
 def _to_req(line: InputRequirement) -> Req:
     requirement = line.requirement
@@ -208,6 +215,8 @@ def _choose_index(
     honoured = bool(urls and input_index is not None)
     for option in options:
         option["honoured"] = honoured and option["option"] in ("--index-url", "--extra-index-url")
+        if not option["honoured"]:
+            option["reason"] = NOT_HONOURED.get(option["option"], NO_INPUT_INDEX)
     report["input"]["index_options"] = options
     report["input"]["ignored_options"] = [
         {"option": o.option, "value": o.value, "file": o.origin.file, "line": o.origin.line, "reason": o.reason}
