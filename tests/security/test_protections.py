@@ -217,3 +217,17 @@ def test_the_form_is_throttled_per_client_with_a_page_saying_when_to_retry(clien
     other = Client(REMOTE_ADDR="192.0.2.7")
     assert other.post("/", {**FORM, "text": "django\n"}).status_code == 302
     assert client.get("/").status_code == 200  # reading the form is never throttled
+
+
+# -- The access model (issue 14, item 13; README "Access model") -------------------------------------
+
+
+def test_a_report_id_is_a_capability_any_holder_reads_it(make_report, client) -> None:
+    """As the README states: the id alone reads the report, on the page and over any token."""
+    report = make_report("django\n")
+    assert client.get(f"/r/{report.id}/").status_code == 200
+    assert client.get(f"/r/{report.id}/status.json").json()["status"] == report.status
+    _token, other = ApiToken.issue("someone else entirely")
+    answer = Client(headers={"Authorization": f"Bearer {other}"}).get(f"/api/v1/reports/{report.id}")
+    assert answer.status_code == 200
+    assert Client().get(f"/api/v1/reports/{report.id}").status_code == 401  # the API still needs a token
