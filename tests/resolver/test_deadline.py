@@ -18,12 +18,13 @@ TARGET = Target("3.11", "manylinux_2_28_x86_64")
 
 
 def test_the_first_round_is_bounded_by_the_time_limit(tmp_path: Path) -> None:
-    # 120 input lines, each a page and a metadata file on a slow index: the first round alone, which
-    # adds every input line, takes seconds; the limit of 0.3 s must stop it there, not after it.
+    # 120 input lines, each a page and a metadata file on a slow index (0.2 s each, 8 at a time): the
+    # first round alone, which adds every input line, takes about 6 s (6.5 s measured before the fix);
+    # the limit of 0.3 s must stop it within that round.
     universe = {f"p{i}": {"1.0": {}} for i in range(120)}
     build_index(tmp_path, universe, formats=("json",))
     text = "".join(f"p{i}\r" for i in range(120))
-    with serve_index(tmp_path, latency=0.05) as server:
+    with serve_index(tmp_path, latency=0.2) as server:
         client = IndexClient([server.simple_url])
         try:
             report = resolve({"r.in": text}, index=client, target=TARGET, limits=Limits(max_seconds=0.3))
@@ -31,7 +32,7 @@ def test_the_first_round_is_bounded_by_the_time_limit(tmp_path: Path) -> None:
             client.close()
     assert report["status"] == "error"
     assert report["diagnoses"][0]["kind"] == "limit", report["diagnoses"]
-    assert report["stats"]["duration_ms"] < 1000, report["stats"]
+    assert report["stats"]["duration_ms"] < 2500, report["stats"]  # the whole first round: about 6 s
 
 
 def test_the_analyses_stop_at_the_deadline_even_inside_a_re_resolution(tmp_path: Path) -> None:
