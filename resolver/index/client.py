@@ -85,7 +85,12 @@ class IndexClient:
         self._max_workers = max(1, max_workers)
         if transports is None:
             connections = max(16, self._max_workers * 2)
-            http = HttpTransport(self.limits.timeout, max_connections=connections, ca_bundle=ca_bundle)
+            http = HttpTransport(
+                self.limits.timeout,
+                max_connections=connections,
+                ca_bundle=ca_bundle,
+                connect_address=getattr(allow_url, "connect_address", None),
+            )
             transports = {"http": http, "https": http, "file": FileTransport()}
         self._fetcher = Fetcher(transports, self.limits, self.stats, allow_url)
         self._indexes: list[tuple[str, str]] = []  # (URL without credentials, URL to show)

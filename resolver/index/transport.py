@@ -15,7 +15,7 @@ import re
 import threading
 import time
 import zlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -100,7 +100,17 @@ class HttpTransport:
     a second to import and a fifth of its memory, for a use this small.
     """
 
-    def __init__(self, timeout: float, *, max_connections: int = 16, ca_bundle: str | None = None) -> None:
+    def __init__(
+        self,
+        timeout: float,
+        *,
+        max_connections: int = 16,
+        ca_bundle: str | None = None,
+        connect_address: Callable[[str], str | None] | None = None,
+    ) -> None:
+        # `connect_address(host)`: the address a vetted name must be reached at (see
+        # `resolver.index.egress`), so no second DNS answer can send the connection elsewhere.
+        self._connect_address = connect_address
         self._timeout = timeout
         self._ca_bundle = ca_bundle
         self._slots = threading.BoundedSemaphore(max(1, max_connections))
@@ -167,8 +177,13 @@ class HttpTransport:
         scheme, host, port = origin
         if scheme == "https":
             context = _ssl_context(self._ca_bundle)
-            return http.client.HTTPSConnection(host, port, timeout=self._timeout, context=context), False
-        return http.client.HTTPConnection(host, port, timeout=self._timeout), False
+            connection = http.client.HTTPSConnection(host, port, timeout=self._timeout, context=context)
+        else:
+            connection = http.client.HTTPConnection(host, port, timeout=self._timeout)
+        address = self._connect_address(host) if self._connect_address is not None else None
+        if address is not None:  # the socket goes to the vetted address; Host and SNI keep the name
+            connection._create_connection = functools.partial(_connect_to, address)  # type: ignore[attr-defined]
+        return connection, False
 
     def _release(self, origin: tuple[str, str, int], connection: Any) -> None:
         with self._lock:
@@ -220,6 +235,12 @@ class HttpTransport:
         for connections in idle.values():
             for connection in connections:
                 connection.close()
+
+
+def _connect_to(address: str, destination: tuple[str, int], *args: Any, **kwargs: Any) -> Any:
+    import socket
+
+    return socket.create_connection((address, destination[1]), *args, **kwargs)
 
 
 def _decoder(encoding: str) -> Any:
