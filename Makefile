@@ -14,15 +14,18 @@ $(BIN)/.installed: requirements.txt requirements-dev.txt
 
 install: $(BIN)/.installed
 
-# The web server and a Celery worker (with the stale-report sweeper) on the embedded defaults:
-# SQLite, the filesystem broker, the bundled offline index. Ctrl-C stops both.
+# The web server and a Celery worker (with the stale-report sweeper as a thread of the worker, so
+# no beat process can outlive it) on the embedded defaults: SQLite, the filesystem broker, the
+# bundled offline index. Ctrl-C stops both; so does either one stopping (a crash, a kill -9).
+RUN_WORKER = $(BIN)/python -m config.devworker .cache/celerybeat-schedule
+run: SHELL := /bin/bash
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	@mkdir -p .cache
-	@trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
-	$(BIN)/celery -A config worker --beat --schedule .cache/celerybeat-schedule --pool threads \
-		--concurrency 2 --loglevel INFO & worker=$$!; \
-	$(BIN)/python manage.py runserver --noreload 127.0.0.1:$(PORT)
+	@trap 'kill $$worker $$web 2>/dev/null; wait 2>/dev/null' EXIT INT TERM; \
+	$(RUN_WORKER) & worker=$$!; \
+	$(BIN)/python manage.py runserver --noreload 127.0.0.1:$(PORT) & web=$$!; \
+	wait -n; status=$$?; echo "make run: a process stopped (status $$status); stopping the other"; exit $$status
 
 test: install packse
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

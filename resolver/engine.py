@@ -33,7 +33,8 @@ from resolver.index.urls import redact
 from resolver.input.reqfile import InputRequirement, ParsedInput, parse
 from resolver.output.report import SCHEMA_VERSION, Report
 from resolver.resolution.graph import Progress, Recorder, success_graph, to_node_link
-from resolver.resolution.provider import Provider, user_order
+from resolver.resolution.order import user_order
+from resolver.resolution.provider import Provider
 from resolver.resolution.requirements import PYTHON, Candidate, Req
 from resolver.resolution.setaside import SetAsideProvider
 from resolver.resolution.urllines import url_lines, url_warnings
@@ -45,6 +46,14 @@ class Limits:
 
     max_rounds: int = 20000
     max_seconds: float = 300.0
+    # A wall (a `time.monotonic()` value) for everything this resolution does, its analyses
+    # included: a worker's time limit, which must hold on pools where Celery enforces none.
+    deadline: float | None = None
+
+    def wall(self, started: float) -> float:
+        """When this resolution must stop: its own seconds from `started`, or the deadline if sooner."""
+        own = started + self.max_seconds
+        return own if self.deadline is None else min(own, self.deadline)
 
 
 IndexFactory = Callable[[list[str]], IndexClient]
@@ -53,6 +62,13 @@ IndexFactory = Callable[[list[str]], IndexClient]
 # every old sdist a candidate again, backtracking can take far longer than the first attempt did.
 OPTIMISTIC_ROUNDS = 1000
 OPTIMISTIC_SECONDS = 10.0
+
+# Why an index option of the input did not change where packages were read from.
+NOT_HONOURED = {
+    "--find-links": "only indexes (PEP 503/691 pages) are read, never a directory or page of files to search",
+    "--no-index": "packages are always read from an index; pip would read only --find-links places instead",
+}
+NO_INPUT_INDEX = "index URLs in the input are not used here: the index is the one chosen for this run"
 
 
 def _to_req(line: InputRequirement) -> Req:
@@ -155,7 +171,7 @@ def resolve(
         index = ExcludeNewer(chosen, exclude_newer)  # type: ignore[assignment]
         report["input"]["exclude_newer"] = to_iso(exclude_newer)
     try:
-        _run(parsed, index, target, pre or parsed.pre, limits, on_progress, report, set_aside, drop_lines)
+        _run(parsed, index, target, pre or parsed.pre, limits, on_progress, report, set_aside, drop_lines, started)
     except ResolverError as error:
         report["status"] = "error"
         report["diagnoses"].append(_error_diagnosis(error))
@@ -206,6 +222,8 @@ def _choose_index(
     honoured = bool(urls and input_index is not None)
     for option in options:
         option["honoured"] = honoured and option["option"] in ("--index-url", "--extra-index-url")
+        if not option["honoured"]:
+            option["reason"] = NOT_HONOURED.get(option["option"], NO_INPUT_INDEX)
     report["input"]["index_options"] = options
     report["input"]["ignored_options"] = [
         {"option": o.option, "value": o.value, "file": o.origin.file, "line": o.origin.line, "reason": o.reason}
@@ -235,7 +253,9 @@ def _run(
     report: Report,
     set_aside: frozenset[str] = frozenset(),
     drop_lines: frozenset[tuple[str, int]] = frozenset(),
+    started: float | None = None,
 ) -> None:
+    started = time.monotonic() if started is None else started
     roots: list[Req] = []
     skipped = []
     for line in parsed.requirements:
@@ -260,7 +280,17 @@ def _run(
         kind = SetAsideProvider if set_aside else Provider
         provider = kind(index, target, optimistic=optimistic, **options)  # type: ignore[arg-type]
         provider.prefetch(roots)
-        recorder = Recorder(max_seconds=seconds, on_progress=on_progress, requests=lambda: index.stats.requests)
+        # The clock started before parsing: the first round (every input line's page) is bounded too,
+        # and no attempt runs past the resolution's own wall (its time limit, or the worker's).
+        begun = started if not attempts else time.monotonic()
+        wall = min(limits.wall(started), begun + seconds)
+        recorder = Recorder(
+            max_seconds=seconds,
+            on_progress=on_progress,
+            requests=lambda: index.stats.requests,
+            started=begun,
+            wall=wall,
+        )
         attempts.append(recorder)
         try:
             return provider, recorder, Resolver(provider, recorder).resolve(roots, max_rounds=rounds)

@@ -13,9 +13,8 @@ concurrently; what the resolver later asks for is then already in the index clie
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import Any
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping
 
 from packaging.markers import InvalidMarker, Marker
 from packaging.requirements import InvalidRequirement, Requirement
@@ -23,7 +22,6 @@ from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 from resolvelib import AbstractProvider
-from resolvelib.structs import RequirementInformation
 
 from resolver.environment import Target
 from resolver.errors import InvalidMetadata, MetadataUnavailable
@@ -31,6 +29,7 @@ from resolver.index.client import IndexClient
 from resolver.index.dists import DistFile, Project
 from resolver.index.pages import Page
 from resolver.resolution.finder import VersionFiles, classify_page, matching_versions
+from resolver.resolution.order import OrderPart
 from resolver.resolution.requirements import (
     PYTHON,
     AnyCandidate,
@@ -58,7 +57,7 @@ def marker_applies(marker: Marker | None, environment: Mapping[str, str], extras
     return any(marker.evaluate({**environment, "extra": extra}) for extra in list(extras) or [""])
 
 
-class Provider(AbstractProvider):
+class Provider(OrderPart, AbstractProvider):
     """resolvelib provider with pip's semantics, for a target that is not the running interpreter.
 
     `constraint_lines` are the `-c` lines by package name: they narrow the candidates without
@@ -114,6 +113,8 @@ class Provider(AbstractProvider):
         self._satisfied: dict[tuple[int, Version], tuple[SpecifierSet, bool]] = {}
         self._pins: Mapping[str, AnyCandidate] = {}  # resolvelib's current pins, as last shown to us
         self._criteria: dict[str, SpecifierSet] = {}  # the last joint specifier asked for, by identifier
+        self._blamed: Counter[str] = Counter()  # unpinned identifiers, by times named in backtrack causes
+        self._promoted: set[str] = set()
 
     # -- what the index knows, classified once per project ------------------------------------
 
@@ -142,46 +143,6 @@ class Provider(AbstractProvider):
 
     def identify(self, requirement_or_candidate: AnyReq | AnyCandidate) -> str:
         return requirement_or_candidate.identifier
-
-    def narrow_requirement_selection(
-        self,
-        identifiers: Iterable[str],
-        resolutions: Mapping[str, AnyCandidate],
-        candidates: Mapping[str, Iterator[AnyCandidate]],
-        information: Mapping[str, Iterator[RequirementInformation]],
-        backtrack_causes: Sequence[RequirementInformation],
-    ) -> Iterable[str]:
-        """Settle the target's Python first, then what caused the last backtrack, as pip does."""
-        self._pins = resolutions
-        identifiers = list(identifiers)
-        if PYTHON in identifiers:
-            return [PYTHON]
-        if backtrack_causes:
-            causes = {info.requirement.identifier for info in backtrack_causes}
-            causes |= {info.parent.identifier for info in backtrack_causes if info.parent is not None}
-            narrowed = [identifier for identifier in identifiers if identifier in causes]
-            if narrowed:
-                return narrowed
-        return identifiers
-
-    def get_preference(
-        self,
-        identifier: str,
-        resolutions: Mapping[str, AnyCandidate],
-        candidates: Mapping[str, Iterator[AnyCandidate]],
-        information: Mapping[str, Iterator[RequirementInformation]],
-        backtrack_causes: Sequence[RequirementInformation],
-    ) -> Any:
-        """Pinned first, then upper-bounded, then in the user's order, then any specifier at all.
-
-        Deciding the most constrained packages first finds conflicts early and keeps the first
-        descent close to what pip-reqs (newest everything) would pick.
-        """
-        operators = [spec.operator for info in information[identifier] for spec in info.requirement.specifier]
-        pinned = any(op in ("==", "===") for op in operators)
-        upper_bounded = any(op in ("<", "<=", "~=", "==", "===") for op in operators)
-        requested = self.user_requested.get(identifier, math.inf)
-        return (identifier != PYTHON, not pinned, not upper_bounded, requested, not operators, identifier)
 
     def find_matches(
         self,
@@ -404,10 +365,3 @@ class Provider(AbstractProvider):
             if not self._clashes_with_pins(deps):
                 self.prefetch(deps, depth - 1)
             return
-
-
-def user_order(requirements: Iterable[Req]) -> dict[str, int]:
-    order: dict[str, int] = {}
-    for position, req in enumerate(requirements):
-        order.setdefault(req.identifier, position)
-    return order

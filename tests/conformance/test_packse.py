@@ -119,11 +119,6 @@ def test_every_disagreement_with_pip_is_accounted_for() -> None:
     assert not set(ENGINE_BUGS) & differ, "an engine bug must be one where pip agrees with packse"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine bug: a cached project page is used for page_ttl (600 s) without asking the server, "
-    "so a page that changed at the same URL is read stale; pip revalidates (no Cache-Control, no freshness)",
-)
 def test_scenarios_one_after_another_at_one_url(tmp_path: Path) -> None:
     """The same URL serving one scenario after another, one disk cache: the answers must not change.
 

@@ -23,6 +23,15 @@ UNIVERSE = {
 }
 
 
+@pytest.fixture(autouse=True)
+def _fresh_throttles() -> None:
+    """Each test starts with no request counted against its client (the form's limit is per
+    address, and every test client is 127.0.0.1)."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def test_index(tmp_path: Path, settings) -> str:
     """A file:// index configured as the only index of the app."""
