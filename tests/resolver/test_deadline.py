@@ -53,5 +53,5 @@ def test_the_analyses_stop_at_the_deadline_even_inside_a_re_resolution(tmp_path:
         finally:
             client.close()
     assert report is not None and report["diagnoses"][0]["kind"] == "limit", report
-    assert took < 1.0, took
+    assert took < 2.5, took  # without the deadline reaching into it: the whole cold resolution, seconds
     assert budget.stopped == "the report's time limit was reached"
