@@ -337,13 +337,15 @@ def _describe(fix: Fix, heading: dict[str, str | None], direct: set[str], by_ori
     removed = [name for name, (old, new) in changes.items() if name in direct and old and not new]
     item = by_origin.get((fix["line"]["file"], fix["line"]["line"])) if fix["line"] else None
     subject = item.name if item is not None else None
+    if fix["kind"] == "drop_line" and subject and subject not in fix["pins"] and subject not in removed:
+        removed.append(subject)  # the failed run may not have pinned it, but the user loses it
     if item is not None and subject not in heading and fix["pins"].get(subject):
         moves += _from_bounds(subject, item.requirement.specifier, fix["pins"][subject])
     own = next((m for m in moves if m["package"] == subject), None) or (moves[0] if moves else None)
     where = f" ({fix['line']['file']}:{fix['line']['line']})" if fix["line"] else ""
     new_text = _changed_line(fix)
     if fix["kind"] == "python_version":
-        direction, headline = "python", f"Target Python {fix.get('python_version')} instead (no change to your files)"
+        direction, headline = "python", fix["title"]
     elif fix["kind"] == "drop_line":
         direction, headline = "drop", f"Drop {item.text if item else 'the line'}{where}"
     elif fix["kind"] == "loosen_pin" and item is not None and _still_allows(new_text, heading.get(item.name)):
