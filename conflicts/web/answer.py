@@ -8,7 +8,10 @@ or two least disturbing proven fixes. Everything else on the page is detail belo
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import Any
+
+from packaging.version import InvalidVersion, Version
 
 # Diagnosis kinds in words; the enum names stay in the JSON report only.
 KIND_WORDS = {
@@ -67,12 +70,29 @@ def _parent_part(package: str, constraint: dict[str, Any]) -> str:
     groups = version_ranges(constraint.get("parent_versions") or [])
     if not groups:
         return f"{name} {version} {_asks(package, constraint.get('specifier'), False)}".replace("  ", " ")
+    rising = _rising_lower_bounds(groups)
+    if rising and len(groups) > 1:  # each newer range asks for more: say the least of it
+        return f"{name} {groups[0]['first']} and later need {package}{groups[0]['specifier']} or newer"
     shown = groups[:RANGES_IN_SENTENCE]
     first = shown[0]
     parts = [f"{name} {first['label']} {_asks(package, first['specifier'], first['count'] > 1)}"]
     parts += [f"{g['label']} {_asks(package, g['specifier'], g['count'] > 1)}" for g in shown[1:]]
     more = len(groups) - len(shown)
     return ", ".join(parts) + (f" (and {more} more range{'s' if more != 1 else ''})" if more > 0 else "")
+
+
+def _rising_lower_bounds(groups: list[dict[str, Any]]) -> bool:
+    """Each range (oldest first) asks only for a lower bound, higher than the one before."""
+    bounds = []
+    for group in groups:
+        spec = group["specifier"] or ""
+        if "," in spec or not spec.startswith((">=", ">")) or spec.startswith(">=="):
+            return False
+        try:
+            bounds.append(Version(spec.lstrip(">=")))
+        except InvalidVersion:
+            return False
+    return all(a < b for a, b in pairwise(bounds))
 
 
 def conflict_sentence(conflict: dict[str, Any], single_file: bool) -> str:

@@ -9,41 +9,20 @@ Full-page screenshots go to artifacts/screenshots/explain-*.png.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from django.conf import settings as django_settings
 from playwright.sync_api import expect
 
 from conflicts.indexes import OFFLINE_NAME
 from conflicts.web.presenters import REAL_WORLD
-from resolver.snapshot import bundle
 from tests.browser.conftest import ARTIFACTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-BUNDLED = Path(django_settings.BASE_DIR) / "data" / "offline-index.tar.xz"
 CLASSIC = "# A Django 1.11 site asking for a newer REST framework\ndjango==1.11.29\ndjangorestframework>=3.12\n"
 REPORT_URL = re.compile(r"/r/[0-9a-f-]{36}/$")
 ANALYSED = 180_000  # ms: the real-world file takes about 30 re-resolutions on a shared 2-CPU machine
-
-
-@pytest.fixture(scope="module")
-def bundled_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    directory = tmp_path_factory.mktemp("bundled") / "index"
-    bundle.extract(BUNDLED, directory)
-    return directory
-
-
-@pytest.fixture
-def bundled_index(settings, bundled_dir: Path) -> Iterator[Path]:
-    """The bundled snapshot as the app's only index, as `make run` has it without PIP_INDEX_URL."""
-    settings.RESOLVER_INDEXES = None
-    settings.RESOLVER_INDEX_URLS = []
-    settings.OFFLINE_INDEX_ARCHIVE = str(BUNDLED)
-    settings.OFFLINE_INDEX_DIR = str(bundled_dir)
-    yield bundled_dir
 
 
 def detail(page, selector: str, name: str) -> Path:
