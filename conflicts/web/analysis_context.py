@@ -13,6 +13,10 @@ import re
 from datetime import datetime
 from typing import Any
 
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion
+
 from conflicts.models import Report
 from conflicts.submission.options import Options
 
@@ -82,34 +86,71 @@ def _changes_summary(changes: list[dict[str, Any]]) -> str:
 
 
 def _fixes(conflict: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each fix split for the template, in the engine's order (least disturbing first); a fix with
+    the same pins as a better one is folded into it as an equivalent."""
+    raw = conflict.get("fixes") or []
     fixes = []
-    for fix in conflict.get("fixes") or []:
+    for fix in raw:
+        if fix.get("same_as"):
+            continue
         lines = diff_lines(fix.get("diff") or "")
         changes = _pin_changes(fix)
         fixes.append(
             {
                 **fix,
                 "diff_lines": _named(lines),
+                "changed_lines": [line for line in lines if line["kind"] in ("add", "remove")],
                 "diff_files": sorted(fix.get("files") or {}),
                 "changes": changes,
                 "changes_summary": _changes_summary(changes),
+                "label": fix.get("headline") or fix.get("title"),
+                "equivalents": [
+                    other.get("headline") or other.get("title")
+                    for other in raw
+                    if other.get("same_as") and other.get("same_as") == fix.get("rank")
+                ],
             }
         )
     return fixes
 
 
-def _matrix(matrix: dict[str, Any] | None) -> dict[str, Any] | None:
+def _in_range(version: str | None, specifier: SpecifierSet | None) -> bool:
+    if version is None or specifier is None:
+        return True
+    try:
+        return specifier.contains(version, prereleases=True)
+    except InvalidVersion:
+        return True
+
+
+def user_specifiers(result: dict[str, Any]) -> dict[str, SpecifierSet]:
+    """What the user's own lines allow of each package they name (all their lines on it, joined)."""
+    allowed: dict[str, SpecifierSet] = {}
+    for item in (result.get("input") or {}).get("requirements") or []:
+        try:
+            spec = SpecifierSet(item.get("specifier") or "")
+        except InvalidSpecifier:
+            continue
+        name = canonicalize_name(item.get("name") or "")
+        allowed[name] = allowed.get(name, SpecifierSet()) & spec
+    return allowed
+
+
+def _matrix(matrix: dict[str, Any] | None, allowed: dict[str, SpecifierSet] | None = None) -> dict[str, Any] | None:
     """The matrix with at most MATRIX_COLUMNS columns and MATRIX_ROWS rows per parent.
 
     The engine lists versions newest first (the newest of each release series and the pinned ones),
-    so the first columns and rows are the ones kept.
+    so the first columns and rows are the ones kept; a parent's versions that the user's own line
+    allows come first, those it excludes after them, marked (they are not what the user asked for).
     """
     if not matrix or not matrix.get("versions"):
         return None
+    allowed = allowed or {}
     versions = list(matrix["versions"])[:MATRIX_COLUMNS]
     parents = []
     for parent in matrix.get("parents", []):
-        rows = parent.get("rows", [])
+        spec = allowed.get(canonicalize_name(parent.get("parent") or ""))
+        rows = sorted(parent.get("rows", []), key=lambda row: not _in_range(row.get("version"), spec))
         shown = rows[:MATRIX_ROWS]
         parents.append(
             {
@@ -124,6 +165,7 @@ def _matrix(matrix: dict[str, Any] | None) -> dict[str, Any] | None:
                             for version, accepted in zip(versions, row.get("accepts") or [], strict=False)
                         ],
                         "count": sum(1 for accepted in row.get("accepts") or [] if accepted),
+                        "outside": not _in_range(row.get("version"), spec),
                     }
                     for row in shown
                 ],
@@ -137,9 +179,9 @@ def _matrix(matrix: dict[str, Any] | None) -> dict[str, Any] | None:
     }
 
 
-def conflict_extras(conflict: dict[str, Any]) -> dict[str, Any]:
+def conflict_extras(conflict: dict[str, Any], allowed: dict[str, SpecifierSet] | None = None) -> dict[str, Any]:
     """The conflict with its fixes split into diff lines and its matrix bounded."""
-    return {**conflict, "fix_list": _fixes(conflict), "matrix_view": _matrix(conflict.get("matrix"))}
+    return {**conflict, "fix_list": _fixes(conflict), "matrix_view": _matrix(conflict.get("matrix"), allowed)}
 
 
 def _minimal(result: dict[str, Any]) -> dict[str, Any] | None:

@@ -13,7 +13,8 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from conflicts.models import Report, Status
-from conflicts.web.analysis_context import analysis_context, conflict_extras
+from conflicts.web.analysis_context import analysis_context, conflict_extras, user_specifiers
+from conflicts.web.answer import answer, kind_words, version_ranges
 from conflicts.web.graphsvg import GraphvizError, render_svg
 from resolver.output.dot import to_dot
 from resolver.output.graphml import to_graphml
@@ -143,11 +144,25 @@ def input_files(report: Report) -> list[dict[str, Any]]:
 
 
 def _with_parent_names(conflict: dict[str, Any]) -> dict[str, Any]:
-    """Each constraint also names its parent without the version ("djangocms-blog")."""
+    """Each constraint also names its parent without the version ("djangocms-blog"), and groups the
+    parent's versions tried into ranges asking for the same thing (each version's own requirement)."""
     constraints = [
-        {**c, "parent_name": (c.get("parent") or "").split("==")[0]} for c in conflict.get("constraints", [])
+        {
+            **c,
+            "parent_name": (c.get("parent") or "").split("==")[0],
+            "ranges": version_ranges(c.get("parent_versions") or []),
+        }
+        for c in conflict.get("constraints", [])
     ]
     return {**conflict, "constraints": constraints}
+
+
+def _waited(report: Report) -> str | None:
+    """What the user waited, from the upload to the answer (queue, resolution and analyses): '2.4 s'."""
+    if not (report.created and report.finished):
+        return None
+    ms = max(0, int((report.finished - report.created).total_seconds() * 1000))
+    return f"{ms} ms" if ms < 1000 else f"{ms / 1000:.1f} s"
 
 
 def report_context(report: Report, *, focus: str) -> dict[str, Any]:
@@ -163,10 +178,22 @@ def report_context(report: Report, *, focus: str) -> dict[str, Any]:
     if not report.is_finished:
         return context
     diagnoses = result.get("diagnoses", [])
-    context["problems"] = [conflict_extras(d) for d in diagnoses if d.get("severity") != "warning"]
-    context["warnings"] = [d for d in diagnoses if d.get("severity") == "warning"]
-    context["conflicts"] = [conflict_extras(_with_parent_names(conflict)) for conflict in result.get("conflicts", [])]
+    allowed = user_specifiers(result)
+    context["problems"] = [
+        {**conflict_extras(d, allowed), "kind_words": kind_words(d.get("kind")), "anchor": f"problem-{i}"}
+        for i, d in enumerate((d for d in diagnoses if d.get("severity") != "warning"), 1)
+    ]
+    context["warnings"] = [
+        {**d, "kind_words": kind_words(d.get("kind"))} for d in diagnoses if d.get("severity") == "warning"
+    ]
+    context["conflicts"] = [
+        {**conflict_extras(_with_parent_names(conflict), allowed), "anchor": f"conflict-{i}"}
+        for i, conflict in enumerate(result.get("conflicts", []), 1)
+    ]
     context.update(analysis_context(report, result))
+    context["waited"] = _waited(report)
+    if report.status != Status.RESOLVED and (context["conflicts"] or context["problems"]):
+        context["answer"] = answer(context["conflicts"], context["problems"], report.files)
     downloads = ["report.json"]
     if graph is not None:
         focus = focus if focus in ("conflict", "all") else default_focus(report, graph)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
@@ -65,8 +66,24 @@ def home(request: HttpRequest) -> HttpResponse:
                 options=form.options.to_json(),
             )
             return redirect(report)
-        return render(request, "conflicts/home.html", {"form": form, "examples": presenters.EXAMPLES}, status=400)
+        context = {"form": form, "examples": presenters.EXAMPLES, "hints": did_you_mean(request.POST.get("text", ""))}
+        return render(request, "conflicts/home.html", context, status=400)
     return render(request, "conflicts/home.html", {"form": _prefilled_form(request), "examples": presenters.EXAMPLES})
+
+
+_SINGLE_EQUALS = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*(?:\[[^\]]*\])?)\s*(=|:|=>|=<)\s*(\d[^\s;#]*)\s*$")
+_MEANT = {"=": "==", ":": "==", "=>": ">=", "=<": "<="}
+
+
+def did_you_mean(text: str) -> list[dict[str, Any]]:
+    """Lines with a common slip ('django=1.11', 'django=>2') and what was probably meant."""
+    hints = []
+    for number, line in enumerate(text.splitlines(), 1):
+        found = _SINGLE_EQUALS.match(line)
+        if found:
+            name, operator, version = found.groups()
+            hints.append({"line": number, "text": line.strip(), "suggestion": f"{name}{_MEANT[operator]}{version}"})
+    return hints
 
 
 def _rerun_of(request: HttpRequest) -> Report | None:

@@ -175,16 +175,22 @@ def _fix_lines(conflict: dict[str, Any], *, others: int) -> list[str]:
                 "(a time limit, an index error, or metadata only a build gives)."
             ]
         return ["  Fixes were not searched: the analysis budget ran out."]
-    out = [f"  Fixes, each proven by a re-resolution ({len(fixes)} of {tried} candidates resolve):"]
-    for number, fix in enumerate(fixes, 1):
+    out = [
+        f"  Fixes, each proven by a re-resolution ({len(fixes)} of {tried} candidates resolve), least disturbing first:"
+    ]
+    shown = [fix for fix in fixes if not fix.get("same_as")]  # the same pins as a better fix: named under it
+    for number, fix in enumerate(shown, 1):
         remain = {0: "other problems remain", 1: "the other conflict remains"}.get(
             others, f"the {others} other conflicts remain"
         )
         rest = "" if fix["complete"] else f" ({remain})"
-        out.append(f"    {number}. {fix['title']}{rest}")
+        out.append(f"    {number}. {fix.get('headline') or fix['title']}{rest}")
         out += [f"       {line}" for line in fix["diff"].splitlines()]
         if fix["pin_changes"]:
             out.append(f"       pins: {_pin_changes(fix['pin_changes'])}")
+        same = [other.get("headline") or other["title"] for other in fixes if other.get("same_as") == fix.get("rank")]
+        if same:
+            out.append(f"       same pins: {'; '.join(same)}")
     if conflict["fix_status"] == "skipped":
         out.append("    (the analysis budget ran out before every candidate was tried)")
     return out

@@ -59,6 +59,11 @@
     window.htmx.ajax("GET", href, { target: "#inspector", swap: "innerHTML" });
   });
 
-  document.addEventListener("DOMContentLoaded", function () { setupGraph(document); });
+  document.addEventListener("DOMContentLoaded", function () {
+    setupGraph(document);
+    // A refused form: move focus to the summary of what to fix, so it is read out first.
+    var errors = document.getElementById("form-errors");
+    if (errors) errors.focus();
+  });
   document.addEventListener("htmx:afterSettle", function () { setupGraph(document); });
 })();

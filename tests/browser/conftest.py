@@ -15,12 +15,15 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from django.conf import settings as django_settings
 
+from resolver.snapshot import bundle
 from tests.support.fixtures import UNIVERSE
 from tests.support.server import serve_index
 from tests.support.universe import build_index
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+BUNDLED = Path(django_settings.BASE_DIR) / "data" / "offline-index.tar.xz"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 LAUNCH_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
@@ -102,3 +105,20 @@ def worker(transactional_db) -> Iterator[None]:
 
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
         yield
+
+
+@pytest.fixture(scope="session")
+def bundled_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    directory = tmp_path_factory.mktemp("bundled") / "index"
+    bundle.extract(BUNDLED, directory)
+    return directory
+
+
+@pytest.fixture
+def bundled_index(settings, bundled_dir: Path) -> Iterator[Path]:
+    """The bundled snapshot as the app's only index, as `make run` has it without PIP_INDEX_URL."""
+    settings.RESOLVER_INDEXES = None
+    settings.RESOLVER_INDEX_URLS = []
+    settings.OFFLINE_INDEX_ARCHIVE = str(BUNDLED)
+    settings.OFFLINE_INDEX_DIR = str(bundled_dir)
+    yield bundled_dir

@@ -113,7 +113,17 @@ def test_the_smallest_clashing_lines_come_first_then_every_conflict_with_its_mat
     # Both independent conflicts, each with its own card.
     cards = re.findall(r'<section class="card conflict"[^>]*data-package="([^"]+)"', body)
     assert sorted(cards) == ["django", "kombu"]
-    assert "2 independent conflicts; each needs its own change." in page
+    assert "2 independent conflicts, each needs its own change" in page
+    # The answer first: one plain sentence per conflict (each parent version's own requirement, in
+    # ranges), the best fix for each, all before the details; no sentence false for the whole file.
+    assert body.index('id="answer"') < body.index('class="card conflict"')
+    assert "<h1>2 conflicts stop your requirements from resolving</h1>" in body
+    assert "djangocms-blog 1.1.0\N{EN DASH}1.2.0 ask for django>2.0; you pin django==1.11.29 on line 1." in page
+    assert "celery 4.4.7 asks for kombu<4.7,>=4.6.10; you ask for kombu>=5 on line 7." in page
+    assert "the rest resolve" not in page  # false here: the other conflict remains
+    best = re.findall(r'<li class="fix best-fix"[^>]*>.*?</li>', body, re.S)
+    assert len(best) == 2  # one per conflict
+    assert "<title>2 conflicts · Conflict Explorer</title>" in body
     # The matrix: celery 4.4.7 accepts kombu 4.6.11 and rejects 5.3.0, by symbol and by words.
     table = re.search(r'<table class="compat">(?:(?!</table>).)*data-parent="celery".*?</table>', body, re.S).group(0)
     columns = re.findall(r'<th scope="col" class="v"><span class="sr">kombu </span>([^<]+)</th>', table)
@@ -122,17 +132,20 @@ def test_the_smallest_clashing_lines_come_first_then_every_conflict_with_its_mat
     assert "celery 4.4.7 <4.7,>=4.6.10 ✗ rejects ✓ accepts" in celery
     assert "requirements.in:7 >=5 ✓ accepts ✗ rejects" in text(table)  # the user's own line
     assert 'title="celery 4.4.7 rejects kombu 5.3.0"' in table
-    # Proven fixes: the diff as styled lines, and the pins it leads to.
-    assert "Loosen django==1.11.29 to django&gt;2.0 (requirements.in:1)" in body
+    # Proven fixes: the diff as styled lines, and the pins it leads to, said as what they do.
+    assert "Upgrade django 1.11 → 5.0, major: django==1.11.29 → django&gt;2.0 (requirements.in:1)" in body
     assert '<span class="d-remove">-django==1.11.29</span>' in body
     assert '<span class="d-add">+django==2.2.28</span>' in body
     assert "--- a/requirements.in" not in body  # the diff's file header is the caption above it
     assert '<span class="d-name">requirements.in</span>' in body
-    assert "Move the pin django==1.11.29 to django==2.2.28" in page
+    assert "Upgrade django 1.11 → 2.2, major: django==1.11.29 → django==2.2.28" in page
     assert "django 1.11.29 2.2.28" in page  # the pin change: was heading for, with this fix
     assert "Resulting pins: 1 version moves, 4 added" in page
-    loosen = "✓ fixes this conflict Loosen django==1.11.29 to django>2.0 (requirements.in:1) (another conflict remains)"
-    assert loosen in page
+    loosen = "✓ fixes this conflict Upgrade django 1.11 → 5.0, major: django==1.11.29 → django>2.0 (requirements.in:1)"
+    assert loosen + " (another conflict remains)" in page
+    # Least disturbing first: 1.11 -> 2.2 before 1.11 -> 5.0, and dropping a line after both.
+    django = page[page.index("Proven fixes for django") :]
+    assert django.index("1.11 → 2.2") < django.index("1.11 → 5.0") < django.index("Drop djangocms-blog")
 
 
 def test_no_single_change_fixes_this_when_every_one_line_change_still_fails(client, analysed) -> None:
@@ -143,7 +156,7 @@ def test_no_single_change_fixes_this_when_every_one_line_change_still_fails(clie
     assert "No single change fixes this." in page
     assert f"All {conflict['fix_candidates']} one-line changes tried (each re-resolved) still fail" in page
     assert "These 2 of your 4 lines conflict" in page
-    assert "Fixes that resolve" not in page
+    assert "Proven fixes for" not in page
 
 
 def test_a_diff_is_escaped(client, analysed) -> None:

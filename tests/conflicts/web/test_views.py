@@ -62,6 +62,14 @@ def test_a_bad_line_comes_back_on_the_form_with_file_line_and_caret(client, test
     assert "requirements.in:2:" in body
     assert "django&gt;=&gt;2" in body  # the text typed is kept, escaped
     assert Report.objects.count() == 0
+    # The field says it is wrong and where the words are; the summary can take the focus.
+    assert 'aria-invalid="true" aria-describedby="form-errors"' in body
+    assert '<div class="errors" role="alert" id="form-errors" tabindex="-1"' in body
+
+
+def test_a_single_equals_sign_gets_a_did_you_mean(client, test_index) -> None:
+    body = client.post("/", {**FORM, "text": "wagtail\ndjango=1.11\n"}).content.decode()
+    assert "Line 2: <code>django=1.11</code>: did you mean <code>django==1.11</code>?" in body
 
 
 def test_a_non_utf8_upload_is_named_in_the_error(client, test_index) -> None:
@@ -116,6 +124,8 @@ def test_progress_fragment_when_finished_stops_polling_and_shows_the_report(clie
     response = client.get(f"/r/{report.id}/progress/", HTTP_HX_REQUEST="true")
     assert response.status_code == 286
     assert "Could not find a version that matches django==1.11.29,&gt;2.0" in response.content.decode()
+    # htmx takes the tab title from the fragment: not "Queued" once the answer is there.
+    assert "<title>Conflict on django · Conflict Explorer</title>" in response.content.decode()
 
 
 def test_progress_without_htmx_redirects_to_the_page(client, make_report) -> None:
@@ -156,7 +166,8 @@ def test_node_fragment_says_who_requires_it_and_what_it_requires(client, make_re
 
 def test_node_page_without_htmx_is_a_whole_page(client, make_report) -> None:
     report = make_report("wagtail\n")
-    assert "<html" in client.get(f"/r/{report.id}/node/asgiref/").content.decode()
+    body = client.get(f"/r/{report.id}/node/asgiref/").content.decode()
+    assert "<html" in body and "<h1>asgiref==" in body
     assert client.get(f"/r/{report.id}/node/nope/").status_code == 404
 
 

@@ -28,7 +28,7 @@ def test_loosen_the_users_pin_and_drop_each_line(run: Resolve) -> None:
     [conflict] = report["conflicts"]
     assert conflict["fix_status"] == "found"
     kinds = fixes_by_kind(conflict)
-    loosen = kinds["loosen_pin"][0]
+    loosen, moved = sorted(kinds["loosen_pin"], key=lambda fix: not fix["title"].startswith("Loosen"))
     assert loosen["title"] == "Loosen django==1.11.29 to django>2.0 (requirements.in:2)"
     assert loosen["line"] == {"file": "requirements.in", "line": 2}
     assert loosen["files"] == {"requirements.in": "# our site\ndjango>2.0\ndjangocms-blog\n"}
@@ -39,7 +39,10 @@ def test_loosen_the_users_pin_and_drop_each_line(run: Resolve) -> None:
     assert loosen["pins"] == {"django": "3.2.25", "djangocms-blog": "1.2.0"}
     assert loosen["pin_changes"] == {"django": ["1.11.29", "3.2.25"]}
     assert loosen["complete"] is True
-    moved = kinds["loosen_pin"][1]
+    # Ranked by how little they disturb: 1.11 -> 2.2 is a smaller jump than 1.11 -> 3.2.
+    assert moved["rank"] < loosen["rank"]
+    assert (loosen["direction"], loosen["jump"]) == ("upgrade", "django 1.11 \N{RIGHTWARDS ARROW} 3.2, major")
+    assert loosen["headline"].startswith("Upgrade django 1.11 \N{RIGHTWARDS ARROW} 3.2, major: django==1.11.29")
     assert moved["files"]["requirements.in"] == "# our site\ndjango==2.2.28\ndjangocms-blog\n"
     assert moved["pins"]["django"] == "2.2.28"
     dropped = {fix["line"]["line"]: fix for fix in kinds["drop_line"]}
@@ -71,6 +74,11 @@ def test_an_older_parent_whose_requirement_fits_is_pinned(run: Resolve) -> None:
         "meets with the other constraints (requirements.in:2)"
     )
     assert parent["line"] == {"file": "requirements.in", "line": 2}  # the user's line for it is rewritten
+    # It keeps the user's Django 1.11: the least disturbing fix comes first, said as what it is.
+    assert conflict["fixes"][0] is parent or conflict["fixes"][0]["title"] == parent["title"]
+    assert (parent["rank"], parent["direction"], parent["keeps_majors"]) == (1, "downgrade", True)
+    assert parent["jump"] == "djangocms-blog 1.2 \N{RIGHTWARDS ARROW} 1.0, minor"
+    assert [fix["rank"] for fix in conflict["fixes"]] == list(range(1, len(conflict["fixes"]) + 1))
     assert parent["files"]["requirements.in"] == "django==1.11.29\ndjangocms-blog==1.0.0\n"
     assert parent["pins"] == {"django": "1.11.29", "djangocms-blog": "1.0.0"}
     # Through a chain, the parent is pinned on a new line.
@@ -137,7 +145,7 @@ def test_a_fix_for_one_of_two_conflicts_says_the_other_remains(run: Resolve) -> 
 
     report = run(TWO, TWO_INPUT)
     django = next(c for c in report["conflicts"] if c["package"] == "django")
-    loosen = fixes_by_kind(django)["loosen_pin"][0]
+    [loosen] = [fix for fix in django["fixes"] if fix["title"].startswith("Loosen")]
     assert loosen["complete"] is False
     assert loosen["pins"]["django"] == "3.2.25"
     assert "c" not in loosen["pins"]  # set aside for this fix: the other conflict's package
@@ -183,7 +191,7 @@ def test_fixes_edit_continued_lines_whole_and_keep_the_files_line_endings(run: R
     report = run(CLASSIC, text)
     [conflict] = report["conflicts"]
     kinds = fixes_by_kind(conflict)
-    loosen = kinds["loosen_pin"][0]
+    [loosen] = [fix for fix in kinds["loosen_pin"] if fix["title"].startswith("Loosen")]
     assert loosen["files"]["requirements.in"] == "django>2.0\r\ndjangocms-blog ; python_version >= '3'\r\n"
     dropped = {fix["line"]["line"]: fix for fix in kinds["drop_line"]}
     assert dropped[1]["files"]["requirements.in"] == (
