@@ -16,7 +16,7 @@ def _json_keys(items: Iterable[dict[str, Any]]) -> set[str]:
     return {key for data in items for key, value in data.items() if isinstance(value, list | dict | tuple)}
 
 
-def to_graphml(graph: nx.DiGraph) -> str:
+def to_graphml(graph: nx.DiGraph[str]) -> str:
     """The graph as GraphML, for tools such as yEd, Gephi or networkx elsewhere.
 
     GraphML holds scalars only, so lists and dicts (`versions_tried`, `extras`, `sources`) are
@@ -46,7 +46,7 @@ def to_graphml(graph: nx.DiGraph) -> str:
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + "\n".join(nx.generate_graphml(out, prettyprint=True)) + "\n"
 
 
-def from_graphml(text: str) -> nx.DiGraph:
+def from_graphml(text: str) -> nx.DiGraph[str]:
     """Read `to_graphml`'s output back, with the JSON-valued attributes decoded."""
     graph = nx.read_graphml(io.BytesIO(text.encode("utf-8")))
     node_keys = set(str(graph.graph.pop("json_node_keys", "")).split())
