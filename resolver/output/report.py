@@ -7,7 +7,7 @@ stored report, so the web app can offer the downloads without resolving again.
 
 from __future__ import annotations
 
-from typing import Any, Literal, NotRequired
+from typing import Literal, NotRequired
 
 # pydantic reads these shapes (the API schema and the tests check reports against them); on Python
 # before 3.12 it needs typing_extensions' TypedDict, which keeps the same runtime shape.
@@ -338,11 +338,16 @@ def exit_code(report: Report) -> int:
     return 2
 
 
-def _incoming(report: Report) -> dict[str, list[dict[str, Any]]]:
-    incoming: dict[str, list[dict[str, Any]]] = {}
+def _incoming(report: Report) -> dict[str, list[GraphEdge]]:
+    incoming: dict[str, list[GraphEdge]] = {}
     for edge in report["graph"].get("edges", []):
         incoming.setdefault(edge["target"], []).append(edge)
     return incoming
+
+
+def _distribution_kind(report: Report, name: str) -> str | None:
+    distribution = report.get("distributions", {}).get(name)
+    return distribution.get("kind") if distribution else None
 
 
 def requirements_txt(report: Report, *, command: str = "") -> str:
@@ -360,9 +365,7 @@ def requirements_txt(report: Report, *, command: str = "") -> str:
     as_given = {
         r["name"]: r["text"]
         for r in report["input"].get("requirements", [])
-        if r.get("url")
-        and not r.get("constraint")
-        and report.get("distributions", {}).get(r["name"], {}).get("kind") == "url"
+        if r.get("url") and not r.get("constraint") and _distribution_kind(report, r["name"]) == "url"
     }
     for name, version in sorted(report["pins"].items()):
         edges = incoming.get(name, [])
