@@ -13,6 +13,7 @@ from functools import cached_property
 
 from packaging import tags
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.tags import Tag  # the class body's own `tags` hides the module in annotations
 from packaging.version import Version
 
 from resolver.errors import TargetError
@@ -122,7 +123,7 @@ class Target:
         return list(seen)
 
     @cached_property
-    def tag_priority(self) -> dict[tags.Tag, int]:
+    def tag_priority(self) -> dict[Tag, int]:
         return {tag: rank for rank, tag in enumerate(self.tags)}
 
     @cached_property

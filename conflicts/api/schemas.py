@@ -17,6 +17,8 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from conflicts.api.reportparts import Analysis, IgnoredOption, IndexOption, LineError, ParentVersion, Severity
+
 StatusName = Literal["queued", "running", "resolved", "conflict", "error", "failed"]
 
 
@@ -171,6 +173,10 @@ class Source(Open):
     line: int
 
 
+class SourceLine(Source):
+    text: str
+
+
 class InputRequirement(Open):
     file: str
     line: int
@@ -191,6 +197,10 @@ class ReportInput(Open):
     index: str
     python_version: str
     platform: str
+    exclude_newer: str | None = Field(default=None, description="Files uploaded after it were ignored (ISO 8601).")
+    index_options: list[IndexOption] | None = None
+    ignored_options: list[IgnoredOption] | None = None
+    skipped_for_target: list[SourceLine] | None = Field(default=None, description="Lines whose marker is false.")
 
 
 class Constraint(Open):
@@ -200,6 +210,8 @@ class Constraint(Open):
     path: list[str] = Field(description='From the input line to the parent: ["requirements.in:7", "a==1.0"].')
     kind: str | None = None
     text: str | None = None
+    marker: str | None = None
+    parent_versions: list[ParentVersion] | None = Field(default=None, description="Each version of the parent tried.")
 
 
 class VersionMatch(Open):
@@ -223,6 +235,7 @@ class Fix(Open):
     pins: dict[str, str] = Field(description="The pins of the re-resolution.")
     pin_changes: dict[str, list[str | None]] = Field(description="name -> [version before, version with the fix].")
     complete: bool = Field(description="The whole input resolves with this one change.")
+    python_version: str | None = Field(default=None, description='kind "python_version": the target that resolves.')
 
 
 class MatrixRow(Open):
@@ -257,23 +270,50 @@ class Conflict(Open):
         default=None, description='"none": every one-line change was re-resolved and none fixes this conflict.'
     )
     matrix: Matrix | None = None
+    certain: bool | None = Field(default=None, description="The clash holds whatever unknown metadata says.")
+    fix_candidates: int | None = None
+    fix_undecided: int | None = None
+    set_aside: list[str] | None = Field(default=None, description="Packages set aside to find this conflict.")
 
 
 class Diagnosis(Open):
     kind: str = Field(description="not_found | no_compatible_distribution | metadata_unavailable | bad_input | ...")
     package: str | None
     message: str
+    severity: Severity | None = Field(default=None, description="Absent: an error; a warning leaves the report.")
+    errors: list[LineError] | None = Field(default=None, description="bad_input: every bad line.")
+    constraints: list[Constraint] | None = None
+    url: str | None = None
+    limit: str | None = None
+    version: str | None = None
+    versions: list[str] | None = None
+    filename: str | None = None
+    set_aside: list[str] | None = None
+    fixes: list[Fix] | None = None
+    fix_status: Literal["found", "none", "skipped"] | None = None
+    fix_candidates: int | None = None
+    fix_undecided: int | None = None
 
 
 class GraphNode(Open):
     id: str = Field(description='A canonical package name, or "<root>" for the input.')
     version: str | None = None
+    status: Literal["pinned", "tried"] | None = None
+    versions_tried: list[str] | None = None
+    conflict: bool | None = None
+    culprit: bool | None = None
 
 
 class GraphEdge(Open):
     source: str
     target: str
     specifier: str | None = None
+    marker: str | None = None
+    extras: list[str] | None = None
+    text: str | None = None
+    sources: list[Source] | None = None
+    via_versions: list[str] | None = None
+    clash: bool | None = None
 
 
 class Graph(Open):
@@ -297,6 +337,7 @@ class Distribution(Open):
     url: str
     sha256: str | None
     kind: str
+    upload_time: str | None = None
     metadata_source: str | None = Field(
         default=None,
         description='Where its dependencies were read: "pep658", "wheel", or what its sdist declares without '
@@ -307,7 +348,7 @@ class Distribution(Open):
 class MinimalLines(Open):
     """The smallest set of the user's lines that cannot coexist (dropping any one makes the rest resolve)."""
 
-    lines: list[Source]
+    lines: list[SourceLine]
     total: int
     message: str = Field(description='"These 2 of your 40 lines conflict".')
     resolutions: int
@@ -340,6 +381,7 @@ class WhatBroke(Open):
     broken_by: list[BrokenBy]
     last_good: str | None
     message: str
+    resolutions: int | None = None
 
 
 class AnalysisFailure(Open):
@@ -364,6 +406,7 @@ class ReportV1(Open):
         default=None, description="When the index data was read (ISO 8601, UTC): re-run as of it to reproduce."
     )
     minimal_lines: MinimalLines | None = None
+    analysis: Analysis | None = None
     targets: Targets | AnalysisFailure | None = Field(default=None, description="When other targets were asked for.")
     what_broke: WhatBroke | AnalysisFailure | None = Field(
         default=None, description="When a date it used to resolve on was given."

@@ -43,7 +43,7 @@ def _spec(text: str) -> SpecifierSet:
 
 
 class Explainer:
-    def __init__(self, provider: Provider, recorder: Recorder, graph: nx.DiGraph, roots: list[Req]) -> None:
+    def __init__(self, provider: Provider, recorder: Recorder, graph: nx.DiGraph[str], roots: list[Req]) -> None:
         self.provider = provider
         self.recorder = recorder
         self.graph = graph

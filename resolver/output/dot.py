@@ -126,12 +126,12 @@ def edge_id(source: str, target: str, prefix: str = "") -> str:
 # -- which nodes to draw ----------------------------------------------------------------------
 
 
-def conflict_nodes(graph: nx.DiGraph) -> set[str]:
+def conflict_nodes(graph: nx.DiGraph[str]) -> set[str]:
     """The clashing packages."""
     return {n for n, data in graph.nodes(data=True) if data.get("conflict")}
 
 
-def culprit_nodes(graph: nx.DiGraph) -> set[str]:
+def culprit_nodes(graph: nx.DiGraph[str]) -> set[str]:
     """The parents that supply a clashing constraint (the user's input itself is not one)."""
     culprits = {n for n, data in graph.nodes(data=True) if data.get("culprit")}
     culprits |= {u for u, _, data in graph.edges(data=True) if data.get("clash")}
@@ -139,7 +139,7 @@ def culprit_nodes(graph: nx.DiGraph) -> set[str]:
     return culprits
 
 
-def focus_nodes(graph: nx.DiGraph, focus: Focus = "conflict") -> set[str]:
+def focus_nodes(graph: nx.DiGraph[str], focus: Focus = "conflict") -> set[str]:
     """The nodes a drawing with this focus shows.
 
     "conflict": the clashing packages, the culprit parents and every node on a path from the
@@ -160,7 +160,7 @@ def focus_nodes(graph: nx.DiGraph, focus: Focus = "conflict") -> set[str]:
     return keep
 
 
-def _tree(graph: nx.DiGraph, nodes: set[str]) -> dict[str, tuple[int, str | None]]:
+def _tree(graph: nx.DiGraph[str], nodes: set[str]) -> dict[str, tuple[int, str | None]]:
     """A breadth-first tree of `nodes` from the input: node -> (depth, parent), sorted by name.
 
     Each node's parent is the first, by name, on a shortest path from the input.
@@ -207,7 +207,7 @@ def _drawing_order(nodes: set[str], tree: dict[str, tuple[int, str | None]], tar
 # -- the drawing ------------------------------------------------------------------------------
 
 
-def _input_label(graph: nx.DiGraph) -> str:
+def _input_label(graph: nx.DiGraph[str]) -> str:
     """The input's name: the files the user's lines came from, `requirements.in` when unknown."""
     files: dict[str, None] = {}
     for _, _, data in graph.out_edges(ROOT, data=True) if ROOT in graph else ():
@@ -223,7 +223,7 @@ def _source_lines(data: dict[str, Any]) -> list[str]:
 class _Drawing:
     """What every node and edge statement needs to know about the whole drawing."""
 
-    def __init__(self, graph: nx.DiGraph, link: Callable[[str], str] | None, prefix: str) -> None:
+    def __init__(self, graph: nx.DiGraph[str], link: Callable[[str], str] | None, prefix: str) -> None:
         self.graph = graph
         self.link = link
         self.prefix = prefix
@@ -357,7 +357,7 @@ def _attrs(attrs: dict[str, str]) -> str:
 
 
 def to_dot(
-    graph: nx.DiGraph,
+    graph: nx.DiGraph[str],
     *,
     focus: Focus = "conflict",
     link: Callable[[str], str] | None = None,

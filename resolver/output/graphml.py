@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 import networkx as nx
 
@@ -16,7 +16,7 @@ def _json_keys(items: Iterable[dict[str, Any]]) -> set[str]:
     return {key for data in items for key, value in data.items() if isinstance(value, list | dict | tuple)}
 
 
-def to_graphml(graph: nx.DiGraph) -> str:
+def to_graphml(graph: nx.DiGraph[str]) -> str:
     """The graph as GraphML, for tools such as yEd, Gephi or networkx elsewhere.
 
     GraphML holds scalars only, so lists and dicts (`versions_tried`, `extras`, `sources`) are
@@ -25,7 +25,7 @@ def to_graphml(graph: nx.DiGraph) -> str:
     """
     node_keys = _json_keys(data for _, data in graph.nodes(data=True))
     edge_keys = _json_keys(data for _, _, data in graph.edges(data=True))
-    out = nx.DiGraph()
+    out: nx.DiGraph[str] = nx.DiGraph()
     out.graph.update(
         {k: v for k, v in graph.graph.items() if isinstance(v, str | int | float | bool)},
         json_node_keys=" ".join(sorted(node_keys)),
@@ -46,9 +46,10 @@ def to_graphml(graph: nx.DiGraph) -> str:
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + "\n".join(nx.generate_graphml(out, prettyprint=True)) + "\n"
 
 
-def from_graphml(text: str) -> nx.DiGraph:
+def from_graphml(text: str) -> nx.DiGraph[str]:
     """Read `to_graphml`'s output back, with the JSON-valued attributes decoded."""
-    graph = nx.read_graphml(io.BytesIO(text.encode("utf-8")))
+    # to_graphml writes a directed graph; read_graphml's declared return is any graph.
+    graph = cast("nx.DiGraph[str]", nx.read_graphml(io.BytesIO(text.encode("utf-8"))))
     node_keys = set(str(graph.graph.pop("json_node_keys", "")).split())
     edge_keys = set(str(graph.graph.pop("json_edge_keys", "")).split())
     for _, data in graph.nodes(data=True):

@@ -7,7 +7,11 @@ stored report, so the web app can offer the downloads without resolving again.
 
 from __future__ import annotations
 
-from typing import Any, Literal, NotRequired, TypedDict
+from typing import Literal, NotRequired
+
+# pydantic reads these shapes (the API schema and the tests check reports against them); on Python
+# before 3.12 it needs typing_extensions' TypedDict, which keeps the same runtime shape.
+from typing_extensions import TypedDict
 
 SCHEMA_VERSION = 1
 Status = Literal["resolved", "conflict", "error"]
@@ -18,6 +22,100 @@ class Source(TypedDict):
     line: int
 
 
+class SourceLine(TypedDict):
+    file: str
+    line: int
+    text: str
+
+
+class RequirementLine(TypedDict):
+    """One requirement or constraint line of the input, as parsed."""
+
+    file: str
+    line: int
+    text: str
+    name: str
+    specifier: str
+    extras: list[str]
+    marker: str | None
+    url: str | None  # credentials redacted
+    editable: bool
+    hashes: list[str]
+    constraint: bool  # a `-c` file's line
+
+
+class IndexOption(TypedDict):
+    option: str  # "--index-url" | "--extra-index-url" | ...
+    value: str | None  # credentials redacted
+    file: str
+    line: int
+    honoured: bool
+    reason: NotRequired[str]  # why a URL was not fetched (the app's egress policy)
+
+
+class IgnoredOption(TypedDict):
+    option: str
+    value: str | None
+    file: str
+    line: int
+    reason: str
+
+
+class ReportInput(TypedDict):
+    files: dict[str, str]
+    requirements: list[RequirementLine]
+    index: str  # its name, or the input's own index URLs (credentials redacted)
+    python_version: str
+    platform: str
+    exclude_newer: str | None  # ISO-8601 UTC or None (files uploaded after it ignored)
+    # Absent when the input did not parse.
+    index_options: NotRequired[list[IndexOption]]
+    ignored_options: NotRequired[list[IgnoredOption]]
+    skipped_for_target: NotRequired[list[SourceLine]]  # lines whose marker is false for the target
+
+
+class GraphNode(TypedDict):
+    id: str  # a canonical name, or "<root>" for the input
+    version: str | None
+    status: NotRequired[Literal["pinned", "tried"]]
+    # In a failed resolution's graph: the versions the resolver tried, and the clash highlighted: the
+    # clashing package (`conflict`) and the parents whose requirement takes part (`culprit`).
+    versions_tried: NotRequired[list[str]]
+    conflict: NotRequired[bool]
+    culprit: NotRequired[bool]
+
+
+class GraphEdge(TypedDict):
+    """One requirement, repeats (two lines, `x` and `x[extra]`) merged."""
+
+    source: str
+    target: str
+    specifier: str
+    marker: str | None
+    extras: list[str]
+    text: str
+    sources: list[Source]  # the input lines asking for it (for the root's edges)
+    via_versions: NotRequired[list[str]]  # in a failed resolution: the parent's versions asking for it
+    clash: NotRequired[bool]  # in a failed resolution: this requirement takes part in a clash
+
+
+class Graph(TypedDict):
+    nodes: list[GraphNode]
+    edges: list[GraphEdge]
+
+
+class Distribution(TypedDict):
+    """The file chosen for a pin."""
+
+    version: str
+    filename: str
+    url: str  # credentials redacted
+    sha256: str | None
+    kind: str  # "wheel" | "sdist" | "url" (the user's own URL line)
+    upload_time: str | None  # PEP 700
+    metadata_source: str | None  # resolver.index.dists.MetadataSource; None when not read
+
+
 class Constraint(TypedDict):
     specifier: str
     parent: str | None  # "name==version", or None for the user's own line
@@ -25,7 +123,13 @@ class Constraint(TypedDict):
     path: list[str]  # ["requirements.in:7", "a==1.0", "parent==2.0"]
     kind: NotRequired[str]  # "requirement" | "constraint" | "dependency" | "requires_python"
     text: NotRequired[str]
-    parent_versions: NotRequired[list[dict[str, Any]]]  # each version of the parent tried
+    marker: NotRequired[str | None]
+    parent_versions: NotRequired[list[ParentVersion]]  # each version of the parent tried
+
+
+class ParentVersion(TypedDict):
+    version: str
+    specifier: str | None  # what it asks of the package; None: it does not depend on it
 
 
 class VersionMatch(TypedDict):
@@ -109,10 +213,27 @@ class Conflict(TypedDict):
     set_aside: NotRequired[list[str]]
 
 
+class LineError(TypedDict):
+    code: str
+    file: str
+    line: int
+    text: str
+    span: list[int]  # [start, end) in the line's text
+    message: str
+
+
 class Diagnosis(TypedDict):
     kind: str  # not_found | no_compatible_distribution | metadata_unavailable | bad_input | exclude_newer | ...
     package: str | None
     message: str
+    severity: NotRequired[Literal["warning"]]  # the report stands; absent: the problem is an error
+    errors: NotRequired[list[LineError]]  # bad_input: every bad line
+    constraints: NotRequired[list[Constraint]]  # who asks for the package
+    url: NotRequired[str]  # index_error: what failed; url lines: the archive (credentials redacted)
+    limit: NotRequired[str]  # limit: which one ("rounds", "seconds", "requests", ...)
+    version: NotRequired[str | None]  # metadata_unavailable, url lines: the version concerned
+    versions: NotRequired[list[str]]  # metadata_unavailable: every version whose metadata needs a build
+    filename: NotRequired[str | None]
     set_aside: NotRequired[list[str]]  # as on Conflict: found by the analyses with these set aside
     # On a no_compatible_distribution diagnosis, as on a Conflict: proven fixes (dropping a line or
     # another target Python only), fix_status, fix_candidates, fix_undecided.
@@ -136,7 +257,7 @@ class MinimalLines(TypedDict):
     1-minimal: dropping any one of them makes the rest resolve. `-c` lines are kept as context.
     """
 
-    lines: list[dict[str, Any]]  # [{"file", "line", "text"}] in input order
+    lines: list[SourceLine]  # in input order
     total: int  # requirement lines in the input (those that apply to the target)
     message: str  # "These 2 of your 40 lines conflict"
     resolutions: int  # re-resolutions it used
@@ -172,6 +293,12 @@ class WhatBroke(TypedDict):
     resolutions: int
 
 
+class AnalysisFailure(TypedDict):
+    """An extra analysis (targets, what broke) that stopped: the main answer stands."""
+
+    error: str
+
+
 class Analysis(TypedDict):
     resolutions: int  # re-resolutions the analyses made (each a real resolution, warm cache)
     duration_ms: int
@@ -183,19 +310,20 @@ class Analysis(TypedDict):
 class Report(TypedDict):
     schema_version: int
     status: Status
-    input: dict[str, Any]  # also "exclude_newer": ISO-8601 UTC or None (files uploaded after it ignored)
+    input: ReportInput
     pins: dict[str, str]
     conflicts: list[Conflict]  # every independent conflict, the first found first
     diagnoses: list[Diagnosis]
-    graph: dict[str, Any]
+    graph: Graph
     stats: Stats
-    distributions: NotRequired[dict[str, dict[str, Any]]]  # the file chosen for each pin
+    distributions: NotRequired[dict[str, Distribution]]  # the file chosen for each pin
     # Added for issue 7; absent in reports stored before it.
     index_read_at: NotRequired[str]  # ISO-8601 UTC time the index data was read (always written now)
     minimal_lines: NotRequired[MinimalLines]  # when it did not resolve and the analyses ran
     analysis: NotRequired[Analysis]  # when the analyses ran
-    targets: NotRequired[Targets]  # from resolver.analysis.targets.resolve_targets, when asked for
-    what_broke: NotRequired[WhatBroke]  # from resolver.analysis.timeline.what_broke, when asked for
+    # From resolver.analysis.targets.resolve_targets and resolver.analysis.timeline.what_broke, when asked for.
+    targets: NotRequired[Targets | AnalysisFailure]
+    what_broke: NotRequired[WhatBroke | AnalysisFailure]
 
 
 UNRESOLVABLE = {"not_found", "no_compatible_distribution"}
@@ -210,11 +338,16 @@ def exit_code(report: Report) -> int:
     return 2
 
 
-def _incoming(report: Report) -> dict[str, list[dict[str, Any]]]:
-    incoming: dict[str, list[dict[str, Any]]] = {}
+def _incoming(report: Report) -> dict[str, list[GraphEdge]]:
+    incoming: dict[str, list[GraphEdge]] = {}
     for edge in report["graph"].get("edges", []):
         incoming.setdefault(edge["target"], []).append(edge)
     return incoming
+
+
+def _distribution_kind(report: Report, name: str) -> str | None:
+    distribution = report.get("distributions", {}).get(name)
+    return distribution.get("kind") if distribution else None
 
 
 def requirements_txt(report: Report, *, command: str = "") -> str:
@@ -232,9 +365,7 @@ def requirements_txt(report: Report, *, command: str = "") -> str:
     as_given = {
         r["name"]: r["text"]
         for r in report["input"].get("requirements", [])
-        if r.get("url")
-        and not r.get("constraint")
-        and report.get("distributions", {}).get(r["name"], {}).get("kind") == "url"
+        if r.get("url") and not r.get("constraint") and _distribution_kind(report, r["name"]) == "url"
     }
     for name, version in sorted(report["pins"].items()):
         edges = incoming.get(name, [])

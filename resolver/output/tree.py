@@ -70,7 +70,7 @@ def _sources(data: dict[str, Any]) -> list[str]:
     return [f"{s.get('file')}:{s.get('line')}" for s in data.get("sources") or ()]
 
 
-def _source_key(graph: nx.DiGraph, name: str) -> tuple[str, int, str]:
+def _source_key(graph: nx.DiGraph[str], name: str) -> tuple[str, int, str]:
     sources = graph.edges[ROOT, name].get("sources") or [] if graph.has_edge(ROOT, name) else []
     if not sources:
         return ("\uffff", 0, name)
@@ -78,7 +78,7 @@ def _source_key(graph: nx.DiGraph, name: str) -> tuple[str, int, str]:
     return (str(first.get("file")), int(first.get("line") or 0), name)
 
 
-def _package(graph: nx.DiGraph, name: str, edge: dict[str, Any], *, reverse: bool = False) -> TreeNode:
+def _package(graph: nx.DiGraph[str], name: str, edge: dict[str, Any], *, reverse: bool = False) -> TreeNode:
     data = graph.nodes[name]
     return TreeNode(
         name=name,
@@ -94,7 +94,7 @@ def _package(graph: nx.DiGraph, name: str, edge: dict[str, Any], *, reverse: boo
     )
 
 
-def dependency_tree(graph: nx.DiGraph, *, max_depth: int = DEFAULT_MAX_DEPTH) -> list[TreeNode]:
+def dependency_tree(graph: nx.DiGraph[str], *, max_depth: int = DEFAULT_MAX_DEPTH) -> list[TreeNode]:
     """Each of the user's requirements in file order, then what it requires, recursively.
 
     A package's subtree is shown once, at its first appearance in reading order, except that
@@ -133,7 +133,7 @@ def dependency_tree(graph: nx.DiGraph, *, max_depth: int = DEFAULT_MAX_DEPTH) ->
     return [build(name, graph.edges[ROOT, name], 0, ()) for name in top]
 
 
-def reverse_tree(graph: nx.DiGraph, name: str, *, max_depth: int = DEFAULT_MAX_DEPTH) -> TreeNode:
+def reverse_tree(graph: nx.DiGraph[str], name: str, *, max_depth: int = DEFAULT_MAX_DEPTH) -> TreeNode:
     """Why `name` is here: who requires it, with which specifier, up to the user's lines.
 
     The root is `name`; each child is a package that requires its parent node (with that

@@ -10,10 +10,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from packaging.specifiers import SpecifierSet
+from packaging.tags import Tag
 from packaging.version import Version
 
 from resolver.environment import Target
-from resolver.index.dists import DistFile, Project
+from resolver.index.dists import DistFile, DistKind, Project
 from resolver.index.pages import Page, sieve_project
 
 
@@ -45,7 +46,7 @@ def classify(project: Project, target: Target) -> dict[Version, VersionFiles]:
     """
     found: dict[Version, VersionFiles] = {}
     priority = target.tag_priority
-    fits: dict[frozenset, bool] = {}
+    fits: dict[frozenset[Tag], bool] = {}
     for file in project.files:
         entry = found.get(file.version)
         if entry is None:
@@ -77,9 +78,11 @@ def classify_page(page: Page, name: str, index_url: str, target: Target) -> tupl
     """
     found: dict[Version, VersionFiles] = {}
     priority = target.tag_priority
-    fits: dict[frozenset, bool] = {}
+    fits: dict[frozenset[Tag], bool] = {}
 
-    def sieve(filename: str, version: Version, kind: str, tags: frozenset, requires_python: str | None) -> str | None:
+    def sieve(
+        filename: str, version: Version, kind: DistKind, tags: frozenset[Tag], requires_python: str | None
+    ) -> str | None:
         entry = found.get(version)
         if entry is None:
             entry = found[version] = VersionFiles(version)

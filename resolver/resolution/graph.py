@@ -10,8 +10,8 @@ it tried, which is the newest its constraints allowed: what pip-reqs would have 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, cast
 
 from resolvelib import BaseReporter
 
@@ -21,12 +21,14 @@ from resolver.resolution.requirements import PYTHON, AnyCandidate, AnyReq, Candi
 if TYPE_CHECKING:
     import networkx as nx
 
+    from resolver.output.report import Graph as ReportGraph
+
 ROOT = "<root>"
 
 Progress = Callable[[dict[str, int]], None]
 
 
-class Recorder(BaseReporter):
+class Recorder(BaseReporter[AnyReq, AnyCandidate, str]):
     """A resolvelib reporter that keeps every requirement edge and pin, and enforces the bounds."""
 
     def __init__(
@@ -114,7 +116,7 @@ def _edge_data(req: AnyReq) -> dict[str, Any]:
     return data
 
 
-def add_requirement(graph: nx.DiGraph | PlainGraph, parent: str, req: AnyReq) -> None:
+def add_requirement(graph: nx.DiGraph[str] | PlainGraph, parent: str, req: AnyReq) -> None:
     """Add one requirement edge, merging repeats (two lines, or `x` and `x[extra]`) into one."""
     if req.name == PYTHON or req.name == parent:
         return
@@ -132,10 +134,10 @@ def add_requirement(graph: nx.DiGraph | PlainGraph, parent: str, req: AnyReq) ->
         edge["sources"].append(data["source"])
 
 
-def new_graph() -> nx.DiGraph:
+def new_graph() -> nx.DiGraph[str]:
     import networkx as nx
 
-    graph = nx.DiGraph()
+    graph: nx.DiGraph[str] = nx.DiGraph()
     graph.add_node(ROOT, version=None)
     return graph
 
@@ -180,7 +182,7 @@ def success_graph(result: Any) -> PlainGraph:
     return graph
 
 
-def explored_graph(recorder: Recorder, roots: Iterable[Req]) -> nx.DiGraph:
+def explored_graph(recorder: Recorder, roots: Iterable[Req]) -> nx.DiGraph[str]:
     """The graph of a failed resolution: each package at the first version the resolver tried.
 
     Edges are the union over every version tried, each remembering which versions asked for it
@@ -197,44 +199,44 @@ def explored_graph(recorder: Recorder, roots: Iterable[Req]) -> nx.DiGraph:
         for candidate, reqs in _requirements_of(recorder, node):
             if candidate is not None and graph.nodes[node].get("status") != "tried":
                 graph.nodes[node].update(version=str(candidate.version), status="tried")
-            for req in reqs:
-                if req.name in (PYTHON, node):  # `x[extra]` asks for `x` itself: not an edge
+            for asked in reqs:
+                if asked.name in (PYTHON, node):  # `x[extra]` asks for `x` itself: not an edge
                     continue
-                add_requirement(graph, node, req)
+                add_requirement(graph, node, asked)
                 if candidate is not None:
-                    via = graph.edges[node, req.name].setdefault("via_versions", [])
+                    via = graph.edges[node, asked.name].setdefault("via_versions", [])
                     if str(candidate.version) not in via:
                         via.append(str(candidate.version))
-                if req.name not in visited:
-                    visited.add(req.name)
-                    frontier.append(req.name)
+                if asked.name not in visited:
+                    visited.add(asked.name)
+                    frontier.append(asked.name)
     for node in graph.nodes:
         if node != ROOT:
             graph.nodes[node]["versions_tried"] = recorder.versions_tried(node)
     return graph
 
 
-def _requirements_of(recorder: Recorder, node: str) -> list[tuple[Candidate | None, list[AnyReq]]]:
+def _requirements_of(recorder: Recorder, node: str) -> Sequence[tuple[Candidate | None, list[AnyReq]]]:
     """Every tried version of a package (its extras included) with what it asked for, newest first."""
     if node == ROOT:
         return [(None, recorder.edges.get(None, []))]
-    found = []
+    found: list[tuple[Candidate, list[AnyReq]]] = []
     for identifier, tried in recorder.pins.items():
         if identifier.split("[")[0] != node:
             continue
         for candidate in tried:
             if isinstance(candidate, Candidate):
                 found.append((candidate, recorder.edges.get((identifier, str(candidate.version)), [])))
-    found.sort(key=lambda item: item[0].version, reverse=True)  # type: ignore[union-attr]
+    found.sort(key=lambda item: item[0].version, reverse=True)
     return found
 
 
-def node_label(graph: nx.DiGraph, node: str) -> str:
+def node_label(graph: nx.DiGraph[str], node: str) -> str:
     version = graph.nodes[node].get("version")
     return f"{node}=={version}" if version else node
 
 
-def path_labels(graph: nx.DiGraph, node: str) -> list[str]:
+def path_labels(graph: nx.DiGraph[str], node: str) -> list[str]:
     """The chain from the user's line to `node`: `["requirements.in:7", "a==1.0", "node==2.0"]`.
 
     Each package on the way is shown at the newest version that asked for the next one.
@@ -255,7 +257,7 @@ def path_labels(graph: nx.DiGraph, node: str) -> list[str]:
     return head + labels
 
 
-def input_source(graph: nx.DiGraph, node: str) -> dict[str, Any] | None:
+def input_source(graph: nx.DiGraph[str], node: str) -> dict[str, Any] | None:
     """The user's line at the top of the shortest chain to `node`."""
     import networkx as nx
 
@@ -269,7 +271,7 @@ def input_source(graph: nx.DiGraph, node: str) -> dict[str, Any] | None:
     return sources[0] if sources else None
 
 
-def to_node_link(graph: nx.DiGraph | PlainGraph) -> dict[str, Any]:
+def to_node_link(graph: nx.DiGraph[str] | PlainGraph) -> ReportGraph:
     """The node-link form of the JSON report: `{"nodes": [...], "edges": [...]}`, stable order."""
     if isinstance(graph, PlainGraph):  # the shape networkx's node_link_data gives, keys in its order
         data = {
@@ -282,10 +284,12 @@ def to_node_link(graph: nx.DiGraph | PlainGraph) -> dict[str, Any]:
         data = nx.node_link_data(graph, edges="edges")
     data["nodes"].sort(key=lambda n: (n["id"] != ROOT, n["id"]))
     data["edges"].sort(key=lambda e: (e["source"] != ROOT, e["source"], e["target"]))
-    return {"nodes": data["nodes"], "edges": data["edges"]}
+    # The node and edge attributes are those report v1's GraphNode and GraphEdge list (checked in the tests).
+    return cast("ReportGraph", {"nodes": data["nodes"], "edges": data["edges"]})
 
 
-def from_node_link(data: dict[str, Any]) -> nx.DiGraph:
+def from_node_link(data: dict[str, Any]) -> nx.DiGraph[str]:
     import networkx as nx
 
-    return nx.node_link_graph({"directed": True, "multigraph": False, **data}, edges="edges")
+    # Directed, as said: node_link_graph's declared return is any graph.
+    return cast("nx.DiGraph[str]", nx.node_link_graph({"directed": True, "multigraph": False, **data}, edges="edges"))

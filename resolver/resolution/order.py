@@ -42,8 +42,8 @@ class OrderPart:
         identifiers: Iterable[str],
         resolutions: Mapping[str, AnyCandidate],
         candidates: Mapping[str, Iterator[AnyCandidate]],
-        information: Mapping[str, Iterator[RequirementInformation]],
-        backtrack_causes: Sequence[RequirementInformation],
+        information: Mapping[str, Iterator[RequirementInformation[AnyReq, AnyCandidate]]],
+        backtrack_causes: Sequence[RequirementInformation[AnyReq, AnyCandidate]],
     ) -> Iterable[str]:
         """The target's Python alone; else what the last backtrack blamed; else what was blamed often.
 
@@ -64,7 +64,9 @@ class OrderPart:
                 return narrowed
         return identifiers
 
-    def _blame(self, causes: Sequence[RequirementInformation], resolutions: Mapping[str, AnyCandidate]) -> set[str]:
+    def _blame(
+        self, causes: Sequence[RequirementInformation[AnyReq, AnyCandidate]], resolutions: Mapping[str, AnyCandidate]
+    ) -> set[str]:
         """The identifiers the causes name, counting the unpinned ones towards promotion."""
         named: set[str] = set()
         for info in causes:
@@ -83,8 +85,8 @@ class OrderPart:
         identifier: str,
         resolutions: Mapping[str, AnyCandidate],
         candidates: Mapping[str, Iterator[AnyCandidate]],
-        information: Mapping[str, Iterator[RequirementInformation]],
-        backtrack_causes: Sequence[RequirementInformation],
+        information: Mapping[str, Iterator[RequirementInformation[AnyReq, AnyCandidate]]],
+        backtrack_causes: Sequence[RequirementInformation[AnyReq, AnyCandidate]],
     ) -> Any:
         """Python, the often blamed, pinned, upper-bounded, a dependency whose first candidate clashes
         with a pin, then the user's lines in their order, then any specifier.

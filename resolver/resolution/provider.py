@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from packaging.markers import InvalidMarker, Marker
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import SpecifierSet
-from packaging.utils import canonicalize_name
+from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 from resolvelib import AbstractProvider
 
@@ -57,7 +57,7 @@ def marker_applies(marker: Marker | None, environment: Mapping[str, str], extras
     return any(marker.evaluate({**environment, "extra": extra}) for extra in list(extras) or [""])
 
 
-class Provider(OrderPart, AbstractProvider):
+class Provider(OrderPart, AbstractProvider[AnyReq, AnyCandidate, str]):
     """resolvelib provider with pip's semantics, for a target that is not the running interpreter.
 
     `constraint_lines` are the `-c` lines by package name: they narrow the candidates without
@@ -160,7 +160,7 @@ class Provider(OrderPart, AbstractProvider):
         self._criteria[identifier] = specifier
         excluded = {candidate.version for candidate in incompatibilities[identifier]}
         found = [
-            Candidate(name, version, extras, files)
+            Candidate(NormalizedName(name), version, extras, files)  # a requirement's name is canonical
             for version, files in self._matching(name, specifier)
             if version not in excluded and self.can_take(name, version)
         ]
@@ -188,7 +188,7 @@ class Provider(OrderPart, AbstractProvider):
                 ahead = candidates[position + 1 : position + 1 + PREFETCH_CANDIDATES]
                 self.index.prefetch_metadata(c.file for c in ahead if c.file)
             try:
-                self.index.metadata(candidate.file)
+                self.index.metadata(_file_of(candidate))
             except InvalidMetadata as error:
                 self.invalid[(candidate.name, candidate.version)] = error
                 continue
@@ -284,7 +284,7 @@ class Provider(OrderPart, AbstractProvider):
         return self._dependencies[key]
 
     def _read_dependencies(self, candidate: Candidate) -> tuple[list[AnyReq], list[tuple[str, str, str]]]:
-        metadata = self.index.metadata(candidate.file)
+        metadata = self.index.metadata(_file_of(candidate))
         deps: list[AnyReq] = []
         skipped: list[tuple[str, str, str]] = []
         if candidate.extras:
@@ -365,3 +365,9 @@ class Provider(OrderPart, AbstractProvider):
             if not self._clashes_with_pins(deps):
                 self.prefetch(deps, depth - 1)
             return
+
+
+def _file_of(candidate: Candidate) -> DistFile:
+    """The file of a candidate the provider found: only placeholders set aside have none."""
+    assert candidate.file is not None
+    return candidate.file

@@ -16,7 +16,7 @@ from resolver.input.reqfile import ParsedInput
 
 def url_lines(parsed: ParsedInput, dropped: frozenset[tuple[str, int]]) -> dict[str, tuple[Version, str]]:
     """The packages given as a URL line: the version the line declares, at that URL."""
-    found = {}
+    found: dict[str, tuple[Version, str]] = {}
     for line in parsed.requirements:
         if line.url and (line.origin.file, line.origin.line) not in dropped:
             [pin] = [spec for spec in line.requirement.specifier if spec.operator == "=="]

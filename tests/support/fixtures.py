@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 from django.test import Client
 
-from conflicts.jobs import submit
+from conflicts.jobs import run, submit
 from conflicts.jobs.run import run_report
 from conflicts.models import ApiToken, Report
+from tests.support.reportcheck import report_problems
 from tests.support.universe import CLASSIC, build_index
 
 UNIVERSE = {
@@ -30,6 +31,26 @@ def _fresh_throttles() -> None:
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def stored_reports_checked(monkeypatch):
+    """Every report a worker stores in a test is checked against the TypedDicts of report v1.
+
+    Checked where the worker stores it, not raised there: the worker turns any exception into a
+    failed report, which a test might not look at. The test fails at its teardown instead.
+    """
+    problems: list[str] = []
+    store = run.finish
+
+    def finish(report_id, *, status, result=None, error=""):
+        if result is not None and (problem := report_problems(result)):
+            problems.append(problem)
+        store(report_id, status=status, result=result, error=error)
+
+    monkeypatch.setattr(run, "finish", finish)
+    yield
+    assert not problems, "a stored report does not match resolver.output.report.Report:\n" + "\n".join(problems)
 
 
 @pytest.fixture
