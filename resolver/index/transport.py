@@ -175,6 +175,7 @@ class HttpTransport:
             if idle:
                 return idle.pop(), True
         scheme, host, port = origin
+        connection: http.client.HTTPConnection
         if scheme == "https":
             context = _ssl_context(self._ca_bundle)
             connection = http.client.HTTPSConnection(host, port, timeout=self._timeout, context=context)
