@@ -150,3 +150,42 @@ def test_an_index_error_on_a_users_own_line_names_that_line(tmp_path):
     [diagnosis] = report["diagnoses"]
     assert diagnosis["package"] == "kombu"
     assert [c["source"]["line"] for c in diagnosis["constraints"]] == [2]
+
+
+# -- the command line --------------------------------------------------------------------------
+
+
+def run_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str, *args: str) -> tuple[int, dict, str]:
+    import argparse
+    import io
+    import json
+
+    from resolver import cli
+
+    monkeypatch.chdir(tmp_path)
+    simple = build_index(tmp_path / "index", UNIVERSE, formats=("json",))
+    (tmp_path / "requirements.in").write_text(text)
+    parser = argparse.ArgumentParser()
+    cli.add_arguments(parser)
+    options = parser.parse_args(["requirements.in", "--no-cache", "--format", "json", *args])
+    out, err = io.StringIO(), io.StringIO()
+    code = cli.run(options, cli.Defaults(index_urls=[simple.as_uri() + "/"]), out, err)
+    return code, json.loads(out.getvalue() or "{}"), err.getvalue()
+
+
+def test_the_cli_takes_the_options_as_pip_spells_them(tmp_path, monkeypatch):
+    code, report, _ = run_cli(tmp_path, monkeypatch, "app\n", "--only-binary=:all:")
+    assert report["status"] == "conflict" and code != 0
+    assert "--only-binary :all:" in report["diagnoses"][0]["message"]
+    # in pip's order: the later --no-binary takes `legacy` out of :all:
+    code, report, _ = run_cli(tmp_path, monkeypatch, "app\n", "--only-binary", ":all:", "--no-binary", "legacy,both")
+    assert report["status"] == "resolved"
+    assert (report["input"]["only_binary"], report["input"]["no_binary"]) == ([":all:"], ["both", "legacy"])
+    _, report, _ = run_cli(tmp_path, monkeypatch, "app\n", "--no-binary", "legacy", "--only-binary", ":all:")
+    assert report["status"] == "conflict"
+
+
+def test_a_bad_value_on_the_cli_is_an_input_error(tmp_path, monkeypatch):
+    code, report, err = run_cli(tmp_path, monkeypatch, "app\n", "--no-binary=lxml>=4")
+    assert code == 2 and report == {}
+    assert "--no-binary" in err and "lxml>=4" in err
