@@ -67,7 +67,7 @@ def pip_resolves(
 
 
 def assert_pins_satisfy_everything(universe: Universe, lines: list[str], pins: dict[str, str]) -> None:
-    needed = [Requirement(line) for line in lines]
+    needed = [Requirement(line) for line in lines if not line.startswith("-")]
     for name, version in pins.items():
         needed += [Requirement(text) for text in universe[name][version].get("requires", [])]
     for requirement in needed:
@@ -149,3 +149,19 @@ def test_sdist_only_projects_resolve_as_pip_builds_them(layout: dict[str, str]) 
     report = compare(universe, ["xq-alpha[fast]", "xq-beta<2.5"], pip_extra=("--no-build-isolation",))
     assert report["pins"] == report["pip_pins"] == {"xq-alpha": "1.0", "xq-beta": "1.0", "xq-gamma": "1.0"}
     assert {dist["metadata_source"] for dist in report["distributions"].values()} == {layout["sdist_static"]}
+
+
+SDIST_ONLY = {"wheel_tags": [], "sdist": True}
+
+
+def test_only_binary_all_skips_the_newest_release_without_a_wheel_as_pip_does() -> None:
+    universe = {"xq-alpha": {"1.0": {}, "2.0": SDIST_ONLY}, "xq-beta": {"1.0": {"requires": ["xq-alpha"]}}}
+    report = compare(universe, ["--only-binary :all:", "xq-beta"])
+    assert report["pins"] == report["pip_pins"] == {"xq-alpha": "1.0", "xq-beta": "1.0"}
+
+
+def test_only_binary_for_a_package_with_sdists_alone_fails_for_pip_too() -> None:
+    universe = {"xq-alpha": {"1.0": SDIST_ONLY}, "xq-beta": {"1.0": {"requires": ["xq-alpha"]}}}
+    report = compare(universe, ["--only-binary=xq-alpha", "xq-beta"])
+    assert report["status"] == "conflict"
+    assert "--only-binary xq-alpha" in report["diagnoses"][0]["message"]
