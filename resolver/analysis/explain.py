@@ -383,8 +383,6 @@ def place_index_error(error: Any, provider: Provider, recorder: Recorder, roots:
 
 def index_error_diagnosis(error: Any) -> dict[str, Any]:
     diagnosis = {"kind": "index_error", "package": None, "message": error.message, "url": redact(error.url)}
-    if constraints := getattr(error, "constraints", None):
-        chain = " -> ".join(constraints[0]["path"])
+    if constraints := getattr(error, "constraints", None):  # the message stays the index's own words
         diagnosis |= {"package": error.package, "constraints": constraints}
-        diagnosis["message"] += f" (needed for {error.package}: {chain})"
     return diagnosis
