@@ -18,7 +18,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NoReturn, TextIO
+from typing import Any, NoReturn, TextIO
 
 from resolver.analysis.targets import parse_target, resolve_targets
 from resolver.analysis.timeline import what_broke
@@ -29,6 +29,7 @@ from resolver.index.asof import DateError, parse_date
 from resolver.index.cache import DirectoryCache, MemoryCache, default_cache_dir
 from resolver.index.client import IndexClient
 from resolver.index.limits import IndexLimits
+from resolver.input.formats import FormatControl, FormatError
 from resolver.output.report import exit_code, requirements_txt, requirements_urls
 from resolver.output.text import render_text
 
@@ -54,6 +55,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--python-version", help="target Python, e.g. 3.11")
     parser.add_argument("--platform", help="target platform tag, e.g. manylinux_2_28_x86_64, win_amd64, any")
     parser.add_argument("--pre", action="store_true", help="allow pre-releases")
+    for option, kind in (("--only-binary", "wheels"), ("--no-binary", "sdists")):
+        parser.add_argument(
+            option,
+            action=_FormatOption,
+            dest="format_options",
+            metavar="NAMES",
+            help=f"{kind} only for these packages (comma-separated, :all: or :none:; repeatable, as pip's)",
+        )
     parser.add_argument("--format", choices=["text", "json"], default="text")
     parser.add_argument("--output-requirements", metavar="PATH", help="write the pinned requirements.txt")
     parser.add_argument("--output-urls", metavar="PATH", help="write requirements.urls")
@@ -71,6 +80,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--no-analysis", action="store_true", help="skip the analyses of a failure (minimal lines, fixes, matrices)"
     )
+
+
+class _FormatOption(argparse.Action):
+    """Keeps `--only-binary` and `--no-binary` in the order given: as in pip, a later one overrides."""
+
+    def __call__(self, parser: Any, namespace: argparse.Namespace, values: Any, option: Any = None) -> None:
+        setattr(namespace, self.dest, [*(getattr(namespace, self.dest) or []), (option, values)])
 
 
 def _read_files(paths: list[str]) -> dict[str, str]:
@@ -123,6 +139,13 @@ def run(options: argparse.Namespace, defaults: Defaults, stdout: TextIO, stderr:
     except (DateError, TargetError) as error:
         stderr.write(f"error: {'--target: ' if isinstance(error, TargetError) else ''}{error}\n")
         return EXIT_BAD_INPUT
+    formats = FormatControl()
+    try:
+        for option, value in options.format_options or []:
+            formats = formats.add(option, value)
+    except FormatError as error:
+        stderr.write(f"error: {error}\n")
+        return EXIT_BAD_INPUT
     cache = MemoryCache() if options.no_cache else DirectoryCache(Path(options.cache_dir or default_cache_dir()))
     limits = IndexLimits(max_requests=defaults.max_requests)
 
@@ -148,8 +171,10 @@ def run(options: argparse.Namespace, defaults: Defaults, stdout: TextIO, stderr:
             input_index=client_for,
             exclude_newer=exclude_newer,
             analyse=not options.no_analysis,
+            formats=formats,
         )
         again = {"roots": list(files)[: len(options.files)], "pre": options.pre, "limits": defaults.limits}
+        again["formats"] = formats
         again |= {"index_name": " ".join(index_urls), "input_index": client_for, "index": client}
         if targets:
             report["targets"] = resolve_targets(files, targets=targets, exclude_newer=exclude_newer, **again)

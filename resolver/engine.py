@@ -30,6 +30,8 @@ from resolver.errors import (
 from resolver.index.asof import ExcludeNewer, to_iso
 from resolver.index.client import IndexClient
 from resolver.index.urls import redact
+from resolver.input.formats import DEFAULT as DEFAULT_FORMATS
+from resolver.input.formats import FormatControl
 from resolver.input.reqfile import InputRequirement, ParsedInput, parse
 from resolver.output.report import SCHEMA_VERSION, Report
 from resolver.resolution.graph import Progress, Recorder, success_graph, to_node_link
@@ -136,6 +138,7 @@ def resolve(
     analysis_limits: AnalysisLimits | None = None,
     set_aside: frozenset[str] = frozenset(),
     drop_lines: frozenset[tuple[str, int]] = frozenset(),
+    formats: FormatControl = DEFAULT_FORMATS,
 ) -> Report:
     """Resolve requirements files for a target against an index, and explain any failure.
 
@@ -147,12 +150,14 @@ def resolve(
     proven fixes and matrices, re-resolving on the same (warm) index client within
     `analysis_limits`. `set_aside` (package names replaced by placeholders) and `drop_lines`
     (`(file, line)` of requirement lines to leave out) are the analyses' own variations.
+    `formats` is the caller's `--only-binary`/`--no-binary`; the files' own lines add to it.
     """
     limits = limits or Limits()
     started = time.monotonic()
     report = _empty_report(files, target, index_name)
+    report["input"] |= formats.to_dict()
     try:
-        parsed = parse(files, roots)
+        parsed = parse(files, roots, formats)
     except InputError as error:
         report["diagnoses"].append(
             {
@@ -166,6 +171,11 @@ def resolve(
         return report
     report["input"]["files"] = dict(parsed.files)
     report["input"]["requirements"] = [_describe(line) for line in parsed.requirements + parsed.constraints]
+    report["input"] |= parsed.formats.to_dict()  # the effective sets, as pip's FormatControl holds them
+    report["input"]["format_options"] = [
+        {"option": o.option, "value": o.value, "file": o.origin.file, "line": o.origin.line}
+        for o in parsed.format_options
+    ]
     index = chosen = _choose_index(parsed, index, input_index, report)
     if exclude_newer is not None:
         index = ExcludeNewer(chosen, exclude_newer)  # type: ignore[assignment]
@@ -191,6 +201,7 @@ def resolve(
             pre=pre,
             exclude_newer=exclude_newer,
             analyse=False,
+            formats=formats,
         )
         analyse_failure(
             report,
@@ -273,13 +284,13 @@ def _run(
         constraint_lines.setdefault(line.name, []).append(_to_req(line))
     options = {"pre": pre, "constraint_lines": constraint_lines, "user_requested": user_order(roots)}
     options["urls"] = urls = url_lines(parsed, drop_lines)
+    options["formats"] = parsed.formats
     if set_aside:
         options["set_aside"] = set_aside
 
     def attempt(optimistic: bool | frozenset[str], rounds: int, seconds: float) -> tuple[Provider, Recorder, Any]:
         kind = SetAsideProvider if set_aside else Provider
         provider = kind(index, target, optimistic=optimistic, **options)  # type: ignore[arg-type]
-        provider.prefetch(roots)
         # The clock started before parsing: the first round (every input line's page) is bounded too,
         # and no attempt runs past the resolution's own wall (its time limit, or the worker's).
         begun = started if not attempts else time.monotonic()
@@ -293,11 +304,17 @@ def _run(
         )
         attempts.append(recorder)
         try:
+            provider.prefetch(roots)
             return provider, recorder, Resolver(provider, recorder).resolve(roots, max_rounds=rounds)
         except ResolutionImpossible as impossible:
             return provider, recorder, impossible
         except ResolutionTooDeep:
             raise LimitReached(f"resolution stopped after {rounds} rounds", limit="rounds", value=rounds) from None
+        except IndexAccessError as error:  # which line brought the package whose page failed
+            from resolver.analysis.explain import place_index_error
+
+            place_index_error(error, provider, recorder, roots)
+            raise
         finally:
             _finish_stats(report, attempts)
 

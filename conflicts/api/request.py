@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -25,7 +25,14 @@ from conflicts.api.problems import ApiProblem, field_error
 from conflicts.api.schemas import MULTIPART_SCHEMA, ReportCreate
 from conflicts.indexes import configured_indexes
 from conflicts.submission.inputs import Problem, SubmissionError, check_files, check_limits, file_field
-from conflicts.submission.options import OptionsError, check_options, parse_day, parse_moment, split_target
+from conflicts.submission.options import (
+    OptionsError,
+    check_options,
+    parse_day,
+    parse_formats,
+    parse_moment,
+    split_target,
+)
 from resolver.environment import Target
 from resolver.errors import TargetError
 
@@ -151,6 +158,9 @@ def _multipart(request: HttpRequest) -> dict[str, Any]:
     for name in ("exclude_newer", "good_date"):
         if name in fields:
             data[name] = fields[name]
+    for name in ("only_binary", "no_binary"):
+        if name in fields:
+            data[name] = fields.getlist(name)
     if "targets" in fields:
         data["targets"] = [_target_part(position, text) for position, text in enumerate(fields.getlist("targets"))]
     if "pre" in fields:
@@ -244,6 +254,12 @@ def _options(body: ReportCreate, python_version: str, platform: str, errors: lis
                 moments[name] = parse(value, name)
             except OptionsError as error:
                 problems += error.problems
+    binary: dict[str, tuple[str, ...]] = {}
+    for name in ("only_binary", "no_binary"):
+        try:
+            binary[name] = parse_formats(getattr(body, name) or [], name)
+        except OptionsError as error:
+            problems += error.problems
     if not problems:
         try:
             options = check_options(
@@ -255,7 +271,7 @@ def _options(body: ReportCreate, python_version: str, platform: str, errors: lis
         except OptionsError as error:
             problems += error.problems
     errors += [_problem_error(problem) for problem in problems]
-    return {} if problems else options.to_json()
+    return {} if problems else replace(options, **binary).to_json()
 
 
 def webhook_problem(url: str) -> str:

@@ -12,7 +12,7 @@ within version 1 fields may be added, none removed.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -107,6 +107,19 @@ class ReportCreate(BaseModel):
         "the releases uploaded since that broke it.",
         examples=["2023-01-15"],
     )
+    only_binary: list[Annotated[str, Field(max_length=2000)]] | None = Field(
+        default=None,
+        max_length=50,
+        description="As pip's --only-binary, once per item: `:all:`, `:none:` or package names separated by "
+        "commas; those packages use wheels only. The files' own lines apply after these.",
+        examples=[[":all:"]],
+    )
+    no_binary: list[Annotated[str, Field(max_length=2000)]] | None = Field(
+        default=None,
+        max_length=50,
+        description="As pip's --no-binary, after `only_binary`: those packages use sdists only.",
+        examples=[["lxml,pillow"]],
+    )
 
 
 MULTIPART_SCHEMA: dict[str, Any] = {
@@ -131,6 +144,8 @@ MULTIPART_SCHEMA: dict[str, Any] = {
         },
         "exclude_newer": {"type": "string", "maxLength": 40},
         "good_date": {"type": "string", "maxLength": 40},
+        "only_binary": {"type": "array", "maxItems": 50, "items": {"type": "string", "maxLength": 2000}},
+        "no_binary": {"type": "array", "maxItems": 50, "items": {"type": "string", "maxLength": 2000}},
     },
     "required": ["files"],
     "additionalProperties": False,
@@ -201,6 +216,8 @@ class ReportInput(Open):
     index_options: list[IndexOption] | None = None
     ignored_options: list[IgnoredOption] | None = None
     skipped_for_target: list[SourceLine] | None = Field(default=None, description="Lines whose marker is false.")
+    only_binary: list[str] = Field(default=[], description="The effective --only-binary set (`:all:` or names).")
+    no_binary: list[str] = Field(default=[], description="The effective --no-binary set (`:all:` or names).")
 
 
 class Constraint(Open):

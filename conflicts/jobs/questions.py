@@ -40,7 +40,8 @@ def engine_options(report: Report) -> dict[str, Any]:
         max_seconds=float(getattr(settings, "RESOLVER_ANALYSIS_SECONDS", defaults.max_seconds)),
         max_resolutions=int(getattr(settings, "RESOLVER_ANALYSIS_RESOLUTIONS", defaults.max_resolutions)),
     )
-    return {"exclude_newer": options.exclude_newer, "analyse": True, "analysis_limits": limits}
+    formats = options.formats()
+    return {"exclude_newer": options.exclude_newer, "analyse": True, "analysis_limits": limits, "formats": formats}
 
 
 def extend(result: dict[str, Any], report: Report, index: IndexClient, limits: Limits | None = None) -> None:
@@ -56,6 +57,7 @@ def extend(result: dict[str, Any], report: Report, index: IndexClient, limits: L
         "pre": report.pre,
         "limits": limits,
         "index_name": report.index_name,
+        "formats": options.formats(),
     }
     if options.targets:
         targets = [main, *(Target(py, platform) for py, platform in options.targets)]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+from dataclasses import replace
 from typing import Any
 
 from django import forms
@@ -22,6 +23,7 @@ from conflicts.submission.options import (
     OptionsError,
     check_options,
     parse_day,
+    parse_formats,
     parse_moment,
     parse_target_lines,
 )
@@ -91,6 +93,20 @@ class SubmitForm(forms.Form):
         help_text="A day (YYYY-MM-DD) when this file still resolved: the report finds the releases that broke it.",
         widget=forms.TextInput(attrs={"placeholder": "2023-01-15", "autocomplete": "off"}),
     )
+    only_binary = forms.CharField(
+        label="Wheels only for (pip's --only-binary)",
+        required=False,
+        max_length=2000,
+        help_text="Package names separated by commas, or :all:; sdists of these are not used.",
+        widget=forms.TextInput(attrs={"placeholder": ":all:", "autocomplete": "off", "spellcheck": "false"}),
+    )
+    no_binary = forms.CharField(
+        label="Sdists only for (pip's --no-binary)",
+        required=False,
+        max_length=2000,
+        help_text="Package names separated by commas, or :all:; wheels of these are not used.",
+        widget=forms.TextInput(attrs={"placeholder": "lxml", "autocomplete": "off", "spellcheck": "false"}),
+    )
 
     platforms = EXAMPLE_PLATFORMS
 
@@ -102,7 +118,8 @@ class SubmitForm(forms.Form):
         self.files_by_name: dict[str, str] = {}
         self.roots: list[str] = []
         self.options = Options()
-        for name in ("targets", "exclude_newer", "good_date"):  # the help text is read with the field
+        # the help text is read with the field
+        for name in ("targets", "exclude_newer", "good_date", "only_binary", "no_binary"):
             self.fields[name].widget.attrs["aria-describedby"] = f"id_{name}-help"
 
     def kept(self) -> dict[str, str]:
@@ -157,6 +174,19 @@ class SubmitForm(forms.Form):
         except OptionsError as error:
             raise ValidationError(error.problems[0].message) from error
 
+    def _clean_formats(self, name: str) -> tuple[str, ...]:
+        """One value, or several separated by spaces (each one use of the option, as on pip's command line)."""
+        try:
+            return parse_formats((self.cleaned_data.get(name) or "").split(), name, lines=True)
+        except OptionsError as error:
+            raise ValidationError([problem.message for problem in error.problems]) from error
+
+    def clean_only_binary(self) -> tuple[str, ...]:
+        return self._clean_formats("only_binary")
+
+    def clean_no_binary(self) -> tuple[str, ...]:
+        return self._clean_formats("no_binary")
+
     def _clean_options(self, cleaned: dict[str, Any]) -> None:
         """The options together (distinct targets, dates in order); each problem on its own field."""
         if any(name in self.errors for name in ("targets", "exclude_newer", "good_date", "python_version", "platform")):
@@ -168,6 +198,8 @@ class SubmitForm(forms.Form):
                 exclude_newer=cleaned.get("exclude_newer"),
                 good_date=cleaned.get("good_date"),
             )
+            binary = {name: cleaned.get(name) or () for name in ("only_binary", "no_binary")}
+            self.options = replace(self.options, **binary)
         except OptionsError as error:
             for problem in error.problems:
                 self.add_error(problem.field if problem.field in self.fields else None, problem.message)

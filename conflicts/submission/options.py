@@ -1,6 +1,7 @@
 """The analysis options of a submission, checked the same way for the HTML form and the JSON API.
 
-Three optional questions ride along with a requirements file: more targets to resolve it for (a
+Pip's `--only-binary`/`--no-binary` ride along too (`parse_formats`), kept as given so a re-run
+reads them the same way. Three optional questions ride along with a requirements file: more targets to resolve it for (a
 pass/fail matrix), a moment to resolve "as of" (files uploaded later are ignored, PEP 700 upload
 times), and a date on which the file used to resolve (to find the release that broke it). They are
 stored on the Report as `options`, in plain JSON, so a report re-runs with the same questions.
@@ -18,6 +19,7 @@ from django.conf import settings
 from conflicts.submission.inputs import Problem
 from resolver.environment import Target
 from resolver.errors import TargetError
+from resolver.input.formats import FormatControl, FormatError
 
 MAX_TARGETS = 8
 MOMENT_FORMATS = "YYYY-MM-DD, or YYYY-MM-DDTHH:MM[:SS] in UTC (a trailing Z or +00:00 is accepted)"
@@ -39,9 +41,21 @@ class Options:
     targets: tuple[tuple[str, str], ...] = ()
     exclude_newer: datetime | None = None
     good_date: date | None = None
+    only_binary: tuple[str, ...] = ()  # pip's option values as given (`:all:`, `a,b`), in order
+    no_binary: tuple[str, ...] = ()
+
+    def formats(self) -> FormatControl:
+        control = FormatControl()
+        for option, values in (("--only-binary", self.only_binary), ("--no-binary", self.no_binary)):
+            for value in values:
+                control = control.add(option, value)
+        return control
 
     def to_json(self) -> dict[str, Any]:
         stored: dict[str, Any] = {}
+        for name in ("only_binary", "no_binary"):
+            if getattr(self, name):
+                stored[name] = list(getattr(self, name))
         if self.targets:
             stored["targets"] = [{"python_version": py, "platform": platform} for py, platform in self.targets]
         if self.exclude_newer is not None:
@@ -56,7 +70,31 @@ class Options:
         targets = tuple((t["python_version"], t["platform"]) for t in stored.get("targets", []))
         exclude_newer = parse_moment(stored["exclude_newer"], "exclude_newer") if stored.get("exclude_newer") else None
         good_date = date.fromisoformat(stored["good_date"]) if stored.get("good_date") else None
-        return cls(targets, exclude_newer, good_date)
+        binary = {name: tuple(stored.get(name, ())) for name in ("only_binary", "no_binary")}
+        return cls(targets, exclude_newer, good_date, **binary)
+
+
+def parse_formats(values: list[str], field: str, *, lines: bool = False) -> tuple[str, ...]:
+    """Values of `--only-binary` (field `only_binary`) or `--no-binary` checked as pip reads them.
+
+    Raises OptionsError naming the field (`field.N` for the API's list items unless `lines`).
+    """
+    option = "--" + field.replace("_", "-")
+    problems: list[Problem] = []
+    kept: list[str] = []
+    for position, value in enumerate(values):
+        text = value.strip()
+        try:
+            FormatControl().add(option, text)
+        except FormatError as error:
+            where = field if lines else f"{field}.{position}"
+            problems.append(Problem(f"{error.message}.", field=where, code="bad-format"))
+            continue
+        if text:
+            kept.append(text)
+    if problems:
+        raise OptionsError(problems)
+    return tuple(kept)
 
 
 def parse_moment(value: str, field: str) -> datetime:

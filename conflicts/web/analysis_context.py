@@ -260,4 +260,6 @@ def options_initial(report: Report) -> dict[str, str]:
         "targets": "\n".join(f"{py} {platform}" for py, platform in options.targets),
         "exclude_newer": options.to_json().get("exclude_newer", ""),
         "good_date": options.good_date.isoformat() if options.good_date else "",
+        "only_binary": " ".join(options.only_binary),
+        "no_binary": " ".join(options.no_binary),
     }

@@ -68,7 +68,7 @@ class Analyser(MinimalLinesPart, FixesPart):
         self.target = target
         self.budget = budget
         self.limits = budget.analysis
-        self.provider = Provider(index, target, pre=pre or parsed.pre)
+        self.provider = Provider(index, target, pre=pre or parsed.pre, formats=parsed.formats)
         skipped = {(s["file"], s["line"]) for s in report["input"].get("skipped_for_target", [])}
         self.lines: list[InputRequirement] = [
             r for r in parsed.requirements if (r.origin.file, r.origin.line) not in skipped

@@ -15,12 +15,21 @@ from typing import Any
 
 import networkx as nx
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
-from packaging.utils import InvalidWheelFilename, parse_wheel_filename
+from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
 from packaging.version import Version
 
+from resolver.index.dists import parse_filename
 from resolver.index.urls import redact
 from resolver.resolution.finder import matching_versions
-from resolver.resolution.graph import ROOT, Recorder, add_requirement, input_source, node_label, path_labels
+from resolver.resolution.graph import (
+    ROOT,
+    Recorder,
+    add_requirement,
+    explored_graph,
+    input_source,
+    node_label,
+    path_labels,
+)
 from resolver.resolution.provider import Provider
 from resolver.resolution.requirements import PYTHON, Candidate, Req
 
@@ -363,5 +372,30 @@ def _version_range(versions: list[Version]) -> str:
     return f"versions {min(versions)} to {max(versions)} ({len(versions)} versions)"
 
 
+def place_index_error(error: Any, provider: Provider, recorder: Recorder, roots: list[Req]) -> None:
+    """Set `package` and `constraints` on an index error: the project whose page or file failed and
+    the user's line (and chain) that brought it in, so the diagnosis says which line to look at.
+
+    The project is read from the URL: its page (`…/name/`) or one of its files. A URL of neither
+    kind, or a project the resolution had not reached, leaves the error as it was.
+    """
+    path = error.url.split("#")[0].split("?")[0]
+    last = path.rstrip("/").rsplit("/", 1)[-1]
+    if path.endswith("/"):
+        name = canonicalize_name(last)
+    else:
+        try:
+            name = parse_filename(last.removesuffix(".metadata"), "")[0]
+        except (ValueError, IndexError):
+            return
+    explainer = Explainer(provider, recorder, explored_graph(recorder, roots), roots)
+    constraints = explainer.input_constraints(name) or explainer.reached_through(name)
+    if constraints:
+        error.package, error.constraints = name, constraints
+
+
 def index_error_diagnosis(error: Any) -> dict[str, Any]:
-    return {"kind": "index_error", "package": None, "message": error.message, "url": redact(error.url)}
+    diagnosis = {"kind": "index_error", "package": None, "message": error.message, "url": redact(error.url)}
+    if constraints := getattr(error, "constraints", None):  # the message stays the index's own words
+        diagnosis |= {"package": error.package, "constraints": constraints}
+    return diagnosis

@@ -10,9 +10,12 @@ Policy for pip's options (the accepted set is `resolver.input.reqsyntax.OPTIONS`
   whether an index is used is the settings' decision, not the file's. Their values are kept as
   written, `${VAR}` included: the index layer refuses what it cannot use, and says which URL.
 - `--pre` sets `pre`. `--hash` is kept per requirement (never checked: nothing is downloaded).
-- `--trusted-host`, `--prefer-binary`, `--only-binary`, `--no-binary`, `--require-hashes`,
-  `--use-feature` and `-C/--config-settings` are accepted, since real files carry them, and listed
-  in `ignored_options` with the reason, so a report can say they were not honoured.
+- `--only-binary` and `--no-binary` add to `formats` in the order read, after those the caller
+  starts from (the command line's, the request's), as pip's finder does; a bad value is an error
+  of its line. `format_options` keeps each use with its line.
+- `--trusted-host`, `--prefer-binary`, `--require-hashes`, `--use-feature` and
+  `-C/--config-settings` are accepted, since real files carry them, and listed in
+  `ignored_options` with the reason, so a report can say they were not honoured.
 - `--no-deps` is refused (pip refuses it in a file too): silently resolving dependencies the
   user asked to skip would explain a conflict they never meet.
 - `${VAR}` is never expanded (the server's environment is not the user's). Inside a URL it is kept,
@@ -35,6 +38,9 @@ from packaging.requirements import Requirement
 from packaging.utils import NormalizedName, canonicalize_name
 
 from resolver.errors import InputError, LineError
+from resolver.input.formats import DEFAULT as DEFAULT_FORMATS
+from resolver.input.formats import OPTIONS as FORMAT_OPTIONS
+from resolver.input.formats import FormatControl, FormatError
 from resolver.input.reqsyntax import (
     ENV_VAR,
     MAX_LINE,
@@ -106,6 +112,15 @@ class IgnoredOption:
     reason: str
 
 
+@dataclass(frozen=True)
+class FormatOption:
+    """A use of `--only-binary` or `--no-binary` in the input, as written."""
+
+    origin: Origin
+    option: str
+    value: str
+
+
 @dataclass
 class ParsedInput:
     """Everything the input says, each item with its origin, in the order pip would read it."""
@@ -116,14 +131,20 @@ class ParsedInput:
     pre: bool = False  # a `--pre` line
     files: dict[str, str] = field(default_factory=dict)  # every file read, by the name given
     ignored_options: list[IgnoredOption] = field(default_factory=list)
+    formats: FormatControl = DEFAULT_FORMATS  # the effective --only-binary/--no-binary
+    format_options: list[FormatOption] = field(default_factory=list)
 
 
-def parse(files: Mapping[str, str], roots: list[str] | None = None) -> ParsedInput:
+def parse(
+    files: Mapping[str, str], roots: list[str] | None = None, formats: FormatControl = DEFAULT_FORMATS
+) -> ParsedInput:
     """Parse `roots` (default: the first file) and the `-r`/`-c` files they name among `files`.
 
+    `formats` is the caller's `--only-binary`/`--no-binary`, which the files' lines add to.
     Raises `InputError` with every bad line at once, and nothing else whatever the text.
     """
     parser = _Parser(files)
+    parser.result.formats = formats
     for root in roots if roots is not None else list(files)[:1]:
         parser.walk(root)
     if parser.errors:
@@ -254,6 +275,12 @@ class _Parser:
                 self.result.index_options.append(IndexOption(origin, long, value))
             elif long == "--pre":
                 self.result.pre = True
+            elif long in FORMAT_OPTIONS:
+                try:
+                    self.result.formats = self.result.formats.add(long, value or "")
+                except FormatError as error:
+                    raise LineProblem(error.message, shift(error.span, use.value_span[0]), "bad-format") from None
+                self.result.format_options.append(FormatOption(origin, long, value or ""))
             else:
                 self._ignore(origin, use)
         return includes

@@ -1,7 +1,9 @@
 """Which versions of a project a target can install, and why the others cannot.
 
 Kept apart from the provider so that the explanation can ask the same questions afterwards
-("versions exist, but none has a wheel for Python 3.6") with the same answers.
+("versions exist, but none has a wheel for Python 3.6") with the same answers. `--only-binary` and
+`--no-binary` (`formats`) are asked first, as pip's link evaluator does: a file they leave out is
+left out whatever its tags, and its reason names the option.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from packaging.version import Version
 from resolver.environment import Target
 from resolver.index.dists import DistFile, DistKind, Project
 from resolver.index.pages import Page, sieve_project
+from resolver.input.formats import DEFAULT as DEFAULT_FORMATS
+from resolver.input.formats import FormatControl
 
 
 @dataclass
@@ -38,7 +42,7 @@ def _file_rank(file: DistFile, target: Target) -> tuple[int, int]:
     return (1, 0)
 
 
-def classify(project: Project, target: Target) -> dict[Version, VersionFiles]:
+def classify(project: Project, target: Target, formats: FormatControl = DEFAULT_FORMATS) -> dict[Version, VersionFiles]:
     """Sort every file of a project into usable, yanked and rejected (with the reason).
 
     Whether a tag set fits the target is decided once per distinct set: a page repeats a few
@@ -55,7 +59,9 @@ def classify(project: Project, target: Target) -> dict[Version, VersionFiles]:
             fit = fits.get(file.tags)
             if fit is None:
                 fit = fits[file.tags] = any(tag in priority for tag in file.tags)
-        if file.kind == "wheel" and not fit:
+        if excluded := formats.excludes(project.name, file.kind):
+            entry.rejected[file.filename] = excluded
+        elif file.kind == "wheel" and not fit:
             entry.rejected[file.filename] = "no wheel for the target's Python and platform"
         elif not target.accepts_python(file.requires_python):
             entry.rejected[file.filename] = f"requires Python {file.requires_python}"
@@ -69,8 +75,10 @@ def classify(project: Project, target: Target) -> dict[Version, VersionFiles]:
     return found
 
 
-def classify_page(page: Page, name: str, index_url: str, target: Target) -> tuple[Project, dict[Version, VersionFiles]]:
-    """`classify(to_project(page, ...), target)`, without building the files the target cannot use.
+def classify_page(
+    page: Page, name: str, index_url: str, target: Target, formats: FormatControl = DEFAULT_FORMATS
+) -> tuple[Project, dict[Version, VersionFiles]]:
+    """`classify(to_project(page, ...), target, formats)`, without building the files the target cannot use.
 
     The project returned holds only the usable and yanked files; the others are known by filename
     and reason, as `classify` records them, in the same order. A large page lists tens of
@@ -86,6 +94,9 @@ def classify_page(page: Page, name: str, index_url: str, target: Target) -> tupl
         entry = found.get(version)
         if entry is None:
             entry = found[version] = VersionFiles(version)
+        if excluded := formats.excludes(name, kind):
+            entry.rejected[filename] = excluded
+            return excluded
         if kind == "wheel":
             fit = fits.get(tags)
             if fit is None:

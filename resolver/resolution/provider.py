@@ -28,6 +28,8 @@ from resolver.errors import InvalidMetadata, MetadataUnavailable
 from resolver.index.client import IndexClient
 from resolver.index.dists import DistFile, Project
 from resolver.index.pages import Page
+from resolver.input.formats import DEFAULT as DEFAULT_FORMATS
+from resolver.input.formats import FormatControl
 from resolver.resolution.finder import VersionFiles, classify_page, matching_versions
 from resolver.resolution.order import OrderPart
 from resolver.resolution.requirements import (
@@ -82,8 +84,10 @@ class Provider(OrderPart, AbstractProvider[AnyReq, AnyCandidate, str]):
         user_requested: Mapping[str, int] | None = None,
         optimistic: bool | frozenset[str] = False,
         urls: Mapping[str, tuple[Version, str]] | None = None,
+        formats: FormatControl = DEFAULT_FORMATS,
     ) -> None:
         self.index = index
+        self.formats = formats  # --only-binary/--no-binary: part of the classified view's key
         # Packages the user gave as a URL line: that archive at the version the line declares, never
         # looked up on the index nor fetched; its dependencies are unknown, taken as none.
         self.urls = dict(urls or {})
@@ -98,6 +102,7 @@ class Provider(OrderPart, AbstractProvider[AnyReq, AnyCandidate, str]):
         self.user_requested = dict(user_requested or {})
         self.python = PythonCandidate(target.python_full_version)
         self._view_key = f"classified:{target.python_version}:{target.platform}"
+        self._view_key += f":{formats.key()}" if formats else ""
         self.projects: dict[str, Project | None] = {}
         self.versions: dict[str, dict[Version, VersionFiles]] = {}
         self.skipped_dependencies: list[tuple[str, str, str]] = []  # (parent pin, text, reason)
@@ -128,7 +133,7 @@ class Provider(OrderPart, AbstractProvider[AnyReq, AnyCandidate, str]):
         return self.projects[name]
 
     def _classify_page(self, page: Page, name: str, index_url: str) -> tuple[Project, dict[Version, VersionFiles]]:
-        return classify_page(page, name, index_url, self.target)
+        return classify_page(page, name, index_url, self.target, self.formats)
 
     def version_files(self, name: str) -> dict[Version, VersionFiles]:
         if name in self.urls:

@@ -67,7 +67,7 @@ def pip_resolves(
 
 
 def assert_pins_satisfy_everything(universe: Universe, lines: list[str], pins: dict[str, str]) -> None:
-    needed = [Requirement(line) for line in lines]
+    needed = [Requirement(line) for line in lines if not line.startswith("-")]
     for name, version in pins.items():
         needed += [Requirement(text) for text in universe[name][version].get("requires", [])]
     for requirement in needed:
@@ -160,3 +160,19 @@ def test_a_version_with_invalid_metadata_is_ignored_by_both() -> None:
     assert report["pins"] == report["pip_pins"] == {"xq-alpha": "1.0", "xq-beta": "1.0"}
     report = compare(universe, ["xq-alpha==2.0"])
     assert [d["kind"] for d in report["diagnoses"] if d.get("severity") != "warning"] == ["invalid_metadata"]
+
+
+SDIST_ONLY = {"wheel_tags": [], "sdist": True}
+
+
+def test_only_binary_all_skips_the_newest_release_without_a_wheel_as_pip_does() -> None:
+    universe = {"xq-alpha": {"1.0": {}, "2.0": SDIST_ONLY}, "xq-beta": {"1.0": {"requires": ["xq-alpha"]}}}
+    report = compare(universe, ["--only-binary :all:", "xq-beta"])
+    assert report["pins"] == report["pip_pins"] == {"xq-alpha": "1.0", "xq-beta": "1.0"}
+
+
+def test_only_binary_for_a_package_with_sdists_alone_fails_for_pip_too() -> None:
+    universe = {"xq-alpha": {"1.0": SDIST_ONLY}, "xq-beta": {"1.0": {"requires": ["xq-alpha"]}}}
+    report = compare(universe, ["--only-binary=xq-alpha", "xq-beta"])
+    assert report["status"] == "conflict"
+    assert "--only-binary xq-alpha" in report["diagnoses"][0]["message"]

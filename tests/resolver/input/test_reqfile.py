@@ -469,8 +469,6 @@ def test_harmless_options_are_accepted_and_listed_as_ignored_with_a_reason():
     assert [(option.option, option.value) for option in parsed.ignored_options] == [
         ("--trusted-host", "h.example"),
         ("--prefer-binary", None),
-        ("--only-binary", ":all:"),
-        ("--no-binary", "lxml"),
         ("--require-hashes", None),
         ("--use-feature", "truststore"),
         ("--config-settings", "key=value"),
