@@ -72,6 +72,18 @@ class ReportInput(TypedDict):
     index_options: NotRequired[list[IndexOption]]
     ignored_options: NotRequired[list[IgnoredOption]]
     skipped_for_target: NotRequired[list[SourceLine]]  # lines whose marker is false for the target
+    # pip's --only-binary / --no-binary as in force for the run (":all:" or names), and each use
+    # of them with where it was given (a file line; file "<options>" for the caller's own).
+    only_binary: NotRequired[list[str]]
+    no_binary: NotRequired[list[str]]
+    format_options: NotRequired[list[FormatOption]]
+
+
+class FormatOption(TypedDict):
+    option: str  # "--only-binary" | "--no-binary"
+    value: str
+    file: str
+    line: int
 
 
 class GraphNode(TypedDict):
@@ -162,6 +174,20 @@ class Fix(TypedDict):
     pins: dict[str, str]  # the re-resolution's pins (packages set aside for other conflicts left out)
     pin_changes: dict[str, list[str | None]]  # name -> [version the failed run was heading for, new]
     complete: bool  # the whole input resolves with this one change (no other conflict remains)
+    # How much the fix disturbs, for ranking and for people (added by the analyses' ranking):
+    rank: NotRequired[int]  # 1 = least disturbing
+    direction: NotRequired[str]  # "upgrade" | "downgrade" | "loosen" | "drop" | "python" | "change"
+    jump: NotRequired[str | None]  # "django 1.11 → 4.2, major"
+    moves: NotRequired[list[PinMove]]  # each of the user's packages whose version moves
+    keeps_majors: NotRequired[bool]  # no package of the user's changes major version or goes away
+    headline: NotRequired[str]  # the fix in one line, with its direction and jump
+    same_as: NotRequired[int | None]  # the rank of a better fix giving the same pins
+
+
+PinMove = TypedDict(
+    "PinMove",
+    {"package": str, "from": str, "to": str, "size": str, "direction": str, "jump": str},
+)
 
 
 class MatrixRow(TypedDict):
