@@ -8,6 +8,9 @@ stored report, so the web app can offer the downloads without resolving again.
 from __future__ import annotations
 
 from typing import Any, Literal, NotRequired, TypedDict
+from urllib.parse import urlsplit
+
+from resolver.index.urls import without_userinfo
 
 SCHEMA_VERSION = 1
 Status = Literal["resolved", "conflict", "error"]
@@ -195,6 +198,10 @@ class Report(TypedDict):
 
 
 UNRESOLVABLE = {"not_found", "no_compatible_distribution"}
+NOT_OFFERED = (
+    "no URL: resolved on an index with no package files to fetch (the bundled snapshot holds "
+    "metadata only); resolve against a real index for URLs"
+)
 
 
 def exit_code(report: Report) -> int:
@@ -248,14 +255,20 @@ def requirements_txt(report: Report, *, command: str = "") -> str:
 def requirements_urls(report: Report) -> str:
     """One distribution URL per pin with its hash, as `pip-reqs resolve` writes requirements.urls.
 
-    A pin with no wheel for the target gets its sdist's URL and a comment saying so.
+    A pin with no wheel for the target gets its sdist's URL and a comment saying so. Only URLs a
+    user can fetch are listed (http(s), without user information: pip adds the user's own
+    credentials); a file:// URL is a path on the machine that resolved (the bundled snapshot holds
+    no package files at all), so a comment says why the pin has no URL instead.
     """
     lines = [
         f"# Distributions for Python {report['input']['python_version']} on {report['input']['platform']}",
         "# install with: pip install --no-index --no-deps --requirement requirements.urls",
     ]
     for name, dist in sorted(report.get("distributions", {}).items()):
-        url = dist["url"].split("#")[0]
+        url = without_userinfo(dist["url"].split("#")[0])
+        if urlsplit(url).scheme not in ("http", "https"):
+            lines.append(f"# {name}=={dist['version']}: {NOT_OFFERED}")
+            continue
         if dist.get("sha256"):
             url += f"#sha256={dist['sha256']}"
         if dist.get("kind") != "wheel":
