@@ -19,14 +19,6 @@ def redact(url: str) -> str:
     return urlunsplit((parts.scheme, f"****@{hostport}", parts.path, parts.query, parts.fragment))
 
 
-def without_userinfo(url: str) -> str:
-    """The URL with no user information at all: what a user can fetch with their own credentials."""
-    parts = urlsplit(url)
-    if "@" not in parts.netloc:
-        return url
-    return urlunsplit((parts.scheme, parts.netloc.rpartition("@")[2], parts.path, parts.query, parts.fragment))
-
-
 def host_of(url: str) -> str:
     """The lower-cased host name of a URL ('' for file:// URLs)."""
     return (urlsplit(url).hostname or "").lower()

@@ -10,8 +10,6 @@ from __future__ import annotations
 from typing import Any, Literal, NotRequired, TypedDict
 from urllib.parse import urlsplit
 
-from resolver.index.urls import without_userinfo
-
 SCHEMA_VERSION = 1
 Status = Literal["resolved", "conflict", "error"]
 
@@ -265,8 +263,9 @@ def requirements_urls(report: Report) -> str:
         "# install with: pip install --no-index --no-deps --requirement requirements.urls",
     ]
     for name, dist in sorted(report.get("distributions", {}).items()):
-        url = without_userinfo(dist["url"].split("#")[0])
-        if urlsplit(url).scheme not in ("http", "https"):
+        parts = urlsplit(dist["url"].split("#")[0])
+        url = parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
+        if parts.scheme not in ("http", "https"):
             lines.append(f"# {name}=={dist['version']}: {NOT_OFFERED}")
             continue
         if dist.get("sha256"):

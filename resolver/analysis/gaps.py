@@ -1,0 +1,110 @@
+"""Answers that rest on what a partial index (the bundled snapshot) lacks say so.
+
+On the snapshot, "no project named X" may only mean the snapshot does not hold X, and "no version
+matches" or a clash may only mean it left out the versions that would have matched: the real
+index could resolve the same input. Such an answer is not a conflict but "cannot tell on the
+snapshot" (status `error`), and the diagnosis says what is missing and how to ask a real index.
+A clash that no left-out version could settle stays a conflict: what the snapshot holds is
+real index data, closed under dependencies (`resolver.snapshot.closure`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from resolver.index.coverage import Coverage
+from resolver.output.report import Report
+
+ASK_A_REAL_INDEX = "resolve against a real index to know (the index pip uses, --index-url or PIP_INDEX_URL)"
+
+
+def mark_gaps(report: Report, coverage: Coverage | None) -> None:
+    """Turn a failure that may be a gap of `coverage` into "cannot tell on the snapshot"."""
+    if coverage is None:
+        return
+    report["input"]["index_coverage"] = coverage.label()
+    if report["status"] != "conflict":
+        return
+    specifiers = _specifiers(report)
+    found = False
+    for diagnosis in report["diagnoses"]:
+        package = diagnosis.get("package")
+        if diagnosis["kind"] in ("not_found", "no_compatible_distribution") and package:
+            found |= _mark(diagnosis, _gap(coverage, package, _constraints(diagnosis), specifiers))
+    for conflict in report["conflicts"]:
+        found |= _mark(conflict, _conflict_gap(coverage, conflict, specifiers))  # type: ignore[arg-type]
+    if found:
+        report["status"] = "error"
+        report["gaps"] = {
+            "index": coverage.label(),
+            "message": "Cannot tell on the bundled snapshot: the answer rests on what it does not hold; "
+            f"{ASK_A_REAL_INDEX}.",
+        }
+
+
+def mark_unproven(report: Report, coverage: Coverage | None) -> None:
+    """A "no single change fixes this" that some candidate could not be judged on is unproven."""
+    if coverage is None:
+        return
+    for conflict in report["conflicts"]:
+        if conflict.get("fix_undecided"):
+            conflict["fix_proof"] = {  # type: ignore[typeddict-unknown-key]
+                "proven": False,
+                "reason": f"{conflict['fix_undecided']} of the changes tried could not be judged on the bundled "
+                f"snapshot (they need projects or versions it does not hold); {ASK_A_REAL_INDEX}",
+            }
+
+
+def _mark(item: dict[str, Any], reason: str | None) -> bool:
+    if reason is None:
+        return False
+    item["gap"] = reason
+    item.setdefault("index_message", item.get("message"))
+    if "message" in item:
+        item["message"] = reason
+    return True
+
+
+def _constraints(item: dict[str, Any]) -> list[str]:
+    return [c["specifier"] for c in item.get("constraints", []) if c.get("kind") != "requires_python"]
+
+
+def _specifiers(report: Report) -> dict[str, list[str]]:
+    """Every specifier the explored graph puts on each package (the user's lines included)."""
+    found: dict[str, list[str]] = {}
+    for edge in report["graph"].get("edges", []):
+        found.setdefault(edge["target"], []).append(edge.get("specifier") or "")
+    return found
+
+
+def _gap(coverage: Coverage, package: str, constraints: list[str], specifiers: dict[str, list[str]]) -> str | None:
+    if not coverage.holds(package):
+        return (
+            f"{package} is not in the bundled snapshot ({coverage.label()}); the real index may have it: "
+            f"{ASK_A_REAL_INDEX}"
+        )
+    left_out = coverage.dropped_matching(package, constraints or specifiers.get(package, []))
+    if not left_out:
+        return None
+    shown = ", ".join(left_out[:3]) + (f" and {len(left_out) - 3} more" if len(left_out) > 3 else "")
+    return (
+        f"No version of {package} in the bundled snapshot meets {' and '.join(constraints) or 'the requirement'}, "
+        f"but the snapshot left out versions that do ({shown}); {ASK_A_REAL_INDEX}"
+    )
+
+
+def _conflict_gap(coverage: Coverage, conflict: dict[str, Any], specifiers: dict[str, list[str]]) -> str | None:
+    """A left-out version of the clashing package meeting every side, or of a culprit parent
+    meeting what asks for it (its older releases might ask for something else)."""
+    reason = _gap(coverage, conflict["package"], _constraints(conflict), specifiers)
+    if reason:
+        return reason
+    for constraint in conflict.get("constraints", []):
+        parent = (constraint.get("parent") or "").split("==")[0]
+        if parent and (left_out := coverage.dropped_matching(parent, specifiers.get(parent, []))):
+            return (
+                f"The bundled snapshot left out versions of {parent} ({', '.join(left_out[:3])}"
+                f"{' …' if len(left_out) > 3 else ''}) that might not ask for {conflict['package']}"
+                f"{constraint['specifier']}; {ASK_A_REAL_INDEX}"
+            )
+    return None
