@@ -10,6 +10,7 @@ import io
 import json
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ from django.conf import settings as django_settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from conflicts.indexes import OFFLINE_NAME, configured_indexes, default_index_urls
+from conflicts.indexes import configured_indexes, default_index_urls
 from resolver.index.client import IndexClient
 from resolver.snapshot import bundle
 from resolver.snapshot.collect import collect
@@ -45,6 +46,10 @@ def offline(settings, archive: Path, tmp_path: Path) -> Path:
     return tmp_path / "unpacked"
 
 
+def today() -> str:
+    return f"{datetime.now(UTC):%Y-%m-%d}"
+
+
 def run_resolve(*args: str) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
     with pytest.raises(SystemExit) as exited:
@@ -58,15 +63,16 @@ def write(tmp_path: Path, text: str, name: str = "requirements.in") -> str:
 
 
 def test_without_pip_index_url_the_bundled_snapshot_is_the_only_index(offline: Path) -> None:
-    assert configured_indexes() == [(OFFLINE_NAME, (offline / "simple").as_uri() + "/")]
+    label = "bundled snapshot: 2 Django-ecosystem projects, newest 60 versions each, taken "
+    assert configured_indexes() == [(label + today(), (offline / "simple").as_uri() + "/")]
     assert (offline / "simple" / "django" / "index.json").is_file()
 
 
 def test_pip_index_url_comes_first_shown_without_its_password(offline: Path, settings) -> None:
     settings.RESOLVER_INDEX_URLS = ["https://user:secret@index.example/simple/"]
     assert configured_indexes() == [
-        ("https://user:****@index.example/simple/", "https://user:secret@index.example/simple/"),
-        (OFFLINE_NAME, (offline / "simple").as_uri() + "/"),
+        ("https://****@index.example/simple/", "https://user:secret@index.example/simple/"),
+        (configured_indexes()[1].name, (offline / "simple").as_uri() + "/"),
     ]
     assert default_index_urls() == ["https://user:secret@index.example/simple/"]
 

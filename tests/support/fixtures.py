@@ -23,6 +23,14 @@ UNIVERSE = {
 }
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _pip_not_asked() -> None:
+    """Offline tests: the app never asks pip for its index nor probes it (tests of that turn it on)."""
+    from django.conf import settings
+
+    settings.RESOLVER_ASK_PIP = False
+
+
 @pytest.fixture
 def test_index(tmp_path: Path, settings) -> str:
     """A file:// index configured as the only index of the app."""
