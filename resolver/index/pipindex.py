@@ -3,12 +3,14 @@
 No index host is written in this code: pip's configuration (files, PIP_* variables) names it, else
 pip's own default. pip is asked in a child process with a time limit, so a broken or slow pip
 installation costs at most that, and pip's internals are never imported into the app.
-Whether an index answers is a HEAD request (no body to read) with a short timeout, or for a
-file:// index whether its directory exists: pip configurations often list mirrors that are absent.
+Whether an index answers is a HEAD request (no body to read: an index's root page can be large)
+with a short timeout, or for a file:// index whether its directory exists: pip configurations
+often list mirrors that are absent.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import subprocess
@@ -16,11 +18,12 @@ import sys
 import urllib.error
 import urllib.request
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
 # Prints {"index": ..., "extra": [...]}: pip's configured index-url (or its default) and extra-index-urls.
 _ASK = """
+import base64
 import json
 from pip._internal.configuration import Configuration
 from pip._internal.models.index import PyPI
@@ -59,22 +62,28 @@ def pip_index_urls(python: str | None = None, timeout: float = 5.0) -> list[str]
 
 
 def answers(url: str, timeout: float = 2.0, ca_bundle: str | None = None) -> bool:
-    """Whether the index is there: any HTTP answer below 500 to a HEAD of its root, or a directory."""
+    """Whether the index is there: an HTTP answer to a HEAD of its root (a 501 for HEAD is still an
+    answer; a gateway's 502/503/504 is not), or for file:// a directory."""
     parts = urlsplit(url)
     if parts.scheme == "file":
         return Path(url2pathname(parts.path)).is_dir()
     if parts.scheme not in ("http", "https"):
         return False
-    request = urllib.request.Request(url, method="HEAD", headers={"Accept": "text/html"})
+    headers = {"Accept": "text/html"}
+    if parts.username is not None:  # urllib takes no credentials in the URL: send them as pip would
+        token = base64.b64encode(f"{unquote(parts.username)}:{unquote(parts.password or '')}".encode()).decode()
+        headers["Authorization"] = f"Basic {token}"
+        url = parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
+    request = urllib.request.Request(url, method="HEAD", headers=headers)
     context = None
     if ca_bundle and parts.scheme == "https":
         import ssl
 
         context = ssl.create_default_context(cafile=ca_bundle)
     try:
-        with urllib.request.urlopen(request, timeout=timeout, context=context) as response:
-            return response.status < 500
-    except urllib.error.HTTPError as error:
-        return error.code < 500
+        with urllib.request.urlopen(request, timeout=timeout, context=context):
+            return True
+    except urllib.error.HTTPError as error:  # it answered; only a gateway's failure means it is not there
+        return error.code not in (502, 503, 504)
     except (OSError, ValueError):
         return False

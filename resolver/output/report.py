@@ -193,6 +193,12 @@ class Report(TypedDict):
     analysis: NotRequired[Analysis]  # when the analyses ran
     targets: NotRequired[Targets]  # from resolver.analysis.targets.resolve_targets, when asked for
     what_broke: NotRequired[WhatBroke]  # from resolver.analysis.timeline.what_broke, when asked for
+    # Added for issue 13: on a partial index (the bundled snapshot), when the answer rests on what it
+    # lacks: {"index": its label, "message"}; the status is then "error" ("cannot tell"), and each
+    # diagnosis or conflict concerned has "gap" (why) and "index_message" (what the index said).
+    # `input.index_coverage` is the snapshot's label; a conflict's "fix_proof" {"proven": False,
+    # "reason"} says when some fix candidates could not be judged on it.
+    gaps: NotRequired[dict[str, str]]
 
 
 UNRESOLVABLE = {"not_found", "no_compatible_distribution"}

@@ -222,3 +222,30 @@ def test_pip_installs_from_the_bundle_in_a_dry_run(bundled: Path, tmp_path: Path
     done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=True)
     installed = {item["metadata"]["name"].lower() for item in json.loads(done.stdout)["install"]}
     assert installed == {"django", "asgiref", "sqlparse"}
+
+
+@pytest.mark.parametrize(
+    ("text", "gap"),
+    [
+        ("flask==2.0\nwerkzeug>=3\n", "flask is not in the bundled snapshot"),
+        ("django==1.4.22\n", "the snapshot left out versions that do (1.4.22)"),
+    ],
+    ids=["flask-not-held", "django-1.4-left-out"],
+)
+def test_on_the_bundle_a_gap_is_cannot_tell_and_says_snapshot(
+    bundled: Path, tmp_path: Path, text: str, gap: str
+) -> None:
+    code, report = resolve_json(tmp_path, text)
+    assert (code, report["status"]) == (2, "error")
+    assert report["input"]["index"].startswith("bundled snapshot: 718 Django-ecosystem projects, newest 60 versions")
+    assert any(gap in d.get("gap", "") for d in report["diagnoses"])
+    code, out, _ = run_resolve(write(tmp_path, text))
+    assert "Cannot tell whether this resolves for Python 3.11 on manylinux_2_28_x86_64 on the bundled snapshot" in out
+
+
+def test_resolve_with_index_pip_uses_what_pip_names(bundled: Path, tmp_path: Path, monkeypatch) -> None:
+    simple = build_index(tmp_path / "pip", CLASSIC)
+    monkeypatch.setattr("resolver.index.pipindex.pip_index_urls", lambda: [simple.as_uri() + "/"])
+    code, report = resolve_json(tmp_path, "django==1.11.29\n", "--index", "pip")
+    assert (code, report["status"]) == (0, "resolved")
+    assert report["input"]["index"].startswith("the index pip uses: file://")
