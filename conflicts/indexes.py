@@ -90,7 +90,7 @@ def pip_choice() -> tuple[IndexChoice | None, bool]:
             answered = bool(urls) and probe and pipindex.answers(urls[0], ca_bundle=settings.RESOLVER_CA_BUNDLE)
             found = IndexChoice(f"{PIP_NAME}: {redact(urls[0])}", urls[0]) if urls else None
             _pip[""] = (None if probe and not answered else found, answered)
-            logger.info("the index pip uses: %s (%s)", found and found.name, "answers" if answered else "not probed")
+            logger.info("%s (%s)", found and found.name, "answers" if answered else "not probed or not answering")
         return _pip[""]
 
 

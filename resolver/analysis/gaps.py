@@ -12,6 +12,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.version import InvalidVersion, Version
+
 from resolver.index.coverage import Coverage
 from resolver.output.report import Report
 
@@ -94,17 +97,55 @@ def _gap(coverage: Coverage, package: str, constraints: list[str], specifiers: d
 
 
 def _conflict_gap(coverage: Coverage, conflict: dict[str, Any], specifiers: dict[str, list[str]]) -> str | None:
-    """A left-out version of the clashing package meeting every side, or of a culprit parent
-    meeting what asks for it (its older releases might ask for something else)."""
+    """A left-out version of the clashing package meeting every side; or left-out older versions
+    of a culprit parent whose kept versions ask for less and less of the clashing package as
+    they get older, moving towards what the other side needs (so an older one may well fit)."""
     reason = _gap(coverage, conflict["package"], _constraints(conflict), specifiers)
     if reason:
         return reason
     for constraint in conflict.get("constraints", []):
         parent = (constraint.get("parent") or "").split("==")[0]
-        if parent and (left_out := coverage.dropped_matching(parent, specifiers.get(parent, []))):
+        left_out = coverage.dropped_matching(parent, specifiers.get(parent, [])) if parent else []
+        others = [c["specifier"] for c in conflict["constraints"] if c is not constraint]
+        if left_out and _towards(constraint.get("parent_versions", []), others):
             return (
-                f"The bundled snapshot left out versions of {parent} ({', '.join(left_out[:3])}"
-                f"{' …' if len(left_out) > 3 else ''}) that might not ask for {conflict['package']}"
-                f"{constraint['specifier']}; {ASK_A_REAL_INDEX}"
+                f"The bundled snapshot left out older versions of {parent} ({', '.join(left_out[:3])}"
+                f"{' …' if len(left_out) > 3 else ''}); the older its versions, the closer what they ask of "
+                f"{conflict['package']} comes to what the other side needs, so one of those may fit; {ASK_A_REAL_INDEX}"
             )
     return None
+
+
+def _bounds(text: str) -> tuple[Version | None, Version | None]:
+    """The lowest version a specifier admits from below and the bound above it, as far as known."""
+    low = high = None
+    try:
+        specifiers = list(SpecifierSet(text))
+    except InvalidSpecifier:
+        return None, None
+    for spec in specifiers:
+        try:
+            version = Version(spec.version.rstrip(".*"))
+        except InvalidVersion:
+            continue
+        if spec.operator in (">=", ">", "==", "~=", "==="):
+            low = version if low is None else max(low, version)
+        if spec.operator in ("<", "<=", "=="):
+            high = version if high is None else min(high, version)
+    return low, high
+
+
+def _towards(tried: list[dict[str, Any]], others: list[str]) -> bool:
+    """Whether, from the newest to the oldest parent version tried, its specifier moves towards
+    the other side's: its lower bound falls when the other side lies below, its upper bound
+    rises when the other side lies above."""
+    if len(tried) < 2 or not others:
+        return False
+    newest, oldest = _bounds(tried[0]["specifier"]), _bounds(tried[-1]["specifier"])
+    other_low = max((b for b in (_bounds(o)[0] for o in others) if b), default=None)
+    other_high = min((b for b in (_bounds(o)[1] for o in others) if b), default=None)
+    if newest[0] and other_high is not None and other_high <= newest[0]:
+        return oldest[0] is None or oldest[0] < newest[0]
+    if newest[1] and other_low is not None and other_low >= newest[1]:
+        return oldest[1] is None or oldest[1] > newest[1]
+    return False

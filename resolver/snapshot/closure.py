@@ -11,12 +11,23 @@ lies outside it is recorded (`Snapshot.dropped`, `Snapshot.unfollowed`) for the 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 from resolver.index.coverage import Coverage
 
-if TYPE_CHECKING:
-    from resolver.snapshot.collect import Snapshot
+
+class Snapshot(Protocol):
+    """What `resolver.snapshot.collect.Snapshot` offers here (named apart: collect calls `close`)."""
+
+    projects: dict[str, Any]
+    absent: list[str]
+    needs: dict[tuple[str, str], set[str]]
+    dropped: dict[str, list[str]]
+    unfollowed: dict[str, set[str]]
+    problems: list[str]
+    left_out: list[str]
+    taken: str
+    scope: Any
 
 
 def close(snapshot: Snapshot) -> None:

@@ -26,6 +26,11 @@ UNIVERSE: Universe = {
         "3.15.0": {"requires": ["django>=3.0"]},
     },
     "not-seeded": {"1.0": {}},
+    "cms": {
+        "1.0": {"requires": ["django<1.0"]},
+        "2.0": {"requires": ["django<2.0"]},
+        "3.0": {"requires": ["django<3.0"]},
+    },
 }
 
 
@@ -35,7 +40,7 @@ def indexes(tmp_path_factory: pytest.TempPathFactory):
     build_index(root / "source", UNIVERSE)
     with serve_index(root / "source") as server:
         with IndexClient([server.simple_url]) as client:
-            snapshot = collect(client, ["flask", "django", "djangorestframework"], Scope(max_versions=2))
+            snapshot = collect(client, ["flask", "django", "djangorestframework", "cms"], Scope(max_versions=2))
         yield server.simple_url, bundle.write_tree(snapshot, root / "bundle").as_uri() + "/"
 
 
@@ -49,7 +54,7 @@ def resolve_on(url: str, text: str) -> dict:
     [
         ("flask==2.0\n", "left out versions that do (2.0.0)"),  # a version beyond the cap
         ("not-seeded\n", "not-seeded is not in the bundled snapshot"),  # a project never followed
-        ("django==1.11.29\ndjangorestframework\n", "left out versions of djangorestframework (3.11.0)"),
+        ("django==1.11.29\ndjangorestframework\n", "left out older versions of djangorestframework (3.11.0)"),
     ],
     ids=["dropped-version", "project-not-held", "older-parent-left-out"],
 )
@@ -71,6 +76,14 @@ def test_a_real_conflict_inside_the_snapshot_stays_a_conflict(indexes) -> None:
     assert on_source["status"] == on_bundle["status"] == "conflict"
     assert "gaps" not in on_bundle and not any("gap" in c for c in on_bundle["conflicts"])
     assert on_bundle["conflicts"][0]["package"] == "django"
+
+
+def test_a_clash_whose_older_parents_ask_ever_less_of_what_is_needed_stays_a_conflict(indexes) -> None:
+    # cms 1.0 is left out, but the older a cms, the older the Django it asks for: away from 3.2.
+    source, bundled = indexes
+    on_source, on_bundle = resolve_on(source, "django==3.2.25\ncms\n"), resolve_on(bundled, "django==3.2.25\ncms\n")
+    assert on_source["status"] == on_bundle["status"] == "conflict"
+    assert "gaps" not in on_bundle
 
 
 def test_a_complete_index_never_gets_a_gap(indexes) -> None:
