@@ -2,9 +2,10 @@
 
 A snapshot tree carries `coverage.json` beside its `simple/` (written by
 `resolver.snapshot.bundle`): the projects it holds, those the index it was taken from does not
-have at all, the installable versions it left out of each held project, and the date it was
-taken. Any index whose URL is a file:// tree with that file is partial; every other index is taken
-as complete (`coverage_of` gives None), which is what a real index is.
+have at all, the installable versions it left out of each held project, the projects its kept
+metadata asks for that it never followed, and the date it was taken. Any index whose URL is a
+file:// tree with that file is partial; every other index is taken as complete (`coverage_of`
+gives None), which is what a real index is.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ class Coverage:
     absent: frozenset[str] = frozenset()  # not on the source index either: "not found" is true
     dropped: dict[str, tuple[str, ...]] = field(default_factory=dict)  # installable versions left out
     taken: str = ""  # YYYY-MM-DD
+    unfollowed: frozenset[str] = frozenset()  # asked for by kept metadata (behind an extra, or capped), not held
     max_versions: int = 0
     scope: str = "Django-ecosystem"
 
@@ -74,6 +76,7 @@ class Coverage:
             "max_versions": self.max_versions,
             "projects": sorted(self.projects),
             "absent": sorted(self.absent),
+            "unfollowed": sorted(self.unfollowed),
             "dropped": {name: list(versions) for name, versions in sorted(self.dropped.items()) if versions},
         }
 
@@ -82,6 +85,7 @@ class Coverage:
         return cls(
             projects=frozenset(data["projects"]),
             absent=frozenset(data.get("absent", ())),
+            unfollowed=frozenset(data.get("unfollowed", ())),
             dropped={name: tuple(versions) for name, versions in data.get("dropped", {}).items()},
             taken=str(data.get("taken", "")),
             max_versions=int(data.get("max_versions", 0)),

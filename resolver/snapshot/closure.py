@@ -72,5 +72,6 @@ def coverage(snapshot: Snapshot) -> Coverage:
         absent=frozenset(snapshot.absent),
         dropped={name: tuple(versions) for name, versions in snapshot.dropped.items() if versions},
         taken=snapshot.taken,
+        unfollowed=frozenset(snapshot.unfollowed),
         max_versions=snapshot.scope.max_versions,
     )

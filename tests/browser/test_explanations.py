@@ -16,7 +16,6 @@ import pytest
 from django.conf import settings as django_settings
 from playwright.sync_api import expect
 
-from conflicts.indexes import OFFLINE_NAME
 from conflicts.web.presenters import REAL_WORLD
 from resolver.snapshot import bundle
 from tests.browser.conftest import ARTIFACTS
@@ -72,7 +71,7 @@ def submit(page, text: str, python_version: str, *, targets: str = "") -> None:
     page.page.goto(page.base_url + "/")
     page.page.fill("textarea[name=text]", text)
     page.page.select_option("select[name=python_version]", python_version)
-    page.page.select_option("select[name=index]", OFFLINE_NAME)
+    page.page.select_option("select[name=index]", index=0)  # the snapshot, the only index here
     if targets:
         page.page.click("details.more > summary")
         page.page.fill("textarea[name=targets]", targets)

@@ -68,6 +68,7 @@ def test_the_bundle_is_closed_under_what_its_kept_versions_need(tmp_path: Path) 
     assert snapshot.absent == ["gone"]
     assert sorted(snapshot.dropped["boto3"]) == ["1.0", "2.0"]
     assert set(snapshot.unfollowed) == {"boto3", "gone", "redis"}  # asked for by kept metadata, not held
+    assert json.loads((tree / FILE).read_text())["unfollowed"] == ["boto3", "gone", "redis"]
 
 
 def test_the_coverage_file_says_what_is_held_and_which_versions_were_left_out(tmp_path: Path) -> None:
@@ -77,6 +78,7 @@ def test_the_coverage_file_says_what_is_held_and_which_versions_were_left_out(tm
     # beyond the version cap: 5.4.0 is the newest, 5.3.0 the newest meeting celery's kombu>=5.3
     assert data["dropped"]["kombu"] == ["5.0"]
     assert data["dropped"]["celery"] == ["5.2.0"]
+    assert data["unfollowed"] == []  # celery's extras were followed: nothing asked for is missing
     coverage = coverage_of([simple.as_uri() + "/"])
     assert coverage is not None and coverage.holds("Kombu") and not coverage.holds("flask")
     assert coverage.dropped_matching("kombu", ["<5.4"]) == ["5.0"]
