@@ -4,7 +4,7 @@ VENV ?= .venv
 PORT ?= 8000
 BIN := $(VENV)/bin
 
-.PHONY: run test lint install clean fuzz integration loadtest snapshot
+.PHONY: run test lint install clean fuzz integration loadtest packse conformance pip-verdicts snapshot
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found: set PYTHON=/path/to/python3.11"; exit 1; }
@@ -14,18 +14,38 @@ $(BIN)/.installed: requirements.txt requirements-dev.txt
 
 install: $(BIN)/.installed
 
-# The web server and a Celery worker (with the stale-report sweeper) on the embedded defaults:
-# SQLite, the filesystem broker, the bundled offline index. Ctrl-C stops both.
+# The web server and a Celery worker (with the stale-report sweeper as a thread of the worker, so
+# no beat process can outlive it) on the embedded defaults: SQLite, the filesystem broker, the
+# bundled offline index. Ctrl-C stops both; so does either one stopping (a crash, a kill -9).
+RUN_WORKER = $(BIN)/python -m config.devworker .cache/celerybeat-schedule
+run: SHELL := /bin/bash
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	@mkdir -p .cache
-	@trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
-	$(BIN)/celery -A config worker --beat --schedule .cache/celerybeat-schedule --pool threads \
-		--concurrency 2 --loglevel INFO & worker=$$!; \
-	$(BIN)/python manage.py runserver --noreload 127.0.0.1:$(PORT)
+	@trap 'kill $$worker $$web 2>/dev/null; wait 2>/dev/null' EXIT INT TERM; \
+	$(RUN_WORKER) & worker=$$!; \
+	$(BIN)/python manage.py runserver --noreload 127.0.0.1:$(PORT) & web=$$!; \
+	wait -n; status=$$?; echo "make run: a process stopped (status $$status); stopping the other"; exit $$status
 
-test: install
+test: install packse
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# packse's resolver scenarios (tests/conformance): its sdist, pinned with its hash in
+# tests/conformance/packse.txt, downloaded as data (packse needs Python 3.12; nothing of it is run).
+PACKSE_VERSION := $(shell sed -n 's/^packse==\([^ ]*\).*/\1/p' tests/conformance/packse.txt)
+PACKSE_SDIST := .cache/packse/packse-$(PACKSE_VERSION).tar.gz
+$(PACKSE_SDIST): tests/conformance/packse.txt
+	$(BIN)/python -m pip download --quiet --disable-pip-version-check --no-deps --no-binary :all: \
+		--python-version 3.12 --require-hashes -r tests/conformance/packse.txt -d .cache/packse
+	test -f $@ && touch $@
+packse: install $(PACKSE_SDIST)
+
+conformance: install packse
+	$(BIN)/python -m pytest -p no:cacheprovider tests/conformance $(PYTEST_ARGS)
+
+# pip's verdict on every scenario (tests/conformance/pip_verdicts.json); about two minutes.
+pip-verdicts: install packse
+	$(BIN)/python -m tests.conformance.make_pip_verdicts
 
 # The requirements parser fuzzed with 10,000 inputs per fuzz test (`make test` runs 800 in all).
 FUZZ_EXAMPLES ?= 10000

@@ -9,7 +9,10 @@ Answers carry the `Cache-Control` a real index sends (project pages fresh for 10
 for a year, as the large public indexes do): without it pip's HTTP cache stores nothing and its
 "warm" runs would be cold runs in disguise. Pages carry an `ETag` and answer a matching
 `If-None-Match` with a bodiless 304, because pip revalidates every project page (it asks with
-`max-age=0`) and a real index lets that revalidation be cheap.
+`max-age=0`) and a real index lets that revalidation be cheap. Our engine obeys the same headers
+(`resolver/index/cache.py`): a warm run within the ten minutes asks for no page, and one after them asks
+each page with its `ETag` and gets a 304. A missing project's 404 carries no lifetime, so a warm
+run asks for it again, as it must: the project may have been published since.
 """
 
 from __future__ import annotations

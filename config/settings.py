@@ -34,10 +34,12 @@ def envlist(name: str, default: str = "") -> list[str]:
 DEBUG = envbool("DEBUG", "True")
 DEVELOPMENT_SECRET_KEY = "insecure-development-key-set-SECRET_KEY-in-production"
 SECRET_KEY = env("SECRET_KEY") or (DEVELOPMENT_SECRET_KEY if DEBUG else "")
-if not SECRET_KEY or (not DEBUG and SECRET_KEY == DEVELOPMENT_SECRET_KEY):
+# Django's own deploy check wants 50 characters and 5 distinct ones; a shorter key signs sessions
+# and CSRF tokens that can be guessed, so the app refuses to start with one rather than warn.
+if not DEBUG and (SECRET_KEY == DEVELOPMENT_SECRET_KEY or len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5):
     raise ImproperlyConfigured(
-        "SECRET_KEY must be set when DEBUG is false: a random string of at least 50 characters, e.g. "
-        "python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+        "SECRET_KEY must be set when DEBUG is false: a random string of at least 50 characters "
+        f"(this one has {len(SECRET_KEY)}), e.g. python -c 'import secrets; print(secrets.token_urlsafe(50))'"
     )
 # Old keys still accepted for signatures while a new SECRET_KEY is rolled out.
 SECRET_KEY_FALLBACKS = envlist("SECRET_KEY_FALLBACKS")
@@ -248,11 +250,15 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
 # The JSON API (/api/v1/). Requests per token and window ("N/sec", "N/min", "N/hour", "N/day"),
 # counted in Django's cache: give production a shared cache so every web process counts together.
 API_THROTTLE = env("API_THROTTLE", "120/min")
+# Form posts that make a report, per client address (REMOTE_ADDR: behind a proxy, have it set
+# that to the client's), counted in the shared cache like API_THROTTLE.
+FORM_THROTTLE = env("FORM_THROTTLE", "20/min")
 # The largest request body accepted; the upload limits above apply to each file within it.
 API_MAX_BODY_BYTES = envint("API_MAX_BODY_BYTES", 6 * 1024 * 1024)
 # Completion webhooks go only to these hosts (exact names, no wildcards); none by default.
 API_WEBHOOK_ALLOWED_HOSTS = envlist("API_WEBHOOK_ALLOWED_HOSTS")
-# The HMAC-SHA256 key of webhook signatures; when empty, each token's own stored digest.
+# The key of webhook signatures (Standard Webhooks; whsec_<base64> or any text); when empty, a
+# secret per token derived from SECRET_KEY, printed by create_api_token.
 API_WEBHOOK_SECRET = env("API_WEBHOOK_SECRET")
 API_WEBHOOK_TIMEOUT = envint("API_WEBHOOK_TIMEOUT", 10)
 API_WEBHOOK_MAX_RETRIES = envint("API_WEBHOOK_MAX_RETRIES", 6)

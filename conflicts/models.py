@@ -7,13 +7,16 @@ worker died. The permalink page renders the stored JSON report and never resolve
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
+import re
 import secrets
 import uuid
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.urls import reverse
@@ -32,6 +35,35 @@ class Status(models.TextChoices):
 FINISHED = {Status.RESOLVED, Status.CONFLICT, Status.ERROR, Status.FAILED}
 
 
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _scrub(value: Any) -> Any:
+    """`value` with every lone surrogate replaced by U+FFFD: such text cannot be encoded as UTF-8."""
+    if isinstance(value, str):
+        return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    if isinstance(value, dict):
+        return {_scrub(k): _scrub(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrub(item) for item in value]
+    return value
+
+
+class TextJSONField(models.JSONField):
+    """A JSONField whose strings can always be rendered.
+
+    Lone surrogates are refused on submission now, but reports stored before then hold them (SQLite
+    kept the `\\ud800` escape), and a page or an API answer with one fails to encode: reading
+    replaces them, so those reports render instead of answering 500 forever.
+    """
+
+    def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
+        decoded = super().from_db_value(value, expression, connection)
+        if isinstance(value, str) and not _SURROGATE_ESCAPE.search(value):
+            return decoded
+        return _scrub(decoded)
+
+
 class Report(models.Model):
     # A random UUID (122 random bits) makes the permalink impossible to guess.
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -39,7 +71,7 @@ class Report(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True)
 
     # The input as submitted: every file by name, which of them are top level, and the target.
-    files = models.JSONField(default=dict)
+    files = TextJSONField(default=dict)
     roots = models.JSONField(default=list)
     python_version = models.CharField(max_length=8)
     platform = models.CharField(max_length=64)
@@ -58,7 +90,7 @@ class Report(models.Model):
     progress = models.JSONField(default=dict, blank=True)
 
     # The result: the JSON report v1, or why there is none.
-    result = models.JSONField(null=True, blank=True)
+    result = TextJSONField(null=True, blank=True)
     error = models.TextField(blank=True)
 
     # Set by the API: the token that created the report, its Idempotency-Key with a digest of the
@@ -144,6 +176,15 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+    def webhook_secret(self) -> str:
+        """The key of this token's webhook signatures (when API_WEBHOOK_SECRET is unset).
+
+        Derived from SECRET_KEY, never stored: the database alone cannot sign. It changes when
+        SECRET_KEY does; `create_api_token` prints it with the token.
+        """
+        digest = hmac.new(settings.SECRET_KEY.encode(), f"webhook-secret:{self.prefix}".encode(), hashlib.sha256)
+        return "whsec_" + base64.b64encode(digest.digest()).decode()
 
     @classmethod
     def issue(cls, name: str) -> tuple[ApiToken, str]:

@@ -14,9 +14,9 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
-from packaging.version import Version
 from resolvelib import ResolutionImpossible, ResolutionTooDeep, Resolver
 
+from resolver.analysis import verdicts
 from resolver.analysis.analyser import analyse_failure
 from resolver.analysis.budget import AnalysisLimits
 from resolver.analysis.gaps import mark_gaps, mark_unproven
@@ -34,10 +34,12 @@ from resolver.index.coverage import coverage_of
 from resolver.index.urls import redact
 from resolver.input.reqfile import InputRequirement, ParsedInput, parse
 from resolver.output.report import SCHEMA_VERSION, Report
-from resolver.resolution.graph import Progress, Recorder, explored_graph, success_graph, to_node_link
-from resolver.resolution.provider import Provider, user_order
+from resolver.resolution.graph import Progress, Recorder, success_graph, to_node_link
+from resolver.resolution.order import user_order
+from resolver.resolution.provider import Provider
 from resolver.resolution.requirements import PYTHON, Candidate, Req
 from resolver.resolution.setaside import SetAsideProvider
+from resolver.resolution.urllines import url_lines, url_warnings
 
 
 @dataclass(frozen=True)
@@ -46,9 +48,29 @@ class Limits:
 
     max_rounds: int = 20000
     max_seconds: float = 300.0
+    # A wall (a `time.monotonic()` value) for everything this resolution does, its analyses
+    # included: a worker's time limit, which must hold on pools where Celery enforces none.
+    deadline: float | None = None
+
+    def wall(self, started: float) -> float:
+        """When this resolution must stop: its own seconds from `started`, or the deadline if sooner."""
+        own = started + self.max_seconds
+        return own if self.deadline is None else min(own, self.deadline)
 
 
 IndexFactory = Callable[[list[str]], IndexClient]
+
+# The bounds of a resolution with versions of unknown metadata tried as dependency-free: with
+# every old sdist a candidate again, backtracking can take far longer than the first attempt did.
+OPTIMISTIC_ROUNDS = 1000
+OPTIMISTIC_SECONDS = 10.0
+
+# Why an index option of the input did not change where packages were read from.
+NOT_HONOURED = {
+    "--find-links": "only indexes (PEP 503/691 pages) are read, never a directory or page of files to search",
+    "--no-index": "packages are always read from an index; pip would read only --find-links places instead",
+}
+NO_INPUT_INDEX = "index URLs in the input are not used here: the index is the one chosen for this run"
 
 
 def _to_req(line: InputRequirement) -> Req:
@@ -151,7 +173,7 @@ def resolve(
         index = ExcludeNewer(chosen, exclude_newer)  # type: ignore[assignment]
         report["input"]["exclude_newer"] = to_iso(exclude_newer)
     try:
-        _run(parsed, index, target, pre or parsed.pre, limits, on_progress, report, set_aside, drop_lines)
+        _run(parsed, index, target, pre or parsed.pre, limits, on_progress, report, set_aside, drop_lines, started)
     except ResolverError as error:
         report["status"] = "error"
         report["diagnoses"].append(_error_diagnosis(error))
@@ -205,6 +227,8 @@ def _choose_index(
     honoured = bool(urls and input_index is not None)
     for option in options:
         option["honoured"] = honoured and option["option"] in ("--index-url", "--extra-index-url")
+        if not option["honoured"]:
+            option["reason"] = NOT_HONOURED.get(option["option"], NO_INPUT_INDEX)
     report["input"]["index_options"] = options
     report["input"]["ignored_options"] = [
         {"option": o.option, "value": o.value, "file": o.origin.file, "line": o.origin.line, "reason": o.reason}
@@ -234,7 +258,9 @@ def _run(
     report: Report,
     set_aside: frozenset[str] = frozenset(),
     drop_lines: frozenset[tuple[str, int]] = frozenset(),
+    started: float | None = None,
 ) -> None:
+    started = time.monotonic() if started is None else started
     roots: list[Req] = []
     skipped = []
     for line in parsed.requirements:
@@ -251,51 +277,70 @@ def _run(
     for line in parsed.constraints:
         constraint_lines.setdefault(line.name, []).append(_to_req(line))
     options = {"pre": pre, "constraint_lines": constraint_lines, "user_requested": user_order(roots)}
+    options["urls"] = urls = url_lines(parsed, drop_lines)
     if set_aside:
-        provider: Provider = SetAsideProvider(index, target, set_aside=set_aside, **options)
-    else:
-        provider = Provider(index, target, **options)
-    provider.prefetch(roots)
-    recorder = Recorder(max_seconds=limits.max_seconds, on_progress=on_progress, requests=lambda: index.stats.requests)
-    resolver: Resolver = Resolver(provider, recorder)
-    try:
-        result = resolver.resolve(roots, max_rounds=limits.max_rounds)
-    except ResolutionImpossible as impossible:
-        from resolver.analysis.explain import Explainer  # networkx: only a failure needs it, not the CLI's start-up
+        options["set_aside"] = set_aside
 
-        graph = explored_graph(recorder, roots)
-        conflicts, diagnoses = Explainer(provider, recorder, graph, roots).explain(list(impossible.causes))
-        # When a clash could only be settled by reading metadata that needs a build, pip (which
-        # builds) may well resolve it: the honest verdict is "cannot tell", not "conflict". That
-        # holds too when a version set aside belongs to the clashing package or to a culprit.
-        involved = {c["package"] for c in conflicts} | {
-            k["parent"].split("==")[0] for c in conflicts for k in c["constraints"] if k.get("parent")
-        }
-        diagnosed = {d["package"] for d in diagnoses if d["kind"] == "metadata_unavailable"}
-        set_aside = []
-        for warning in _set_aside(provider):
-            if warning["package"] in diagnosed:
-                continue
-            if warning["package"] in involved:
-                del warning["severity"]
-                warning["message"] += (
-                    "; one of these versions might settle the clash, so whether the input resolves "
-                    "cannot be told without building them"
-                )
-            set_aside.append(warning)
-        undecided = any(d["kind"] == "metadata_unavailable" and "severity" not in d for d in diagnoses + set_aside)
-        report["status"] = "error" if undecided else "conflict"
-        report["conflicts"] = conflicts
-        report["diagnoses"] = diagnoses + set_aside
-        report["graph"] = to_node_link(graph)
-        _finish_stats(report, recorder)
+    def attempt(optimistic: bool | frozenset[str], rounds: int, seconds: float) -> tuple[Provider, Recorder, Any]:
+        kind = SetAsideProvider if set_aside else Provider
+        provider = kind(index, target, optimistic=optimistic, **options)  # type: ignore[arg-type]
+        provider.prefetch(roots)
+        # The clock started before parsing: the first round (every input line's page) is bounded too,
+        # and no attempt runs past the resolution's own wall (its time limit, or the worker's).
+        begun = started if not attempts else time.monotonic()
+        wall = min(limits.wall(started), begun + seconds)
+        recorder = Recorder(
+            max_seconds=seconds,
+            on_progress=on_progress,
+            requests=lambda: index.stats.requests,
+            started=begun,
+            wall=wall,
+        )
+        attempts.append(recorder)
+        try:
+            return provider, recorder, Resolver(provider, recorder).resolve(roots, max_rounds=rounds)
+        except ResolutionImpossible as impossible:
+            return provider, recorder, impossible
+        except ResolutionTooDeep:
+            raise LimitReached(f"resolution stopped after {rounds} rounds", limit="rounds", value=rounds) from None
+        finally:
+            _finish_stats(report, attempts)
+
+    def assuming(optimistic: bool | frozenset[str]) -> tuple[Provider, Recorder, Any] | None:
+        """An attempt with versions of unknown metadata taken as dependency-free, in a smaller budget:
+        those versions multiply the paths to backtrack through. None when it ran out."""
+        rounds = min(limits.max_rounds, OPTIMISTIC_ROUNDS)
+        try:
+            return attempt(optimistic, rounds, min(limits.max_seconds, OPTIMISTIC_SECONDS))
+        except LimitReached:
+            return None
+
+    attempts: list[Recorder] = []
+    # First as pip would, a version whose dependencies need a build set aside. If that fails, and
+    # such versions were met, again with each tried as if it had no dependencies: more could only
+    # add constraints, so a failure then is certain, and a success rests on that assumption alone.
+    provider, recorder, outcome = attempt(False, limits.max_rounds, limits.max_seconds)
+    if isinstance(outcome, ResolutionImpossible) and provider.unavailable:
+        cautious = (provider, recorder, outcome)
+        found = assuming(True)
+        if found is None:
+            verdicts.undecided(report, roots, *cautious)
+            return
+        provider, recorder, outcome = found
+        assumed = [] if isinstance(outcome, ResolutionImpossible) else provider.assumed(outcome.mapping.values())
+        # Name only the packages whose unknown versions the success needs: each is tried left out.
+        for name in sorted({candidate.name for candidate in assumed}):
+            again = assuming(frozenset(c.name for c in assumed) - {name})
+            if again is not None and not isinstance(again[2], ResolutionImpossible):
+                provider, recorder, outcome = again
+                assumed = provider.assumed(outcome.mapping.values())
+        if assumed:
+            verdicts.cannot_tell(report, roots, *cautious, assumed, provider)
+            return
+    if isinstance(outcome, ResolutionImpossible):
+        verdicts.certain_conflict(report, roots, provider, recorder, outcome)
         return
-    except ResolutionTooDeep:
-        raise LimitReached(
-            f"resolution stopped after {limits.max_rounds} rounds", limit="rounds", value=limits.max_rounds
-        ) from None
-    finally:
-        _finish_stats(report, recorder)
+    result = outcome
     pins = {
         c.name: str(c.version)
         for identifier, c in result.mapping.items()
@@ -305,11 +350,12 @@ def _run(
     report["pins"] = dict(sorted(pins.items()))
     report["graph"] = to_node_link(success_graph(result))
     report["distributions"] = {
-        c.name: _distribution(c)
+        c.name: _distribution(c, provider.index, urls[c.name][1] if c.name in urls else None)
         for identifier, c in sorted(result.mapping.items())
         if isinstance(c, Candidate) and not c.extras
     }
-    report["diagnoses"].extend(_set_aside(provider))
+    report["diagnoses"].extend(verdicts.set_aside_warnings(provider))
+    report["diagnoses"].extend(url_warnings(parsed, urls, pins))
     if provider.skipped_dependencies:
         report["diagnoses"].extend(
             {"kind": "invalid_metadata", "package": parent.split("==")[0], "message": f"{parent}: {reason}"}
@@ -317,44 +363,26 @@ def _run(
         )
 
 
-def _set_aside(provider: Provider) -> list[dict[str, Any]]:
-    """Versions left out because their metadata could not be read (pip might have built them).
-
-    One warning per package, newest version first, with the reason of the newest.
-    """
-    by_package: dict[str, list[tuple[Version, MetadataUnavailable]]] = {}
-    for (name, version), error in provider.unavailable.items():
-        by_package.setdefault(name, []).append((version, error))
-    warnings = []
-    for name, entries in sorted(by_package.items()):
-        entries.sort(key=lambda entry: entry[0], reverse=True)
-        versions = [str(version) for version, _ in entries]
-        shown = ", ".join(versions[:4]) + (f" and {len(versions) - 4} more" if len(versions) > 4 else "")
-        warnings.append(
-            {
-                "kind": "metadata_unavailable",
-                "severity": "warning",
-                "package": name,
-                "versions": versions,
-                "version": versions[0],
-                "filename": entries[0][1].filename,
-                "message": f"{name} {shown} left out: {entries[0][1].message}",
-            }
-        )
-    return warnings
-
-
-def _distribution(candidate: Candidate) -> dict[str, Any]:
+def _distribution(candidate: Candidate, index: IndexClient, url: str | None) -> dict[str, Any]:
     file = candidate.file
     assert file is not None
-    return {
+    if url is not None:  # a URL line: never fetched, so where its dependencies came from is nowhere
+        source: str | None = None
+    else:
+        try:  # read already, to pin it: this is the client's memo
+            source = index.metadata(file).source
+        except (MetadataUnavailable, IndexAccessError):
+            source = None
+    found = {
         "version": str(candidate.version),
         "filename": file.filename,
         "url": redact(file.url),
         "sha256": file.sha256,
         "kind": file.kind,
         "upload_time": file.upload_time,
+        "metadata_source": source,  # where its dependencies were read: resolver.index.dists.MetadataSource
     }
+    return found | ({"kind": "url", "url": redact(url)} if url is not None else {})
 
 
 def _heartbeat(on_progress: Progress, report: Report, index: IndexClient) -> None:
@@ -363,9 +391,9 @@ def _heartbeat(on_progress: Progress, report: Report, index: IndexClient) -> Non
     on_progress({"rounds": report["stats"]["rounds"], "packages": packages, "requests": index.stats.requests})
 
 
-def _finish_stats(report: Report, recorder: Recorder) -> None:
-    report["stats"]["rounds"] = recorder.rounds
-    report["stats"]["backtracks"] = recorder.backtracks
+def _finish_stats(report: Report, recorders: list[Recorder]) -> None:
+    report["stats"]["rounds"] = sum(recorder.rounds for recorder in recorders)
+    report["stats"]["backtracks"] = sum(recorder.backtracks for recorder in recorders)
 
 
 def _error_diagnosis(error: ResolverError) -> dict[str, Any]:

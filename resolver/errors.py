@@ -139,6 +139,15 @@ class MetadataUnavailable(ResolverError):
         self.filename = filename
 
 
+class InvalidMetadata(MetadataUnavailable):
+    """Metadata that is there but invalid: a Requires-Dist that is no PEP 508 requirement, a Name or
+    Version other than the file's. pip (24.1 on) ignores such a version rather than building it,
+    so it is neither "unknown" nor dependency-free: the resolver leaves it out, as pip does.
+    """
+
+    code = "invalid-metadata"
+
+
 class LimitReached(ResolverError):
     """A bound on the work of one resolution (rounds, seconds, requests) was reached."""
 

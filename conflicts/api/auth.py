@@ -8,16 +8,13 @@ throttled client costs no body parsing.
 
 from __future__ import annotations
 
-import math
-import time
-
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest
 from ninja.security import HttpBearer
 
 from conflicts.api.problems import ApiProblem
 from conflicts.models import ApiToken
+from conflicts.throttling import over_limit, parse_rate
 
 
 def unauthorized(detail: str, error: str = "") -> ApiProblem:
@@ -49,30 +46,11 @@ class BearerToken(HttpBearer):
         return ApiToken.find(token)  # unused: __call__ above does it all, with reasons
 
 
-PERIODS = {"s": 1, "sec": 1, "second": 1, "m": 60, "min": 60, "minute": 60, "h": 3600, "hour": 3600, "d": 86400,
-           "day": 86400}  # fmt: skip
-
-
-def parse_rate(rate: str) -> tuple[int, int]:
-    """Requests per window and the window in seconds: "60/min" is (60, 60)."""
-    count, _, period = rate.partition("/")
-    return int(count), PERIODS[period.strip().lower()]
-
-
 def throttle(token: ApiToken) -> None:
     """A fixed window per token in Django's cache; over the limit, a 429 says when to come back."""
-    limit, period = parse_rate(settings.API_THROTTLE)
-    now = time.time()
-    window = int(now // period)
-    key = f"api-throttle:{token.prefix}:{window}"
-    cache.add(key, 0, timeout=period + 1)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # the entry expired between add and incr
-        cache.set(key, 1, timeout=period + 1)
-        count = 1
-    if count > limit:
-        wait = max(1, math.ceil((window + 1) * period - now))
+    wait = over_limit(f"api:{token.prefix}", settings.API_THROTTLE)
+    if wait is not None:
+        limit, period = parse_rate(settings.API_THROTTLE)
         raise ApiProblem(
             "too-many-requests",
             f"This token may make {limit} requests per {period} s; retry in {wait} s.",

@@ -297,6 +297,11 @@ class Distribution(Open):
     url: str
     sha256: str | None
     kind: str
+    metadata_source: str | None = Field(
+        default=None,
+        description='Where its dependencies were read: "pep658", "wheel", or what its sdist declares without '
+        'a build: "sdist-pkg-info", "egg-info", "pyproject", "setup.cfg", "setup.py". Absent in older reports.',
+    )
 
 
 class MinimalLines(Open):

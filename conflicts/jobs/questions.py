@@ -43,13 +43,13 @@ def engine_options(report: Report) -> dict[str, Any]:
     return {"exclude_newer": options.exclude_newer, "analyse": True, "analysis_limits": limits}
 
 
-def extend(result: dict[str, Any], report: Report, index: IndexClient) -> None:
+def extend(result: dict[str, Any], report: Report, index: IndexClient, limits: Limits | None = None) -> None:
     """Add the extra targets' matrix and the 'what broke' answer to `result`, when asked for.
 
     They can take minutes; `run.run_report` calls this inside its heartbeat thread, so the
     sweeper does not take the worker for a dead one meanwhile."""
     options = Options.from_json(report.options)
-    limits = Limits(max_rounds=settings.RESOLVER_MAX_ROUNDS, max_seconds=settings.RESOLVER_MAX_SECONDS)
+    limits = limits or Limits(max_rounds=settings.RESOLVER_MAX_ROUNDS, max_seconds=settings.RESOLVER_MAX_SECONDS)
     main = Target(report.python_version, report.platform)
     common = {
         "roots": report.roots or None,

@@ -20,6 +20,7 @@ from datetime import timedelta
 from typing import Any, TypeVar
 
 from celery import current_app
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import F
@@ -36,6 +37,10 @@ T = TypeVar("T")
 logger = logging.getLogger(__name__)
 WEBHOOK_TASK = "conflicts.deliver_webhook"
 STOPPED_WORKER = "The worker resolving this report stopped; please re-run it."
+TIME_LIMIT = (
+    "The report was stopped at its time limit of {seconds:g} s (CELERY_TASK_SOFT_TIME_LIMIT); "
+    "a smaller input, or fewer extra targets, may fit."
+)
 # Seconds between tries of a write whose database connection dropped: about 30 s in all, the
 # length of a restart or a failover, not of an outage (the sweeper is there for those).
 DB_RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0)
@@ -150,6 +155,13 @@ def run_report(report_id: Any) -> None:
         logger.info("report %s is not queued any more; nothing to do", report_id)
         return
     report = retrying(lambda: Report.objects.get(id=report_id), f"report {report_id}: read")
+    # The engine's own wall, checked inside the resolution and the analyses: it holds on every pool,
+    # the threads pool of `make run` included, where Celery enforces no time limit at all.
+    seconds = float(settings.CELERY_TASK_SOFT_TIME_LIMIT)
+    deadline = time.monotonic() + seconds
+    limits = Limits(
+        max_rounds=settings.RESOLVER_MAX_ROUNDS, max_seconds=settings.RESOLVER_MAX_SECONDS, deadline=deadline
+    )
     try:
         policy = egress_policy()
         configured = [index_url(report.index_name)]
@@ -164,19 +176,26 @@ def run_report(report_id: Any) -> None:
                     index_name=report.index_name,
                     roots=report.roots or None,
                     pre=report.pre,
-                    limits=Limits(max_rounds=settings.RESOLVER_MAX_ROUNDS, max_seconds=settings.RESOLVER_MAX_SECONDS),
+                    limits=limits,
                     on_progress=ProgressWriter(report.id),
                     input_index=input_indexes,
                     **analysis.engine_options(report),
                 )
                 input_indexes.annotate(result)
-                analysis.extend(result, report, client)
+                analysis.extend(result, report, client, limits)
         finally:
             client.close()
             input_indexes.close()
+    except SoftTimeLimitExceeded:  # a prefork worker's own limit, should it come first
+        finish(report_id, status=Status.FAILED, error=TIME_LIMIT.format(seconds=seconds))
+        return
     except Exception as error:  # the outermost edge: a report must never stay "running"
         logger.exception("report %s failed", report_id)
         finish(report_id, status=Status.FAILED, error=f"{type(error).__name__}: {error}")
+        return
+    if time.monotonic() >= deadline:  # whatever it found was cut short: not an answer to keep
+        logger.warning("report %s stopped at its time limit of %g s", report_id, seconds)
+        finish(report_id, status=Status.FAILED, error=TIME_LIMIT.format(seconds=seconds))
         return
     finish(report_id, status=Status(result["status"]), result=result)
 

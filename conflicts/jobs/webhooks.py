@@ -1,18 +1,23 @@
 """The completion webhook: one signed POST when a report that asked for it finishes.
 
-The body is `{"id", "status", "summary", "permalink"}`; the header
-`X-Conflict-Explorer-Signature: sha256=<hex>` is the HMAC-SHA256 of the exact body bytes, keyed by
-`API_WEBHOOK_SECRET` when set, else by the SHA-256 hex digest of the API token that created the
-report (the server keeps only that digest; the client can compute it from its token). Redirects
-are not followed (they could lead off the allow-list), and the host is checked again at delivery.
+The body is `{"id", "status", "summary", "permalink"}`, signed as Standard Webhooks sign: headers
+`webhook-id` (the same on every retry of one delivery, for the receiver to drop duplicates),
+`webhook-timestamp` (Unix seconds at sending, inside what is signed, so a captured delivery
+cannot be replayed later) and `webhook-signature: v1,<base64 HMAC-SHA256 of "id.timestamp.body">`.
+The key is `API_WEBHOOK_SECRET` (`whsec_<base64>` or any text) when set, else a secret per token
+derived from `SECRET_KEY` and the token's prefix (`ApiToken.webhook_secret`): nothing stored in
+the database signs, so a leaked database cannot forge a delivery. Redirects are not followed
+(they could lead off the allow-list), and the host is checked again at delivery.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import json
 import logging
+import time
 from typing import Any
 
 import httpx
@@ -22,21 +27,28 @@ from conflicts.api.request import webhook_problem
 from conflicts.models import Report
 
 logger = logging.getLogger(__name__)
-SIGNATURE_HEADER = "X-Conflict-Explorer-Signature"
 
 
 class DeliveryFailed(Exception):
     """The receiver could not take the webhook now (network error, 5xx, 408, 429): try later."""
 
 
-def signature(body: bytes, key: str) -> str:
-    return "sha256=" + hmac.new(key.encode(), body, hashlib.sha256).hexdigest()
+def key_bytes(secret: str) -> bytes:
+    """The HMAC key of a secret: a `whsec_` secret is base64, as Standard Webhooks libraries read it."""
+    if secret.startswith("whsec_"):
+        return base64.b64decode(secret.removeprefix("whsec_"))
+    return secret.encode()
+
+
+def signature(message_id: str, timestamp: int, body: bytes, secret: str) -> str:
+    signed = f"{message_id}.{timestamp}.".encode() + body
+    return "v1," + base64.b64encode(hmac.new(key_bytes(secret), signed, hashlib.sha256).digest()).decode()
 
 
 def signing_key(report: Report) -> str:
     if settings.API_WEBHOOK_SECRET:
         return settings.API_WEBHOOK_SECRET
-    return report.token.hashed if report.token else ""
+    return report.token.webhook_secret() if report.token else ""
 
 
 def payload(report: Report) -> dict[str, Any]:
@@ -69,8 +81,14 @@ def deliver(report_id: str) -> bool:
         logger.warning("webhook of report %s not sent: no signing key (its token was deleted)", report_id)
         return False
     body = json.dumps(payload(report)).encode()
-    headers = {"Content-Type": "application/json", SIGNATURE_HEADER: signature(body, key),
-               "User-Agent": "conflict-explorer-webhook"}  # fmt: skip
+    message_id, timestamp = f"report-{report.id}", int(time.time())
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": "conflict-explorer-webhook",
+        "webhook-id": message_id,
+        "webhook-timestamp": str(timestamp),
+        "webhook-signature": signature(message_id, timestamp, body, key),
+    }
     try:
         response = httpx.post(
             report.webhook_url,

@@ -6,6 +6,7 @@ the same words. The form shows the problems as text; the API names the field and
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -13,6 +14,9 @@ from django.conf import settings
 
 from resolver.errors import InputError, LineError
 from resolver.input.reqfile import parse
+from resolver.input.reqsyntax import count_lines
+
+_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 @dataclass(frozen=True)
@@ -67,7 +71,7 @@ def check_limits(files: Mapping[str, str]) -> None:
     problems = []
     for name, content in files.items():
         size = len(content.encode("utf-8", "surrogatepass"))
-        lines = content.count("\n") + 1
+        lines = count_lines(content)
         if size > settings.UPLOAD_MAX_FILE_BYTES:
             message = f"{name}: {size} bytes; at most {settings.UPLOAD_MAX_FILE_BYTES} are accepted."
             problems.append(Problem(message, field=file_field(name), code="file-too-large"))
@@ -78,12 +82,45 @@ def check_limits(files: Mapping[str, str]) -> None:
         raise SubmissionError(problems, too_large=True)
 
 
+def _unstorable(text: str) -> int | None:
+    """Where `text` holds a character no database stores as text: NUL (PostgreSQL refuses it) or a
+    lone surrogate (not UTF-8 at all; it can only come from a JSON `\\ud800` escape)."""
+    for position, char in enumerate(text):
+        if char == "\x00" or "\ud800" <= char <= "\udfff":
+            return position
+    return None
+
+
+def check_text(files: Mapping[str, str]) -> None:
+    """Refuse file names and contents that cannot be stored, naming the file and the line."""
+    problems = []
+    for name, content in files.items():
+        if _unstorable(name) is not None:
+            problems.append(
+                Problem("A file name may not hold NUL or a lone surrogate.", field="files", code="bad-character")
+            )
+            continue
+        at = _unstorable(content)
+        if at is not None:
+            line = len(_BREAK.findall(content, 0, at)) + 1
+            what = "NUL" if content[at] == "\x00" else f"a lone surrogate (U+{ord(content[at]):04X})"
+            message = f"{_printable(name)}: line {line} holds {what}; a requirements file is UTF-8 text."
+            problems.append(Problem(message, field=file_field(_printable(name)), line=line, code="bad-character"))
+    if problems:
+        raise SubmissionError(problems)
+
+
+def _printable(name: str) -> str:
+    return name.encode("utf-16", "surrogatepass").decode("utf-16", "replace").replace("\x00", "\ufffd")
+
+
 def check_files(files: Mapping[str, str], roots: list[str] | None = None) -> list[str]:
     """The roots to resolve, once the files are within the limits and every line parses.
 
     Raises SubmissionError naming each bad line (all of them, so one round of fixes is enough).
     """
     check_limits(files)
+    check_text(files)
     roots = roots or find_roots(files)
     try:
         parse(files, roots)

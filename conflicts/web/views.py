@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
+from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,6 +20,7 @@ from conflicts.models import Report
 from conflicts.submission.forms import SubmitForm
 from conflicts.submission.inputs import Problem
 from conflicts.submission.options import Options, OptionsError, check_options, parse_day, parse_moment
+from conflicts.throttling import over_limit, parse_rate
 from conflicts.web import analysis_context as explanations
 from conflicts.web import presenters
 from resolver.output.report import requirements_txt, requirements_urls
@@ -24,7 +28,28 @@ from resolver.output.report import requirements_txt, requirements_urls
 POLL_STOP = 286  # htmx: stop polling
 
 
+def throttled(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Limit the form posts that make reports, per client address (FORM_THROTTLE), in the shared
+    cache: otherwise one client makes reports as fast as it can post, and the API's per-token
+    limit means nothing. Over the limit, a 429 page says when to retry."""
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.method == "POST":
+            wait = over_limit(f"form:{request.META.get('REMOTE_ADDR', '')}", settings.FORM_THROTTLE)
+            if wait is not None:
+                limit, period = parse_rate(settings.FORM_THROTTLE)
+                context = {"limit": limit, "period": period, "wait": wait}
+                response = render(request, "conflicts/throttled.html", context, status=429)
+                response["Retry-After"] = str(wait)
+                return response
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
 @require_http_methods(["GET", "POST"])
+@throttled
 def home(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = SubmitForm(request.POST, request.FILES)
@@ -192,6 +217,7 @@ def _linked_rerun(item: Report, options: Options) -> Report:
 
 
 @require_POST
+@throttled
 def rerun_as_of(request: HttpRequest, report_id: Any) -> HttpResponse:
     """Re-run with the index as this report read it: files uploaded after `index_read_at` are ignored."""
     item = _report(report_id)
@@ -205,6 +231,7 @@ def rerun_as_of(request: HttpRequest, report_id: Any) -> HttpResponse:
 
 
 @require_POST
+@throttled
 def what_broke(request: HttpRequest, report_id: Any) -> HttpResponse:
     """Ask which releases broke this input since a day it used to resolve: a new linked report."""
     item = _report(report_id)

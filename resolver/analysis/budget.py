@@ -49,9 +49,17 @@ class Budget:
     def elapsed(self) -> float:
         return time.monotonic() - self.started
 
+    def wall(self) -> float:
+        """The hard end of the analyses: their own seconds, or the resolution's deadline if sooner."""
+        own = self.started + self.analysis.max_seconds
+        deadline = getattr(self.limits, "deadline", None)
+        return own if deadline is None else min(own, deadline)
+
     def exhausted(self) -> bool:
         if self.stopped is None:
-            if self.resolutions >= self.analysis.max_resolutions:
+            if time.monotonic() >= self.wall() and self.elapsed() < self.analysis.max_seconds:
+                self.stopped = "the report's time limit was reached"
+            elif self.resolutions >= self.analysis.max_resolutions:
                 self.stopped = f"the budget of {self.analysis.max_resolutions} re-resolutions was used up"
             elif self.elapsed() >= self.analysis.max_seconds:
                 self.stopped = f"the time budget of {self.analysis.max_seconds:g} s was used up"
@@ -63,9 +71,11 @@ class Budget:
         self.resolutions += 1
         if self.heartbeat is not None:  # a worker's sign of life while the analyses run
             self.heartbeat()
-        remaining = max(1.0, self.analysis.max_seconds - self.elapsed())
+        remaining = max(0.0, self.wall() - time.monotonic())
         seconds = min(self.limits.max_seconds, remaining, self.analysis.max_seconds_each)
-        report = self.rerun(files, limits=replace(self.limits, max_seconds=seconds), **changes)
+        # The wall goes down to the re-resolution, so one slow re-resolution cannot overrun it.
+        limits = replace(self.limits, max_seconds=seconds, deadline=self.wall())
+        report = self.rerun(files, limits=limits, **changes)
         if not decided(report):
             self.undecided += 1
         return report

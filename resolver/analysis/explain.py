@@ -15,11 +15,12 @@ from typing import Any
 
 import networkx as nx
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.utils import InvalidWheelFilename, parse_wheel_filename
 from packaging.version import Version
 
 from resolver.index.urls import redact
 from resolver.resolution.finder import matching_versions
-from resolver.resolution.graph import ROOT, Recorder, add_requirement, input_source, path_labels
+from resolver.resolution.graph import ROOT, Recorder, add_requirement, input_source, node_label, path_labels
 from resolver.resolution.provider import Provider
 from resolver.resolution.requirements import PYTHON, Candidate, Req
 
@@ -70,6 +71,23 @@ class Explainer:
             "kind": kind,
             "text": req.text,
         }
+
+    def reached_through(self, name: str) -> list[dict[str, Any]]:
+        """The chain from the user's line to a package none of their lines names, as a constraint."""
+        if name not in self.graph:
+            return []
+        parents = sorted(self.graph.predecessors(name))
+        specifier = merged_specifier(self.graph.edges[p, name].get("specifier", "") for p in parents)
+        parent = next((p for p in parents if p != ROOT), None)
+        return [
+            {
+                "specifier": specifier,
+                "parent": node_label(self.graph, parent) if parent else None,
+                "source": input_source(self.graph, name),
+                "path": path_labels(self.graph, name),
+                "kind": "dependency",
+            }
+        ]
 
     def parent_constraint(self, name: str, clashing: list[Any]) -> dict[str, Any]:
         """The constraint one parent package puts on `name`, shown at its newest clashing version.
@@ -142,7 +160,7 @@ class Explainer:
             return False
         specifier = self.provider.specifier_for(name, [cause.requirement for cause in causes])
         found = matching_versions(self.provider.version_files(name).values(), specifier, pre=self.provider.pre)
-        return any((name, version) not in self.provider.unavailable for version, _files in found)
+        return any(self.provider.can_take(name, version) for version, _files in found)
 
     def real_clashes(self, final: list[Any]) -> dict[str, list[Any]]:
         """Every clash met during the whole resolution that no version could meet, by package.
@@ -194,7 +212,8 @@ class Explainer:
                 continue
             satisfies = [i for i, spec in enumerate(specs) if spec.contains(version, prereleases=pre)]
             if satisfies:
-                versions.append({"version": str(version), "satisfies": satisfies})
+                ignored = {"invalid_metadata": True} if (name, version) in self.provider.invalid else {}
+                versions.append({"version": str(version), "satisfies": satisfies} | ignored)
         return {
             "package": name,
             "specifier": merged,
@@ -206,10 +225,10 @@ class Explainer:
     def candidates(self, name: str, specifier: SpecifierSet) -> list[Version]:
         """The versions the resolver could take for `specifier`, by the provider's own rules."""
         found = matching_versions(self.provider.version_files(name).values(), specifier, pre=self.provider.pre)
-        return [version for version, _ in found if (name, version) not in self.provider.unavailable]
+        return [version for version, _ in found if self.provider.can_take(name, version)]
 
     def why_none(self, name: str, specifier: SpecifierSet, who: str) -> tuple[str, str]:
-        """Why no version meets one specifier: missing, unreadable, or not installable."""
+        """Why no version meets one specifier: missing, unreadable, invalid, or not installable."""
         files = self.provider.version_files(name)
         all_versions = sorted(files, reverse=True)
         matching = [v for v in all_versions if specifier.contains(v, prereleases=True)]
@@ -218,16 +237,30 @@ class Explainer:
                 f"No version of {name} matches {name}{specifier} (required by {who}); "
                 f"the index has {_version_range(all_versions)}"
             )
-        unreadable = [v for v in matching if (name, v) in self.provider.unavailable]
+        invalid = [v for v in matching if (name, v) in self.provider.invalid]
+        unreadable = [v for v in matching if not self.provider.can_take(name, v) and v not in invalid]
         if unreadable:
             return "metadata_unavailable", (
                 f"{name} {_version_range(unreadable)} match {name}{specifier}, but their dependencies "
                 "can only be known by running their build, which Conflict Explorer never does"
+                + (f"; {self._ignored(name, invalid)}" if invalid else "")
+            )
+        if invalid:
+            return "invalid_metadata", (
+                f"No usable version of {name} matches {name}{specifier} (required by {who}): "
+                + self._ignored(name, invalid)
             )
         return "no_compatible_distribution", self._unusable(name, matching)
 
+    def _ignored(self, name: str, versions: list[Version]) -> str:
+        """Which versions were ignored for invalid metadata, with the reason of the newest."""
+        error = self.provider.invalid[(name, max(versions))]
+        return f"{name} {_version_range(versions)} ignored for invalid metadata, as pip does ({error.message})"
+
     def classify(self, name: str, constraints: list[dict[str, Any]]) -> tuple[str, str]:
         """Tell a conflict from a missing project, a missing version, or no usable file."""
+        if name in self.provider.urls:
+            return "conflict", ""  # its one version, the URL line's, against the others
         if self.provider.project(name) is None:
             return "not_found", f"No project named {name!r} was found on the index"
         for constraint in constraints:
@@ -263,11 +296,15 @@ class Explainer:
     def _unusable(self, name: str, versions: list[Version]) -> str:
         target = self.provider.target
         reasons: dict[str, None] = {}
+        wheels: list[str] = []
         for version in versions[:5]:
             entry = self.provider.version_files(name)[version]
             reasons.update((reason, None) for reason in entry.rejected.values())
-            if entry.yanked:
-                reasons["yanked"] = None
+            wheels += [f for f, why in entry.rejected.items() if f.endswith(".whl") and why.startswith("no wheel")]
+            for file in entry.yanked:
+                reasons[f"yanked: {file.yanked!r}" if file.yanked else "yanked (no reason given)"] = None
+        if wheels:
+            reasons[_wheel_summary(wheels, target.python_version)] = None
         return (
             f"{name} {_version_range(versions)} exist but none can be installed on Python "
             f"{target.python_version} ({target.platform}): {'; '.join(reasons) or 'no files'}"
@@ -300,6 +337,22 @@ class Explainer:
                 }
             )
         return found
+
+
+def _wheel_summary(filenames: list[str], python: str) -> str:
+    """Which Pythons and platforms the wheels that exist are for, so the user sees what would work."""
+    pythons: dict[str, None] = {}
+    platforms: dict[str, None] = {}
+    for filename in filenames:
+        try:
+            tags = parse_wheel_filename(filename)[3]
+        except InvalidWheelFilename:
+            continue
+        pythons.update((tag.interpreter, None) for tag in tags)
+        platforms.update((tag.platform, None) for tag in tags)
+    shown = sorted(pythons, key=lambda tag: (len(tag), tag))
+    wanted = "cp" + python.replace(".", "")
+    return f"wheels exist for {', '.join(shown)} on {', '.join(sorted(platforms))}; none for {wanted}"
 
 
 def _version_range(versions: list[Version]) -> str:

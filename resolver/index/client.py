@@ -1,14 +1,15 @@
 """The index client: the one object of the engine that does I/O, with its helpers beside it in `resolver.index`.
 
 It reads PEP 503 (HTML) and PEP 691 (JSON) project pages and core metadata (a PEP 658 file, else
-the wheel's METADATA read by byte ranges, else a static sdist PKG-INFO) from http(s) and file://
-indexes. The work is split: `transport` moves bytes, `fetch` decides on requests (policy,
+the wheel's METADATA read by byte ranges, else what an sdist declares statically: `sdist`) from
+http(s) and file:// indexes. The work is split: `transport` moves bytes, `fetch` decides on requests (policy,
 credentials, redirects, retries, limits), `pages` parses pages, `coremeta` reads metadata out of
 archives, `lazywheel` reads a remote zip by ranges, `cache` keeps results.
 
 Each page and each file's metadata is fetched at most once per client, even when several threads
-ask at the same time; across clients, a shared cache keeps metadata by file hash forever and pages
-for `page_ttl` seconds, then revalidates them with their HTTP validators.
+ask at the same time; across clients, a shared cache keeps metadata by file hash forever, and pages
+(and the metadata of files without a hash) as long as the index's HTTP caching headers allow,
+revalidating a stale page with its `ETag`/`Last-Modified` (see `resolver.cache` for the rules).
 """
 
 from __future__ import annotations
@@ -28,9 +29,9 @@ from urllib.parse import urldefrag
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from resolver.errors import IndexAccessError, MetadataUnavailable
-from resolver.index import coremeta, pages
-from resolver.index.cache import Cache, MemoryCache
+from resolver.errors import IndexAccessError, InvalidMetadata, MetadataUnavailable
+from resolver.index import coremeta, pages, sdist
+from resolver.index.cache import Cache, MemoryCache, expiry, freshness, kept_headers
 from resolver.index.dists import DistFile, Metadata, Project
 from resolver.index.fetch import Fetcher, strip_credentials
 from resolver.index.lazywheel import RangeFile
@@ -41,7 +42,10 @@ logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 TAIL_BYTES = 64 * 1024  # first range read of a wheel: its end holds the zip's central directory
-PAGE_KEEP = 7 * 24 * 3600.0  # how long a page with validators is kept for revalidation
+# Bumped when the sdist reader learns more: an sdist's "unavailable" cached by an older reader is
+# read again (entries by sha256 are otherwise kept forever). From 3 on, any file's: it now says
+# whether the metadata was invalid, which older entries could not tell from "needs a build".
+SDIST_READER = 3
 _CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+)")
 
 
@@ -82,7 +86,12 @@ class IndexClient:
         self._max_workers = max(1, max_workers)
         if transports is None:
             connections = max(16, self._max_workers * 2)
-            http = HttpTransport(self.limits.timeout, max_connections=connections, ca_bundle=ca_bundle)
+            http = HttpTransport(
+                self.limits.timeout,
+                max_connections=connections,
+                ca_bundle=ca_bundle,
+                connect_address=getattr(allow_url, "connect_address", None),
+            )
             transports = {"http": http, "https": http, "file": FileTransport()}
         self._fetcher = Fetcher(transports, self.limits, self.stats, allow_url)
         self._indexes: list[tuple[str, str]] = []  # (URL without credentials, URL to show)
@@ -91,6 +100,7 @@ class IndexClient:
             self._indexes.append((self._fetcher.add_credentials(url), self._fetcher.shown(url)))
         self._lock = threading.Lock()
         self._memo: dict[tuple[str, str], Future[Any]] = {}
+        self._settled: set[str] = set()  # page keys fetched or revalidated by this client: not asked again
         self._executor: ThreadPoolExecutor | None = None
         self._closed = False
 
@@ -120,8 +130,8 @@ class IndexClient:
         """Core metadata of one file: PEP 658 file, else wheel METADATA, else static sdist PKG-INFO.
 
         Raises MetadataUnavailable when the file's dependencies cannot be read without running
-        its build (or it holds no usable metadata), IndexAccessError when a fetch fails or a
-        hash does not match.
+        its build (or it holds no usable metadata), its InvalidMetadata when the metadata is there
+        but invalid, IndexAccessError when a fetch fails or a hash does not match.
         """
         key = self._metadata_key(file)
         return self._once(("metadata", key), lambda: self._metadata(file, key))
@@ -207,39 +217,54 @@ class IndexClient:
         key = "page:" + url + self._fetcher.auth_tag(url)
         entry = self._cached_json(key)
         now = time.time()
-        if entry is not None and now - float(entry.get("fetched", 0)) < self.limits.page_ttl:
+        if entry is not None and (now < expiry(entry) or key in self._settled):
             self._fetcher.count(cache_hits=1)
             return entry.get("page")
-        headers = {"Accept": pages.ACCEPT}
-        validators = {}
-        if entry is not None and entry.get("page") is not None:
-            if entry.get("etag"):
-                validators["If-None-Match"] = entry["etag"]
-            if entry.get("last-modified"):
-                validators["If-Modified-Since"] = entry["last-modified"]
-        response, final = self._fetcher.get(url, {**headers, **validators}, *self._limit("page"))
+        kept = entry.get("headers") if entry is not None and entry.get("page") is not None else None
+        validators = freshness(kept, now).validators if isinstance(kept, dict) else {}
+        response, final = self._fetcher.get(url, {"Accept": pages.ACCEPT, **validators}, *self._limit("page"))
         if response.status == 304 and validators and entry is not None:
             self._fetcher.count(cache_hits=1)
-            self._store_page(key, {**entry, "fetched": now})
+            self._revalidated(key, entry, response.headers, now)
+            self._settled.add(key)
             return entry["page"]
         if response.status in (404, 410):
-            self._store_page(key, {"fetched": now, "page": None})
+            self._store_page(key, response.headers, now, None)
             return None
         self._fetcher.expect(response, final, 200)
-        stored = {"fetched": now, "etag": response.header("etag"), "last-modified": response.header("last-modified")}
         try:
             page = pages.parse_page(response.body, response.header("content-type"), final)
         except pages.PageError as error:
             shown = self._fetcher.shown(final)
             raise IndexAccessError(f"{shown} returned a malformed page: {error}", url=shown) from None
+        headers = response.headers
         del response  # a large page's body, its parsed form and their cache copy need not all be held at once
-        self._store_page(key, {**stored, "page": page})
+        self._store_page(key, headers, now, page)
         return page
 
-    def _store_page(self, key: str, entry: dict[str, Any]) -> None:
-        has_validators = entry.get("etag") or entry.get("last-modified")
-        ttl = max(PAGE_KEEP, self.limits.page_ttl) if has_validators else self.limits.page_ttl
-        self.cache.set(key, json.dumps(entry, separators=(",", ":")).encode(), ttl)
+    def _store_page(self, key: str, headers: Mapping[str, str], now: float, page: pages.Page | None) -> None:
+        """Keep a page (None: the index has no such project) as long as HTTP lets it be reused.
+
+        This client reuses it whatever its lifetime (unless no-store): one resolution reads one
+        state of the index, as pip's does, and a page read under two views is fetched once.
+        """
+        fresh = freshness(headers, now)
+        if fresh.storable:
+            entry = {"expires": fresh.expires, "headers": kept_headers(headers), "page": page}
+            self.cache.set(key, json.dumps(entry, separators=(",", ":")).encode(), fresh.keep_for(now))
+            self._settled.add(key)
+
+    def _revalidated(self, key: str, entry: dict[str, Any], headers: Mapping[str, str], now: float) -> None:
+        """Apply a 304's headers to the stored entry; rewrite it only when that buys something.
+
+        A page revalidated on every use (no-cache, or no lifetime given) would otherwise be
+        serialised and written again on every run, for nothing: its entry did not change.
+        """
+        merged = {**entry["headers"], **kept_headers(headers)}
+        fresh = freshness({**merged, "date": headers.get("date", ""), "age": headers.get("age", "")}, now)
+        if fresh.storable and (fresh.expires > now or merged != entry["headers"]):
+            entry = {**entry, "expires": fresh.expires, "headers": merged}
+            self.cache.set(key, json.dumps(entry, separators=(",", ":")).encode(), fresh.keep_for(now))
 
     # -- metadata --------------------------------------------------------------------------------
 
@@ -250,11 +275,13 @@ class IndexClient:
         return "meta:url:" + url + self._fetcher.auth_tag(url)
 
     def _metadata(self, file: DistFile, key: str) -> Metadata:
-        ttl = None if key.startswith("meta:sha256:") else self.limits.page_ttl
         cached = self._cached_json(key)
+        if cached and cached.get("reader", 1) < SDIST_READER and (file.kind == "sdist" or "unavailable" in cached):
+            cached = None
         if cached is not None and "unavailable" in cached:
             self._fetcher.count(cache_hits=1)
-            raise coremeta.unavailable(file, str(cached["unavailable"]))
+            make = coremeta.invalid if cached.get("invalid") else coremeta.unavailable
+            raise make(file, str(cached["unavailable"]))
         if cached is not None:
             try:
                 metadata = Metadata(
@@ -263,18 +290,21 @@ class IndexClient:
                     requires_dist=tuple(cached["requires_dist"]),
                     requires_python=cached["requires_python"],
                     provides_extras=tuple(cached["provides_extras"]),
-                    source=cached["source"],
+                    source="sdist-pkg-info" if cached["source"] == "sdist" else cached["source"],
                 )
             except (KeyError, TypeError, InvalidVersion):
                 logger.warning("ignoring a corrupt cache entry for %s", file.filename)
             else:
                 self._fetcher.count(cache_hits=1)
                 return metadata
+        answers: list[Mapping[str, str]] = []  # the headers of the answers the metadata came from
+        now = time.time()
         try:
-            metadata = self._read_metadata(file)
+            metadata = self._read_metadata(file, answers)
         except MetadataUnavailable as error:
             reason = error.message.removeprefix(f"{file.filename}: ")
-            self.cache.set(key, json.dumps({"unavailable": reason}).encode(), ttl)
+            entry = {"unavailable": reason, "invalid": isinstance(error, InvalidMetadata), "reader": SDIST_READER}
+            self._store_metadata(key, entry, answers, now)
             raise
         value = {
             "version": str(metadata.version),
@@ -282,28 +312,61 @@ class IndexClient:
             "requires_python": metadata.requires_python,
             "provides_extras": list(metadata.provides_extras),
             "source": metadata.source,
+            "reader": SDIST_READER,
         }
-        self.cache.set(key, json.dumps(value).encode(), ttl)
+        self._store_metadata(key, value, answers, now)
         return metadata
 
-    def _read_metadata(self, file: DistFile) -> Metadata:
+    def _store_metadata(self, key: str, value: dict[str, Any], answers: list[Mapping[str, str]], now: float) -> None:
+        """Keyed by the file's hash: for good (that file never changes). Keyed by URL: while the
+        answer it was read from is fresh; a stale one is read again (no validators are kept for it)."""
+        ttl = None
+        if not key.startswith("meta:sha256:"):
+            fresh = freshness(answers[-1] if answers else {}, now)
+            if not fresh.storable or fresh.expires <= now:
+                return
+            ttl = fresh.expires - now
+        self.cache.set(key, json.dumps(value).encode(), ttl)
+
+    def _read_metadata(self, file: DistFile, answers: list[Mapping[str, str]]) -> Metadata:
+        not_static: MetadataUnavailable | None = None
         if file.metadata_hashes is not None:
-            data = self._pep658(file)
+            data = self._pep658(file, answers)
             if data is not None:
-                return coremeta.parse_metadata(data, file, "pep658")
+                try:
+                    return coremeta.parse_metadata(data, file, "pep658")
+                except MetadataUnavailable as error:
+                    if file.kind != "sdist" or isinstance(error, InvalidMetadata):
+                        raise
+                    not_static = error  # its archive may still declare them
         limit = self.limits.max_metadata_bytes
         if file.kind == "wheel":
-            return coremeta.parse_metadata(coremeta.wheel_metadata(self._archive(file), file, limit), file, "wheel")
-        archive = self._archive(file, ranged=file.filename.endswith(".zip"))
-        return coremeta.parse_metadata(coremeta.sdist_pkg_info(archive, file, limit), file, "sdist")
+            return coremeta.parse_metadata(
+                coremeta.wheel_metadata(self._archive(file, answers), file, limit), file, "wheel"
+            )
+        is_zip = file.filename.endswith(".zip")
+        try:
+            archive = self._archive(file, answers, head=not is_zip)
+        except IndexAccessError as error:
+            if not_static is None:
+                raise
+            raise coremeta.unavailable(
+                file,
+                f"{not_static.message.removeprefix(file.filename + ': ')} "
+                f"(and the sdist itself could not be read: {error})",
+            ) from None
+        if not is_zip and isinstance(archive, RangeFile):
+            archive = sdist.Ahead(archive)  # a tar is read from its start, and often not to its end
+        return sdist.read_sdist(archive, file, limit)
 
-    def _pep658(self, file: DistFile) -> bytes | None:
+    def _pep658(self, file: DistFile, answers: list[Mapping[str, str]]) -> bytes | None:
         url = urldefrag(file.url)[0] + ".metadata"
         response, final = self._fetcher.get(url, {}, *self._limit("metadata"))
         if response.status in (404, 410):
             logger.info("%s is announced but missing; reading the file instead", self._fetcher.shown(final))
             return None
         self._fetcher.expect(response, final, 200)
+        answers.append(response.headers)
         hashes = file.metadata_hashes or {}
         name = "sha256" if "sha256" in hashes else next(iter(sorted(hashes)), None)
         if name is not None:
@@ -316,16 +379,19 @@ class IndexClient:
                 )
         return response.body
 
-    def _archive(self, file: DistFile, *, ranged: bool = True) -> IO[bytes]:
-        """The file as a seekable object: fetched by ranges when the server allows, else whole."""
+    def _archive(self, file: DistFile, answers: list[Mapping[str, str]], *, head: bool = False) -> IO[bytes]:
+        """The file as a seekable object: fetched by ranges when the server allows, else whole.
+
+        The first range is the file's end (a zip's central directory), or its `head` for a tar.
+        """
         url = urldefrag(file.url)[0]
         limit, limit_text = self._limit(file.kind)
         headers = {"Accept-Encoding": "identity"}  # ranges count bytes of the file as stored
-        response, final = self._fetcher.get(
-            url, {**headers, "Range": f"bytes=-{TAIL_BYTES}"} if ranged else headers, limit, limit_text
-        )
+        first = f"bytes=0-{TAIL_BYTES - 1}" if head else f"bytes=-{TAIL_BYTES}"
+        response, final = self._fetcher.get(url, {**headers, "Range": first}, limit, limit_text)
         if response.status == 416:  # an empty file, or a server that dislikes suffix ranges
             response, final = self._fetcher.get(url, headers, limit, limit_text)
+        answers.append(response.headers)
         if response.status == 206:
             match = _CONTENT_RANGE.fullmatch((response.header("content-range") or "").strip())
             if match is None or int(match[2]) - int(match[1]) + 1 != len(response.body):

@@ -1,7 +1,10 @@
-"""Core metadata (METADATA, PKG-INFO, PEP 658 files): find it in archives and read it. No network.
+"""Core metadata (METADATA, PKG-INFO, PEP 658 files): find it in wheels and read it. No network.
+
+What an sdist declares without a PKG-INFO that settles its dependencies is `resolver.index.sdist`'s.
 
 Archives are only ever listed and read, never extracted, built or run. Problems with what a file
-contains raise `MetadataUnavailable`, so the provider can set that one candidate aside and say why.
+contains raise `MetadataUnavailable`, so the provider can set that one candidate aside and say why;
+metadata that is there but invalid raises its `InvalidMetadata`, as pip then ignores the version.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from resolver.errors import MetadataUnavailable
+from resolver.errors import InvalidMetadata, MetadataUnavailable
 from resolver.index.dists import DistFile, Metadata
 
 if TYPE_CHECKING:
@@ -23,10 +26,8 @@ if TYPE_CHECKING:
 # email, tarfile and zipfile are imported where used: a warm run reads metadata from the cache
 # and never needs them, and they were a sixth of the CLI's start-up memory.
 
-Source = Literal["pep658", "wheel", "sdist"]
-# PKG-INFO sits near the start of an sdist; stop looking after this many members or bytes.
-MAX_TAR_MEMBERS = 10_000
-MAX_TAR_SCAN = 256 * 1024 * 1024
+Source = Literal["pep658", "wheel", "sdist-pkg-info"]
+NEVER = "its dependencies can only be known by running its build, which we never do"
 
 
 def unavailable(file: DistFile, reason: str) -> MetadataUnavailable:
@@ -38,12 +39,48 @@ def unavailable(file: DistFile, reason: str) -> MetadataUnavailable:
     )
 
 
+def invalid(file: DistFile, reason: str) -> InvalidMetadata:
+    return InvalidMetadata(
+        f"{file.filename}: {reason}",
+        package=file.name,
+        version=str(file.version),
+        filename=file.filename,
+    )
+
+
+def first_line(error: Exception) -> str:
+    """packaging's message without the caret drawing under it: a report shows the line itself."""
+    return str(error).split("\n", 1)[0]
+
+
 def parse_metadata(data: bytes, file: DistFile, source: Source) -> Metadata:
     """The fields resolution needs from a core-metadata file belonging to `file`.
 
     For an sdist the metadata must be static (PEP 643: Metadata-Version 2.2 or later and no
     `Dynamic: Requires-Dist`), or its dependencies could only be known by running its build.
     """
+    headers, version = read_headers(data, file)
+    if file.kind == "sdist":
+        _check_static(headers, file)
+    requires = tuple(line.strip() for line in headers.get_all("Requires-Dist") or ())
+    for line in requires:
+        try:
+            Requirement(line)
+        except InvalidRequirement as error:
+            raise invalid(file, f"its metadata has an invalid Requires-Dist {line!r} ({first_line(error)})") from None
+    extras = tuple(extra.strip() for extra in headers.get_all("Provides-Extra") or () if extra.strip())
+    return Metadata(
+        name=file.name,
+        version=version,
+        requires_dist=requires,
+        requires_python=requires_python(headers),
+        provides_extras=extras,
+        source=source,
+    )
+
+
+def read_headers(data: bytes, file: DistFile) -> tuple[email.message.Message, Version]:
+    """The headers of a core-metadata file, once its Name and Version are those of `file`."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
@@ -54,45 +91,39 @@ def parse_metadata(data: bytes, file: DistFile, source: Source) -> Metadata:
     headers = email.parser.HeaderParser(policy=email.policy.compat32).parsestr(text)
     name, version_text = headers.get("Name"), headers.get("Version")
     if not name or not version_text:
-        raise unavailable(file, "its metadata has no Name or no Version")
+        raise invalid(file, "its metadata has no Name or no Version")
     try:
         version = Version(version_text.strip())
     except InvalidVersion:
-        raise unavailable(file, f"its metadata has an invalid Version {version_text.strip()!r}") from None
+        raise invalid(file, f"its metadata has an invalid Version {version_text.strip()!r}") from None
     if canonicalize_name(name.strip()) != file.name or version != file.version:
-        raise unavailable(file, f"its metadata describes {name.strip()} {version}, not {file.name} {file.version}")
-    if file.kind == "sdist":
-        _check_static(headers, file)
-    requires = tuple(line.strip() for line in headers.get_all("Requires-Dist") or ())
-    for line in requires:
-        try:
-            Requirement(line)
-        except InvalidRequirement as error:
-            raise unavailable(file, f"its metadata has an invalid Requires-Dist {line!r} ({error})") from None
-    requires_python = (headers.get("Requires-Python") or "").strip() or None
-    extras = tuple(extra.strip() for extra in headers.get_all("Provides-Extra") or () if extra.strip())
-    return Metadata(
-        name=file.name,
-        version=version,
-        requires_dist=requires,
-        requires_python=requires_python,
-        provides_extras=extras,
-        source=source,
-    )
+        raise invalid(file, f"its metadata describes {name.strip()} {version}, not {file.name} {file.version}")
+    return headers, version
 
 
-def _check_static(headers: email.message.Message, file: DistFile) -> None:
-    never = "its dependencies can only be known by running its build, which we never do"
+def requires_python(headers: email.message.Message) -> str | None:
+    return (headers.get("Requires-Python") or "").strip() or None
+
+
+def static_problem(headers: email.message.Message) -> str | None:
+    """Why an sdist's PKG-INFO does not settle its dependencies (PEP 643), or None when it does."""
     declared = (headers.get("Metadata-Version") or "").strip()
     try:
         static = Version(declared) >= Version("2.2")
     except InvalidVersion:
         static = False
     if not static:
-        raise unavailable(file, f"this sdist's PKG-INFO is Metadata-Version {declared or '(none)'}: {never}")
+        return f"PKG-INFO is Metadata-Version {declared or '(none)'}"
     dynamic = {field.strip().lower() for field in headers.get_all("Dynamic") or ()}
     if "requires-dist" in dynamic:
-        raise unavailable(file, f"this sdist declares Requires-Dist as dynamic (PEP 643): {never}")
+        return "PKG-INFO declares Requires-Dist as dynamic (PEP 643)"
+    return None
+
+
+def _check_static(headers: email.message.Message, file: DistFile) -> None:
+    problem = static_problem(headers)
+    if problem is not None:
+        raise unavailable(file, f"this sdist's {problem}: {NEVER}")
 
 
 def wheel_metadata(archive: IO[bytes], file: DistFile, max_bytes: int) -> bytes:
@@ -107,38 +138,7 @@ def wheel_metadata(archive: IO[bytes], file: DistFile, max_bytes: int) -> bytes:
             wanted = candidates if len(candidates) == 1 else []
         if not wanted:
             raise unavailable(file, "this wheel has no single .dist-info/METADATA")
-        return _read_zip_member(wheel, wanted[0], file, max_bytes)
-
-
-def sdist_pkg_info(archive: IO[bytes], file: DistFile, max_bytes: int) -> bytes:
-    """The bytes of the top-level `PKG-INFO` of a .tar.gz or .zip sdist."""
-    if file.filename.endswith(".zip"):
-        with _zip(archive, file) as sdist:
-            found = [n for n in sdist.namelist() if n.count("/") == 1 and n.endswith("/PKG-INFO")]
-            if len(found) != 1:
-                raise unavailable(file, _no_pkg_info())
-            return _read_zip_member(sdist, found[0], file, max_bytes)
-    import tarfile
-
-    try:
-        with tarfile.open(fileobj=archive, mode="r:*") as sdist:
-            for count, member in enumerate(sdist):
-                if count >= MAX_TAR_MEMBERS or member.offset > MAX_TAR_SCAN:
-                    break
-                parts = posixpath.normpath(member.name).split("/")
-                if len(parts) == 2 and parts[1] == "PKG-INFO" and member.isfile():
-                    if member.size > max_bytes:
-                        raise unavailable(file, f"its PKG-INFO is larger than {max_bytes} bytes")
-                    handle = sdist.extractfile(member)
-                    if handle is not None:
-                        return handle.read()
-    except (tarfile.TarError, EOFError, OSError) as error:
-        raise unavailable(file, f"this sdist is not a readable archive ({error})") from None
-    raise unavailable(file, _no_pkg_info())
-
-
-def _no_pkg_info() -> str:
-    return "this sdist has no top-level PKG-INFO: its dependencies can only be known by running its build"
+        return read_zip_member(wheel, wanted[0], file, max_bytes)
 
 
 def _zip(archive: IO[bytes], file: DistFile) -> zipfile.ZipFile:
@@ -150,7 +150,7 @@ def _zip(archive: IO[bytes], file: DistFile) -> zipfile.ZipFile:
         raise unavailable(file, f"not a readable zip archive ({error})") from None
 
 
-def _read_zip_member(archive: zipfile.ZipFile, name: str, file: DistFile, max_bytes: int) -> bytes:
+def read_zip_member(archive: zipfile.ZipFile, name: str, file: DistFile, max_bytes: int) -> bytes:
     import zipfile
 
     info = archive.getinfo(name)

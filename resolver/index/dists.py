@@ -22,6 +22,10 @@ from packaging.utils import (
 from packaging.version import Version
 
 DistKind = Literal["wheel", "sdist"]
+# Where dependencies were read: a metadata file (PEP 658), a wheel's METADATA, or what an sdist
+# declares statically, by order of trust (resolver.index.sdist).
+MetadataSource = Literal["pep658", "wheel", "sdist", "sdist-pkg-info", "egg-info", "pyproject", "setup.cfg", "setup.py"]
+SDIST_SOURCES = ("sdist-pkg-info", "egg-info", "pyproject", "setup.cfg", "setup.py")
 SDIST_SUFFIXES = (".tar.gz", ".zip")
 
 
@@ -74,14 +78,18 @@ class Project:
 
 @dataclass(frozen=True)
 class Metadata:
-    """The core metadata that resolution needs, and where it was read from."""
+    """The core metadata that resolution needs, and where it was read from.
+
+    `source` is a `MetadataSource`: "sdist" is what caches written before the other sdist
+    sources existed say for "sdist-pkg-info".
+    """
 
     name: NormalizedName
     version: Version
     requires_dist: tuple[str, ...] = ()
     requires_python: str | None = None
     provides_extras: tuple[str, ...] = ()
-    source: Literal["pep658", "wheel", "sdist"] = "pep658"
+    source: MetadataSource = "pep658"
 
 
 def parse_filename(filename: str, project: str) -> tuple[NormalizedName, Version, DistKind, frozenset[Tag]]:

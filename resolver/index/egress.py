@@ -15,18 +15,21 @@ accepts -- `2130706433`, `0x7f.1`, `0177.0.0.1`, `127.1` -- turned into dotted q
 its zone id dropped and embedded IPv4 (`::ffff:127.0.0.1`, 6to4, NAT64) unwrapped, so no spelling
 sneaks past the list.
 
-Configured index URLs (`trusted_urls`) are trusted as configured: their hosts skip the address
-check (an internal index on a private network is legitimate when the settings name it) and their
-ports are allowed. Other allow-listed hosts are checked: an IP literal directly, a name by
-resolving it (`getaddrinfo`, bounded by `resolve_timeout`) and refusing if any address is
-loopback, private, link-local, shared (CGNAT 100.64/10), multicast, reserved, unspecified or
-otherwise not globally routable -- unless `allow_private`.
+Configured index URLs (`trusted_urls`) are trusted as configured, by exact origin (scheme, host,
+port): a URL on one of those origins skips the address check (an internal index on a private
+network is legitimate when the settings name it). The same host on another port or scheme is
+not trusted: it is an allow-listed host like any other, or refused -- otherwise an upload naming
+`http://127.0.0.1/` reaches port 80 of a worker whose index runs on 127.0.0.1:8080. Allow-listed
+hosts are checked: an IP literal directly, a name by resolving it (`getaddrinfo`, bounded by
+`resolve_timeout`) and refusing if any address is loopback, private, link-local, shared (CGNAT
+100.64/10), multicast, reserved, unspecified or otherwise not globally routable -- unless
+`allow_private`.
 
-DNS rebinding: the name is resolved here and again, separately, when the HTTP stack connects, so
-a hostile DNS server answering a public address now and a private one a moment later can still
-win. Checking at vetting time is best-effort; the real defence is that only names the operator
-allow-listed are ever resolved (so an attacker needs control of an allow-listed zone), plus
-network egress rules for workers in production.
+DNS rebinding: a hostile DNS server may answer a public address when the name is vetted and a
+private one a moment later, when the HTTP stack resolves it again to connect. So the addresses a
+name was vetted with are kept, and `connect_address` gives the transport the one to connect to
+(`resolver.index.transport.HttpTransport` opens its socket there, sending the name in `Host` and
+TLS SNI): what is connected to is what was checked.
 """
 
 from __future__ import annotations
@@ -181,9 +184,8 @@ class EgressPolicy:
         self.allow_userinfo = allow_userinfo
         self.resolve_timeout = resolve_timeout
         self._resolver = resolver or _system_resolver
-        self._trusted_hosts: set[str | IPAddress] = set()
+        self._trusted_origins: set[tuple[str, str | IPAddress, int]] = set()
         self._file_roots: list[str] = []
-        ports = None if allowed_ports is None else set(allowed_ports)
         for url in trusted_urls:
             parts = urlsplit(url)
             scheme = parts.scheme.lower()
@@ -191,15 +193,15 @@ class EgressPolicy:
                 root = posixpath.dirname(posixpath.normpath(unquote(parts.path)))  # the parent of simple/
                 self._file_roots.append(root.rstrip("/") + "/")
             elif parts.hostname:
-                self._trusted_hosts.add(normalise_host(parts.hostname))
-                if ports is not None:
-                    ports.add(parts.port or SCHEME_PORTS.get(scheme, 0))
-        self.allowed_ports = None if ports is None else frozenset(ports)
+                port = parts.port or SCHEME_PORTS.get(scheme, 0)
+                self._trusted_origins.add((scheme, normalise_host(parts.hostname), port))
+        self.allowed_ports = None if allowed_ports is None else frozenset(allowed_ports)
         self.allowed_hosts: set[str | IPAddress] | None = None
         if allowed_hosts is not None:
-            self.allowed_hosts = {normalise_host(h) for h in allowed_hosts if h} | self._trusted_hosts
+            self.allowed_hosts = {normalise_host(h) for h in allowed_hosts if h}
         self._lock = threading.Lock()
         self._dns: dict[str, tuple[float, str | None]] = {}
+        self._vetted: dict[str, str] = {}  # name -> the public address it was vetted with
 
     @classmethod
     def permissive(cls) -> EgressPolicy:
@@ -238,18 +240,32 @@ class EgressPolicy:
             host = normalise_host(_raw_host(netloc))
         except ValueError as error:
             return str(error)
+        effective_port = port if port is not None else SCHEME_PORTS[scheme]
+        if (scheme, host, effective_port) in self._trusted_origins:
+            return None
         if self.allowed_hosts is not None and host not in self.allowed_hosts:
             kind = None if isinstance(host, str) else non_public(host)
             return f"the host {host} is not an allowed index host" + (f" ({kind})" if kind else "")
-        effective_port = port if port is not None else SCHEME_PORTS[scheme]
         if self.allowed_ports is not None and effective_port not in self.allowed_ports:
             return f"port {effective_port} is not allowed"
-        if self.allow_private or host in self._trusted_hosts:
+        if self.allow_private:
             return None
         if not isinstance(host, str):
             kind = non_public(host)
             return f"{host} is {kind}" if kind else None
         return self._check_name(host)
+
+    def connect_address(self, host: str) -> str | None:
+        """The address to open a connection to for `host`: the one it was vetted with, or None to
+        connect by name (an IP literal, a trusted origin, or a policy that checks no addresses)."""
+        try:
+            normal = normalise_host(host)
+        except ValueError:
+            return None
+        if not isinstance(normal, str):
+            return None
+        with self._lock:
+            return self._vetted.get(normal)
 
     def _check_file(self, netloc: str, path: str) -> str | None:
         if netloc not in ("", "localhost"):
@@ -294,6 +310,8 @@ class EgressPolicy:
             kind = non_public(address)
             if kind:
                 return f"{host} resolves to {address}, {kind}"
+        with self._lock:
+            self._vetted[host] = addresses[0].split("%", 1)[0]
         return None
 
 

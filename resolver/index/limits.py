@@ -16,7 +16,6 @@ class IndexLimits:
     max_wheel_bytes: int = 50 * 1024 * 1024  # whole-wheel fallback when ranges are not served
     retries: int = 2  # on 5xx and timeouts, with backoff
     max_requests: int = 5000  # per client; LimitReached past it
-    page_ttl: float = 600.0  # seconds a cached project page is used without revalidation
     backoff: tuple[float, ...] = (0.2, 0.5)  # seconds before each retry; the last value repeats
 
 

@@ -1,8 +1,10 @@
 """A Redis-backed index cache, so every worker on every machine reuses each other's fetches.
 
 It keeps the protocol of `resolver.index.cache.Cache` (`get`, `set` with a time to live) and so the
-index client's own policy: metadata keyed by a file's hash is stored without expiry (a file never
-changes), project pages with the time to live the client gives them, validators included. Redis
+index client's own policy, which is HTTP's (see `resolver.index.cache`): metadata keyed by a file's hash
+is stored without expiry (a file never changes); a project page is stored with its expiry time
+and validators inside the entry, and kept while fresh and a week more if it can be revalidated;
+the client, not Redis, decides when a stored page may be used without asking the index. Redis
 evicts: run it with `maxmemory` and `maxmemory-policy allkeys-lru`, in an instance apart from the
 Celery broker's, whose queues must never be evicted.
 

@@ -15,7 +15,7 @@ import re
 import threading
 import time
 import zlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -31,6 +31,7 @@ CHUNK = 64 * 1024
 # drips a byte at a time never trips the read timeout, and would hold a worker until its time limit.
 WHOLE_ANSWER_TIMEOUTS = 4
 USER_AGENT = "conflict-explorer (+resolver.index.client)"
+_LIST_HEADERS = frozenset({"cache-control", "pragma"})
 _PATH_SAFE = "/%:@!$&'()*+,;=-._~"  # what a path may hold as is; anything else (non-ASCII) is quoted
 
 
@@ -99,7 +100,17 @@ class HttpTransport:
     a second to import and a fifth of its memory, for a use this small.
     """
 
-    def __init__(self, timeout: float, *, max_connections: int = 16, ca_bundle: str | None = None) -> None:
+    def __init__(
+        self,
+        timeout: float,
+        *,
+        max_connections: int = 16,
+        ca_bundle: str | None = None,
+        connect_address: Callable[[str], str | None] | None = None,
+    ) -> None:
+        # `connect_address(host)`: the address a vetted name must be reached at (see
+        # `resolver.index.egress`), so no second DNS answer can send the connection elsewhere.
+        self._connect_address = connect_address
         self._timeout = timeout
         self._ca_bundle = ca_bundle
         self._slots = threading.BoundedSemaphore(max(1, max_connections))
@@ -166,8 +177,13 @@ class HttpTransport:
         scheme, host, port = origin
         if scheme == "https":
             context = _ssl_context(self._ca_bundle)
-            return http.client.HTTPSConnection(host, port, timeout=self._timeout, context=context), False
-        return http.client.HTTPConnection(host, port, timeout=self._timeout), False
+            connection = http.client.HTTPSConnection(host, port, timeout=self._timeout, context=context)
+        else:
+            connection = http.client.HTTPConnection(host, port, timeout=self._timeout)
+        address = self._connect_address(host) if self._connect_address is not None else None
+        if address is not None:  # the socket goes to the vetted address; Host and SNI keep the name
+            connection._create_connection = functools.partial(_connect_to, address)  # type: ignore[attr-defined]
+        return connection, False
 
     def _release(self, origin: tuple[str, str, int], connection: Any) -> None:
         with self._lock:
@@ -177,7 +193,12 @@ class HttpTransport:
         connection.close()
 
     def _read(self, url: str, answer: Any, max_bytes: int, deadline: float) -> Response:
-        headers = {k.lower(): v for k, v in answer.getheaders()}
+        headers: dict[str, str] = {}
+        for name, value in answer.getheaders():
+            name = name.lower()
+            # A list header sent twice is one list (RFC 9110); for the others the last one counts.
+            joined = name in _LIST_HEADERS and name in headers
+            headers[name] = f"{headers[name]}, {value}" if joined else value
         declared = headers.get("content-length", "")
         if declared.isdigit() and int(declared) > max_bytes and answer.status < 300:
             raise TooLarge(max_bytes, 0)
@@ -216,6 +237,12 @@ class HttpTransport:
                 connection.close()
 
 
+def _connect_to(address: str, destination: tuple[str, int], *args: Any, **kwargs: Any) -> Any:
+    import socket
+
+    return socket.create_connection((address, destination[1]), *args, **kwargs)
+
+
 def _decoder(encoding: str) -> Any:
     if encoding in ("", "identity"):
         return None
@@ -235,7 +262,10 @@ class FileTransport:
 
     A directory serves `index.json` when JSON was asked for and it exists, else `index.html`, else
     `index.json`. Single byte ranges are honoured, so a wheel is read like over HTTP: only the
-    parts needed.
+    parts needed. A page carries an `ETag` made of its file's name, modification time (in
+    nanoseconds) and size, and no freshness: the index client revalidates it on every use, and a
+    matching `If-None-Match` gets a bodiless 304 for the price of a stat, so a page rewritten in
+    place (a new upload to a directory index) is read again, even within the same second.
     """
 
     def fetch(
@@ -254,19 +284,27 @@ class FileTransport:
         path = Path(url2pathname(unquote(parts.path)))
         wanted = {k.lower(): v for k, v in headers.items()}
         if path.is_dir():
-            return self._page(url, path, wanted.get("accept", ""), max_bytes)
+            return self._page(url, path, wanted, max_bytes)
         if not path.is_file():
             return Response(url=url, status=404)
         return self._file(url, path, wanted.get("range"), max_bytes)
 
-    def _page(self, url: str, directory: Path, accept: str, max_bytes: int) -> Response:
+    def _page(self, url: str, directory: Path, wanted: dict[str, str], max_bytes: int) -> Response:
         json_page, html_page = directory / "index.json", directory / "index.html"
-        if json_page.is_file() and (JSON_TYPE in accept or not html_page.is_file()):
-            return Response(url, 200, {"content-type": JSON_TYPE}, _read(json_page, 0, None, max_bytes))
-        if html_page.is_file():
-            body = _read(html_page, 0, None, max_bytes)
-            return Response(url, 200, {"content-type": "text/html; charset=utf-8"}, body)
-        return Response(url=url, status=404)
+        if json_page.is_file() and (JSON_TYPE in wanted.get("accept", "") or not html_page.is_file()):
+            page, kind = json_page, JSON_TYPE
+        elif html_page.is_file():
+            page, kind = html_page, "text/html; charset=utf-8"
+        else:
+            return Response(url=url, status=404)
+        try:
+            status = page.stat()
+        except OSError:
+            return Response(url=url, status=404)
+        etag = f'"{page.name}-{status.st_mtime_ns}-{status.st_size}"'
+        if etag in wanted.get("if-none-match", ""):
+            return Response(url, 304, {"etag": etag})
+        return Response(url, 200, {"content-type": kind, "etag": etag}, _read(page, 0, None, max_bytes))
 
     def _file(self, url: str, path: Path, wanted: str | None, max_bytes: int) -> Response:
         size = path.stat().st_size

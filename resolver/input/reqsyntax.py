@@ -45,6 +45,16 @@ class LogicalLine:
     text: str  # continuations joined, comment and surrounding whitespace removed
 
 
+def count_lines(text: str) -> int:
+    """Physical lines as `logical_lines` numbers them (CR, LF and CRLF all end a line), so a
+    size limit counts what the parser will walk. A final line ending does not start another line.
+    """
+    if not text:
+        return 0
+    breaks = len(_NEWLINE.findall(text))
+    return breaks if text.endswith(("\n", "\r")) else breaks + 1
+
+
 def logical_lines(text: str) -> Iterator[LogicalLine]:
     """The non-empty logical lines of a file, as pip joins them.
 

@@ -92,6 +92,10 @@ class Conflict(TypedDict):
     message: str
     constraints: list[Constraint]
     versions: list[VersionMatch]
+    # True when the clash holds whatever the versions of unknown metadata (sdists only a build can
+    # describe) depend on: it was met with each of them taken as dependency-free. Absent in reports
+    # stored before it was added.
+    certain: NotRequired[bool]
     # Added by the analyses (resolver.analysis.analyser) when they ran; absent otherwise.
     fixes: NotRequired[list[Fix]]
     # "found": fixes lists at least one; "none": every candidate change was re-resolved and none
@@ -236,11 +240,18 @@ def requirements_txt(report: Report, *, command: str = "") -> str:
         lines += ["# by the following command:", "#", f"#    {command}"]
     lines.append("#")
     incoming = _incoming(report)
+    as_given = {
+        r["name"]: r["text"]
+        for r in report["input"].get("requirements", [])
+        if r.get("url")
+        and not r.get("constraint")
+        and report.get("distributions", {}).get(r["name"], {}).get("kind") == "url"
+    }
     for name, version in sorted(report["pins"].items()):
         edges = incoming.get(name, [])
         markers = {edge.get("marker") for edge in edges}
         marker = markers.pop() if len(markers) == 1 else None
-        lines.append(f"{name}=={version}" + (f" ; {marker}" if marker else ""))
+        lines.append(as_given.get(name) or f"{name}=={version}" + (f" ; {marker}" if marker else ""))
         via: list[str] = []
         for edge in sorted(edges, key=lambda e: (e["source"] != "<root>", e["source"])):
             if edge["source"] == "<root>":
@@ -269,8 +280,11 @@ def requirements_urls(report: Report) -> str:
         "# install with: pip install --no-index --no-deps --requirement requirements.urls",
     ]
     for name, dist in sorted(report.get("distributions", {}).items()):
-        parts = urlsplit(dist["url"].split("#")[0])
+        parts = urlsplit(dist["url"] if dist.get("kind") == "url" else dist["url"].split("#")[0])
         url = parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
+        if dist.get("kind") == "url":  # the user's own URL line: the archive as they gave it
+            lines.append(url)
+            continue
         if parts.scheme not in ("http", "https"):
             lines.append(f"# {name}=={dist['version']}: {NOT_OFFERED}")
             continue

@@ -47,6 +47,7 @@ def render_text(report: Report) -> str:
     if status == "resolved":
         out.append(f"Resolved {len(report['pins'])} packages for {target}:")
         out += [f"  {name}=={version}" for name, version in report["pins"].items()]
+        out += _declared_lines(report.get("distributions", {}))
     elif status == "conflict":
         problems = [d for d in report["diagnoses"] if d.get("severity") != "warning"]
         count = len(report["conflicts"]) + len(problems)
@@ -65,6 +66,8 @@ def render_text(report: Report) -> str:
         out += _minimal_lines(report["minimal_lines"])
     for conflict in report["conflicts"]:
         out += ["", conflict["message"]]
+        if conflict.get("certain") is False:
+            out.append("  (not proven: a version whose dependencies only a build can tell might avoid it)")
         if conflict.get("set_aside"):
             aside = ", ".join(conflict["set_aside"])
             out.append(f"  (found with {aside} set aside: it does not depend on the conflicts above)")
@@ -111,6 +114,27 @@ def render_text(report: Report) -> str:
     elif report.get("index_read_at"):
         out.append(f"(index read at {report['index_read_at']}; re-run with --exclude-newer {report['index_read_at']})")
     return "\n".join(out) + "\n"
+
+
+DECLARED_SOURCES = ("egg-info", "pyproject", "setup.cfg", "setup.py")
+
+
+def _declared_lines(distributions: dict[str, dict[str, Any]]) -> list[str]:
+    """Which pins rest on what an sdist's files say rather than on metadata a build or PEP 643 gives."""
+    by_source: dict[str, list[str]] = {}
+    for name, dist in sorted(distributions.items()):
+        if dist.get("metadata_source") in DECLARED_SOURCES:
+            by_source.setdefault(dist["metadata_source"], []).append(name)
+    if not by_source:
+        return []
+    count = sum(len(names) for names in by_source.values())
+    parts = "; ".join(f"{source}: {', '.join(names)}" for source, names in by_source.items())
+    rests = (
+        "pin rests on dependencies its sdist declares"
+        if count == 1
+        else "pins rest on dependencies their sdists declare"
+    )
+    return [f"({count} {rests} ({parts}), not on a build)"]
 
 
 def _minimal_lines(minimal: dict[str, Any]) -> list[str]:

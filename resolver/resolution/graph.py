@@ -35,9 +35,14 @@ class Recorder(BaseReporter):
         max_seconds: float | None = None,
         on_progress: Progress | None = None,
         requests: Callable[[], int] = lambda: 0,
+        started: float | None = None,
+        wall: float | None = None,
     ) -> None:
-        self.started = time.monotonic()
+        self.started = time.monotonic() if started is None else started
         self.max_seconds = max_seconds
+        if wall is None and max_seconds is not None:
+            wall = self.started + max_seconds
+        self.wall = wall
         self.on_progress = on_progress
         self.requests = requests
         self.rounds = 0
@@ -51,19 +56,23 @@ class Recorder(BaseReporter):
         self._seen: set[tuple[str, str]] = set()
         self._edge_seen: set[tuple[tuple[str, str] | None, AnyReq]] = set()  # the causes of every backtrack, in order
 
+    def check_time(self) -> None:
+        """Stop at the wall. Called at every round and every requirement added, so that the first
+        round, which adds every input line at once, cannot outlast the limit either."""
+        if self.wall is not None and time.monotonic() > self.wall:
+            seconds = round(self.wall - self.started, 1)
+            raise LimitReached(
+                f"resolution stopped after {seconds:g} s ({self.rounds} rounds)", limit="seconds", value=seconds
+            )
+
     def starting_round(self, index: int) -> None:
         self.rounds = index + 1
-        elapsed = time.monotonic() - self.started
-        if self.max_seconds is not None and elapsed > self.max_seconds:
-            raise LimitReached(
-                f"resolution stopped after {self.max_seconds:g} s ({self.rounds} rounds)",
-                limit="seconds",
-                value=self.max_seconds,
-            )
+        self.check_time()
         if self.on_progress:  # the caller throttles its writes
             self.on_progress({"rounds": self.rounds, "packages": len(self.pins), "requests": self.requests()})
 
     def adding_requirement(self, requirement: AnyReq, parent: AnyCandidate | None) -> None:
+        self.check_time()
         key = None if parent is None else (parent.identifier, str(parent.version))
         if parent is not None:
             self.pinning(parent)

@@ -13,9 +13,8 @@ concurrently; what the resolver later asks for is then already in the index clie
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import Any
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping
 
 from packaging.markers import InvalidMarker, Marker
 from packaging.requirements import InvalidRequirement, Requirement
@@ -23,14 +22,14 @@ from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 from resolvelib import AbstractProvider
-from resolvelib.structs import RequirementInformation
 
 from resolver.environment import Target
-from resolver.errors import MetadataUnavailable
+from resolver.errors import InvalidMetadata, MetadataUnavailable
 from resolver.index.client import IndexClient
 from resolver.index.dists import DistFile, Project
 from resolver.index.pages import Page
 from resolver.resolution.finder import VersionFiles, classify_page, matching_versions
+from resolver.resolution.order import OrderPart
 from resolver.resolution.requirements import (
     PYTHON,
     AnyCandidate,
@@ -58,11 +57,19 @@ def marker_applies(marker: Marker | None, environment: Mapping[str, str], extras
     return any(marker.evaluate({**environment, "extra": extra}) for extra in list(extras) or [""])
 
 
-class Provider(AbstractProvider):
+class Provider(OrderPart, AbstractProvider):
     """resolvelib provider with pip's semantics, for a target that is not the running interpreter.
 
     `constraint_lines` are the `-c` lines by package name: they narrow the candidates without
     adding the package, as pip's constraints do.
+
+    A version whose dependencies cannot be read without a build is set aside, as pip sets aside
+    one it cannot build; with `optimistic` (True, or the names of the packages it applies to) it is
+    tried as if it had no dependencies instead.
+    More dependencies can only add constraints, so a failure even then is certain. `unavailable`
+    records those versions either way, and `assumed` tells which of a result's pins rest on it.
+    A version whose metadata is invalid is in `invalid` instead: never taken, never assumed, as pip
+    (24.1 on) ignores it, all its files with it.
     """
 
     def __init__(
@@ -73,8 +80,14 @@ class Provider(AbstractProvider):
         pre: bool = False,
         constraint_lines: Mapping[str, list[Req]] | None = None,
         user_requested: Mapping[str, int] | None = None,
+        optimistic: bool | frozenset[str] = False,
+        urls: Mapping[str, tuple[Version, str]] | None = None,
     ) -> None:
         self.index = index
+        # Packages the user gave as a URL line: that archive at the version the line declares, never
+        # looked up on the index nor fetched; its dependencies are unknown, taken as none.
+        self.urls = dict(urls or {})
+        self.optimistic = optimistic
         self.target = target
         self.pre = pre
         self.constraint_lines = dict(constraint_lines or {})
@@ -89,6 +102,7 @@ class Provider(AbstractProvider):
         self.versions: dict[str, dict[Version, VersionFiles]] = {}
         self.skipped_dependencies: list[tuple[str, str, str]] = []  # (parent pin, text, reason)
         self.unavailable: dict[tuple[str, Version], MetadataUnavailable] = {}
+        self.invalid: dict[tuple[str, Version], InvalidMetadata] = {}
         self._matches: dict[tuple[str, SpecifierSet], list[tuple[Version, tuple[DistFile, ...]]]] = {}
         # Dependencies by (identifier, version), with the lines skipped as invalid; those are
         # reported only once resolvelib itself asks (a prefetch reads versions it may never try).
@@ -99,6 +113,8 @@ class Provider(AbstractProvider):
         self._satisfied: dict[tuple[int, Version], tuple[SpecifierSet, bool]] = {}
         self._pins: Mapping[str, AnyCandidate] = {}  # resolvelib's current pins, as last shown to us
         self._criteria: dict[str, SpecifierSet] = {}  # the last joint specifier asked for, by identifier
+        self._blamed: Counter[str] = Counter()  # unpinned identifiers, by times named in backtrack causes
+        self._promoted: set[str] = set()
 
     # -- what the index knows, classified once per project ------------------------------------
 
@@ -115,6 +131,11 @@ class Provider(AbstractProvider):
         return classify_page(page, name, index_url, self.target)
 
     def version_files(self, name: str) -> dict[Version, VersionFiles]:
+        if name in self.urls:
+            version, url = self.urls[name]
+            filename = url.split("#")[0].split("?")[0].rstrip("/").rsplit("/", 1)[-1]
+            kind = "wheel" if filename.endswith(".whl") else "sdist"
+            return {version: VersionFiles(version, usable=[DistFile(filename, url, name, version, kind)])}  # type: ignore[arg-type]
         self.project(name)
         return self.versions[name]
 
@@ -122,46 +143,6 @@ class Provider(AbstractProvider):
 
     def identify(self, requirement_or_candidate: AnyReq | AnyCandidate) -> str:
         return requirement_or_candidate.identifier
-
-    def narrow_requirement_selection(
-        self,
-        identifiers: Iterable[str],
-        resolutions: Mapping[str, AnyCandidate],
-        candidates: Mapping[str, Iterator[AnyCandidate]],
-        information: Mapping[str, Iterator[RequirementInformation]],
-        backtrack_causes: Sequence[RequirementInformation],
-    ) -> Iterable[str]:
-        """Settle the target's Python first, then what caused the last backtrack, as pip does."""
-        self._pins = resolutions
-        identifiers = list(identifiers)
-        if PYTHON in identifiers:
-            return [PYTHON]
-        if backtrack_causes:
-            causes = {info.requirement.identifier for info in backtrack_causes}
-            causes |= {info.parent.identifier for info in backtrack_causes if info.parent is not None}
-            narrowed = [identifier for identifier in identifiers if identifier in causes]
-            if narrowed:
-                return narrowed
-        return identifiers
-
-    def get_preference(
-        self,
-        identifier: str,
-        resolutions: Mapping[str, AnyCandidate],
-        candidates: Mapping[str, Iterator[AnyCandidate]],
-        information: Mapping[str, Iterator[RequirementInformation]],
-        backtrack_causes: Sequence[RequirementInformation],
-    ) -> Any:
-        """Pinned first, then upper-bounded, then in the user's order, then any specifier at all.
-
-        Deciding the most constrained packages first finds conflicts early and keeps the first
-        descent close to what pip-reqs (newest everything) would pick.
-        """
-        operators = [spec.operator for info in information[identifier] for spec in info.requirement.specifier]
-        pinned = any(op in ("==", "===") for op in operators)
-        upper_bounded = any(op in ("<", "<=", "~=", "==", "===") for op in operators)
-        requested = self.user_requested.get(identifier, math.inf)
-        return (identifier != PYTHON, not pinned, not upper_bounded, requested, not operators, identifier)
 
     def find_matches(
         self,
@@ -181,31 +162,40 @@ class Provider(AbstractProvider):
         found = [
             Candidate(name, version, extras, files)
             for version, files in self._matching(name, specifier)
-            if version not in excluded and (name, version) not in self.unavailable
+            if version not in excluded and self.can_take(name, version)
         ]
         # Backtracking asks for this package again with its tried versions excluded, and will most
         # likely go on down the list: fetch a few ahead then, only the first otherwise.
         ahead = 1 + (PREFETCH_CANDIDATES if excluded else 0)
-        self.index.prefetch_metadata(c.file for c in found[:ahead] if c.file)
+        self.index.prefetch_metadata(c.file for c in found[:ahead] if c.file and name not in self.urls)
         return lambda: self._readable(found)
 
     def _readable(self, candidates: list[Candidate]) -> Iterator[Candidate]:
         """The candidates whose metadata can be read, fetching a few ahead once past the first.
 
-        A candidate whose dependencies cannot be read without running its build is set aside and
-        remembered for the report, as pip discards a candidate whose metadata it cannot prepare.
+        A candidate whose dependencies cannot be read without running its build is remembered for
+        the report and set aside, as pip discards a candidate whose metadata it cannot prepare
+        (unless `optimistic`: then it is offered, with no dependencies). One whose metadata is
+        invalid is left out whatever `optimistic` says: pip ignores that version.
         Only the first candidate is fetched until resolvelib asks for a second: most packages
         never need one, and pip would not fetch it either.
         """
         for position, candidate in enumerate(candidates):
+            if candidate.name in self.urls:
+                yield candidate
+                continue
             if position:
                 ahead = candidates[position + 1 : position + 1 + PREFETCH_CANDIDATES]
                 self.index.prefetch_metadata(c.file for c in ahead if c.file)
             try:
                 self.index.metadata(candidate.file)
+            except InvalidMetadata as error:
+                self.invalid[(candidate.name, candidate.version)] = error
+                continue
             except MetadataUnavailable as error:
                 self.unavailable[(candidate.name, candidate.version)] = error
-                continue
+                if not self.assumes(candidate.name):
+                    continue
             yield candidate
 
     def _matching(self, name: str, specifier: SpecifierSet) -> list[tuple[Version, tuple[DistFile, ...]]]:
@@ -239,13 +229,35 @@ class Provider(AbstractProvider):
         if isinstance(candidate, PythonCandidate):
             return []
         key = (candidate.identifier, candidate.version)
-        deps, skipped = self._dependencies_of(candidate)
+        if candidate.name in self.urls:
+            return [Req(candidate.name, SpecifierSet(f"=={candidate.version}"))] if candidate.extras else []
+        try:
+            deps, skipped = self._dependencies_of(candidate)
+        except MetadataUnavailable as error:
+            if isinstance(error, InvalidMetadata) or not self.assumes(candidate.name):
+                raise  # an invalid one is never offered (_readable), so not met here
+            self.unavailable[(candidate.name, candidate.version)] = error
+            return [Req(candidate.name, SpecifierSet(f"=={candidate.version}"))] if candidate.extras else []
         if key not in self._reported:
             self._reported.add(key)
             self.skipped_dependencies.extend(skipped)
         if not self._clashes_with_pins(deps):
             self.prefetch(deps)
         return deps
+
+    def assumes(self, name: str) -> bool:
+        """Whether this package's versions of unknown metadata are tried as if they had no dependencies."""
+        return self.optimistic is True or (isinstance(self.optimistic, frozenset) and name in self.optimistic)
+
+    def can_take(self, name: str, version: Version) -> bool:
+        """Whether the resolver may take this version: not one set aside for unknown or invalid metadata."""
+        if (name, version) in self.invalid:
+            return False
+        return self.assumes(name) or (name, version) not in self.unavailable
+
+    def assumed(self, pins: Iterable[AnyCandidate]) -> list[Candidate]:
+        """The pins whose dependencies were unknown: the result holds only if they have none."""
+        return [c for c in pins if isinstance(c, Candidate) and (c.name, c.version) in self.unavailable]
 
     def _clashes_with_pins(self, deps: list[AnyReq]) -> bool:
         """Whether resolvelib will most likely refuse this candidate at once: a dependency excludes a
@@ -334,6 +346,8 @@ class Provider(AbstractProvider):
                 known = self._criteria.get(req.identifier, self.constraints.get(req.name, SpecifierSet()))
                 self._criteria[req.identifier] = known & req.specifier
         for req in requirements:
+            if req.name in self.urls:
+                continue
             if depth > 0 and isinstance(req, Req) and req.identifier not in self._prefetched:
                 self._prefetched.add(req.identifier)
                 self.index.submit(self._prefetch_one, req, depth)
@@ -341,7 +355,7 @@ class Provider(AbstractProvider):
     def _prefetch_one(self, req: Req, depth: int) -> None:
         specifier = req.specifier & self.constraints.get(req.name, SpecifierSet())
         for version, files in self._matching(req.name, specifier):
-            if (req.name, version) in self.unavailable:
+            if (req.name, version) in self.unavailable or (req.name, version) in self.invalid:
                 continue
             candidate = Candidate(req.name, version, req.extras, files)
             try:
@@ -351,10 +365,3 @@ class Provider(AbstractProvider):
             if not self._clashes_with_pins(deps):
                 self.prefetch(deps, depth - 1)
             return
-
-
-def user_order(requirements: Iterable[Req]) -> dict[str, int]:
-    order: dict[str, int] = {}
-    for position, req in enumerate(requirements):
-        order.setdefault(req.identifier, position)
-    return order

@@ -61,7 +61,7 @@ logger = logging.getLogger(__name__)
 DEFAULT_PYTHONS = tuple(f"3.{minor}" for minor in range(8, 15))
 BATCH = 48  # projects whose pages are fetched together
 _EXTRA = re.compile(r"""\bextra\s*==\s*['"]([^'"]+)['"]""")
-_DECLARED = re.compile(r"PKG-INFO is Metadata-Version (\S+):")
+_DECLARED = re.compile(r"PKG-INFO is Metadata-Version ([^\s:;]+)[:;]")
 _INVALID = re.compile(r"""invalid Requires-Dist ('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*") \(""")
 
 

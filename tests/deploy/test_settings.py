@@ -147,3 +147,12 @@ def test_cache_urls() -> None:
     assert cache_from_url("locmem://")["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
     with pytest.raises(ImproperlyConfigured, match="CACHE_URL: unsupported scheme memcached://"):
         cache_from_url("memcached://h:11211")
+
+
+@pytest.mark.parametrize("key", ["short-key", "a" * 60])
+def test_production_with_a_weak_secret_key_does_not_start(tmp_path: Path, key: str) -> None:
+    """Issue 14, item 10: the message said 50 characters, yet a 9-character key started the app."""
+    env = {**production_env(tmp_path), "SECRET_KEY": key}
+    done = manage("check", env=env, tmp_path=tmp_path)
+    assert done.returncode != 0
+    assert f"a random string of at least 50 characters (this one has {len(key)})" in done.stderr

@@ -27,7 +27,9 @@ from tests.support.universe import build_index
 @pytest.fixture
 def http_index(tmp_path: Path, settings) -> Iterator[IndexServer]:
     build_index(tmp_path / "index", UNIVERSE)
-    with serve_index(tmp_path / "index") as server:
+    # Pages fresh for ten minutes, as a typical index sends them: without a lifetime, a second
+    # worker revalidates each page (a 304) rather than making no request at all.
+    with serve_index(tmp_path / "index", page_headers={"Cache-Control": "max-age=600"}) as server:
         settings.RESOLVER_INDEXES = [("loopback", server.simple_url)]
         settings.RESOLVER_CACHE_DIR = str(tmp_path / "directory-cache")  # must stay unused
         yield server

@@ -49,12 +49,14 @@ def universes(draw: st.DrawFn) -> tuple[Universe, list[str]]:
     return universe, lines
 
 
-def pip_resolves(index_url: str, requirements: Path, workdir: Path) -> tuple[bool, dict[str, str], str]:
+def pip_resolves(
+    index_url: str, requirements: Path, workdir: Path, extra: tuple[str, ...] = ()
+) -> tuple[bool, dict[str, str], str]:
     report = workdir / "pip-report.json"
     command = [
         sys.executable, "-m", "pip", "--isolated", "install", "--dry-run", "--ignore-installed",
         "--no-cache-dir", "--disable-pip-version-check", "--quiet", "--report", str(report),
-        "--index-url", index_url, "-r", str(requirements),
+        "--index-url", index_url, "-r", str(requirements), *extra,
     ]  # fmt: skip
     done = subprocess.run(command, capture_output=True, text=True, timeout=120)
     if done.returncode != 0:
@@ -76,7 +78,7 @@ def assert_pins_satisfy_everything(universe: Universe, lines: list[str], pins: d
         )
 
 
-def compare(universe: Universe, lines: list[str]) -> dict[str, Any]:
+def compare(universe: Universe, lines: list[str], pip_extra: tuple[str, ...] = ()) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         simple = build_index(root / "index", universe, formats=("html",))
@@ -92,7 +94,7 @@ def compare(universe: Universe, lines: list[str]) -> dict[str, Any]:
             )
         finally:
             client.close()
-        pip_ok, pip_pins, pip_error = pip_resolves(index_url, requirements, root)
+        pip_ok, pip_pins, pip_error = pip_resolves(index_url, requirements, root, pip_extra)
     assert ours["status"] in ("resolved", "conflict"), ours["diagnoses"]
     assert (ours["status"] == "resolved") == pip_ok, (
         f"pip {'resolved' if pip_ok else 'failed'}; we said {ours['status']}\n"
@@ -101,7 +103,7 @@ def compare(universe: Universe, lines: list[str]) -> dict[str, Any]:
     )
     if pip_ok:
         assert_pins_satisfy_everything(universe, lines, ours["pins"])
-    return ours
+    return {**ours, "pip_pins": pip_pins}
 
 
 def test_classic_conflict_is_unresolvable_for_pip_too() -> None:
@@ -124,3 +126,37 @@ def test_backtracking_case_resolves_for_both() -> None:
 def test_agrees_with_pip_on_random_universes(case: tuple[Universe, list[str]]) -> None:
     universe, lines = case
     compare(universe, lines)
+
+
+@pytest.mark.parametrize(
+    "layout",
+    [{"sdist_static": "egg-info"}, {"sdist_static": "setup.py", "sdist_format": "zip"}, {"sdist_static": "pyproject"}],
+    ids=["egg-info", "setup.py-zip", "pyproject"],
+)
+def test_sdist_only_projects_resolve_as_pip_builds_them(layout: dict[str, str]) -> None:
+    """Only sdists, whose dependencies we read from their files and pip gets by building them (its
+    own business: the reference may run the code, in its build environment, here without isolation
+    as the loopback index has no setuptools)."""
+    sdist = {"wheel_tags": [], "sdist": True, **layout}
+    universe: Universe = {
+        "xq-alpha": {
+            "1.0": {**sdist, "requires": ["xq-beta<2", 'xq-gamma; extra == "fast"'], "extras": ["fast"]},
+            "2.0": {**sdist, "requires": ["xq-beta>=3.0"]},
+        },
+        "xq-beta": {"1.0": sdist, "2.0": sdist},
+        "xq-gamma": {"1.0": {**sdist, "requires": ["xq-beta"]}},
+    }
+    report = compare(universe, ["xq-alpha[fast]", "xq-beta<2.5"], pip_extra=("--no-build-isolation",))
+    assert report["pins"] == report["pip_pins"] == {"xq-alpha": "1.0", "xq-beta": "1.0", "xq-gamma": "1.0"}
+    assert {dist["metadata_source"] for dist in report["distributions"].values()} == {layout["sdist_static"]}
+
+
+def test_a_version_with_invalid_metadata_is_ignored_by_both() -> None:
+    """pip (24.1 on) ignores a version whose wheel declares an invalid Requires-Dist, and does not
+    try its sdist (which would need a build here, and is valid): so do we."""
+    invalid = {"requires": ["xq-beta (>dev)"], "sdist": True, "sdist_requires": ["xq-beta"]}
+    universe: Universe = {"xq-alpha": {"1.0": {"requires": ["xq-beta"]}, "2.0": invalid}, "xq-beta": {"1.0": {}}}
+    report = compare(universe, ["xq-alpha"])
+    assert report["pins"] == report["pip_pins"] == {"xq-alpha": "1.0", "xq-beta": "1.0"}
+    report = compare(universe, ["xq-alpha==2.0"])
+    assert [d["kind"] for d in report["diagnoses"] if d.get("severity") != "warning"] == ["invalid_metadata"]

@@ -197,8 +197,8 @@ def test_dynamic_sdist_metadata_is_reported_not_guessed(run: Resolve) -> None:
     report = run({"a": {"1.0": {"wheel_tags": [], "sdist": True, "sdist_dynamic": True}}}, "a\n")
     assert report["status"] == "error"
     [diagnosis] = report["diagnoses"]
-    assert (diagnosis["kind"], diagnosis["package"]) == ("metadata_unavailable", "a")
-    assert "can only be known by running their build" in diagnosis["message"]
+    assert (diagnosis["kind"], diagnosis["package"], diagnosis["versions"]) == ("metadata_unavailable", "a", ["1.0"])
+    assert "resolves only if a 1.0 needs nothing that clashes" in diagnosis["message"]
 
 
 def test_unreadable_newer_version_is_set_aside_with_a_warning_as_pip_discards_it(run: Resolve) -> None:
@@ -245,8 +245,9 @@ def test_a_culprit_with_an_unreadable_older_version_cannot_be_told(run: Resolve)
     assert report["status"] == "error"
     assert report["conflicts"][0]["message"] == "Could not find a version that matches django==1.11.29,>=3.2"
     [uncertain] = [d for d in report["diagnoses"] if d["kind"] == "metadata_unavailable"]
-    assert "severity" not in uncertain and uncertain["package"] == "cms-app"
-    assert "might settle the clash" in uncertain["message"]
+    assert "severity" not in uncertain and (uncertain["package"], uncertain["versions"]) == ("cms-app", ["1.0"])
+    assert "resolves only if cms-app 1.0 needs nothing that clashes" in uncertain["message"]
+    assert report["conflicts"][0]["certain"] is False
 
 
 def test_a_failure_through_a_package_with_extras_is_explained(run: Resolve) -> None:

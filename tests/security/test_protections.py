@@ -183,7 +183,7 @@ def test_a_file_over_the_line_limit_is_named(client, test_index, settings) -> No
     uploads = [SimpleUploadedFile("base.txt", b"django\n" * 9), SimpleUploadedFile("ok.in", b"-r base.txt\n")]
     response = client.post("/", {**FORM, "upload": uploads})
     assert response.status_code == 400
-    assert "base.txt: 10 lines; at most 5 are accepted" in errors_shown(response)
+    assert "base.txt: 9 lines; at most 5 are accepted" in errors_shown(response)
     assert Report.objects.count() == 0
 
 
@@ -191,7 +191,7 @@ def test_pasted_text_over_the_line_limit_is_named(client, test_index, settings) 
     settings.UPLOAD_MAX_LINES = 5
     response = client.post("/", {**FORM, "text": "django\n" * 9})
     assert response.status_code == 400
-    assert "requirements.in: 10 lines; at most 5 are accepted" in errors_shown(response)
+    assert "requirements.in: 9 lines; at most 5 are accepted" in errors_shown(response)
 
 
 def test_a_body_over_the_request_limit_is_refused_before_it_is_read(client, test_index, settings) -> None:
@@ -199,3 +199,35 @@ def test_a_body_over_the_request_limit_is_refused_before_it_is_read(client, test
     response = client.post("/", {**FORM, "text": "django\n" * 500})
     assert response.status_code == 400
     assert Report.objects.count() == 0
+
+
+# -- Throttling the form (issue 14, item 3) --------------------------------------------------------
+
+
+def test_the_form_is_throttled_per_client_with_a_page_saying_when_to_retry(client, test_index, settings) -> None:
+    settings.FORM_THROTTLE = "3/min"
+    statuses = [client.post("/", {**FORM, "text": "django\n"}).status_code for _ in range(5)]
+    assert statuses == [302, 302, 302, 429, 429]
+    assert Report.objects.count() == 3
+    response = client.post("/", {**FORM, "text": "django\n"})
+    wait = int(response["Retry-After"])
+    assert 1 <= wait <= 60
+    assert f"retry in {wait} second" in response.content.decode()
+    # Another client is not held back by this one.
+    other = Client(REMOTE_ADDR="192.0.2.7")
+    assert other.post("/", {**FORM, "text": "django\n"}).status_code == 302
+    assert client.get("/").status_code == 200  # reading the form is never throttled
+
+
+# -- The access model (issue 14, item 13; README "Access model") -------------------------------------
+
+
+def test_a_report_id_is_a_capability_any_holder_reads_it(make_report, client) -> None:
+    """As the README states: the id alone reads the report, on the page and over any token."""
+    report = make_report("django\n")
+    assert client.get(f"/r/{report.id}/").status_code == 200
+    assert client.get(f"/r/{report.id}/status.json").json()["status"] == report.status
+    _token, other = ApiToken.issue("someone else entirely")
+    answer = Client(headers={"Authorization": f"Bearer {other}"}).get(f"/api/v1/reports/{report.id}")
+    assert answer.status_code == 200
+    assert Client().get(f"/api/v1/reports/{report.id}").status_code == 401  # the API still needs a token

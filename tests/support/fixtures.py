@@ -31,6 +31,15 @@ def _pip_not_asked() -> None:
     settings.RESOLVER_ASK_PIP = False
 
 
+@pytest.fixture(autouse=True)
+def _fresh_throttles() -> None:
+    """Each test starts with no request counted against its client (the form's limit is per
+    address, and every test client is 127.0.0.1)."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def test_index(tmp_path: Path, settings) -> str:
     """A file:// index configured as the only index of the app."""

@@ -3,7 +3,9 @@
 It negotiates PEP 691 JSON against PEP 503 HTML on `Accept`, answers single byte ranges (so the
 wheel range-request path is exercised), counts requests, and can add latency or fail on purpose.
 Pages carry an `ETag` and a `Last-Modified`, and a matching `If-None-Match` or `If-Modified-Since`
-gets a bodiless 304 (turn this off with `validators=False`); `statuses` counts the answers given.
+gets a bodiless 304 (`validators` names the ones sent: `()` for neither); `page_headers` are
+added to every page answer, 304s included, and `file_headers` to every file answer (the caching
+headers under test); `statuses` counts the answers given.
 With `credentials=(user, password)`, a request without that HTTP Basic authorization gets a 401.
 """
 
@@ -37,7 +39,9 @@ class IndexServer:
     latency: float = 0.0
     ranges: bool = True
     fault: Fault | None = None
-    validators: bool = True
+    validators: tuple[str, ...] = ("etag", "last-modified")
+    page_headers: dict[str, str] = field(default_factory=dict)
+    file_headers: dict[str, str] = field(default_factory=dict)
     credentials: tuple[str, str] | None = None
     requests: Counter[str] = field(default_factory=Counter)
     statuses: Counter[int] = field(default_factory=Counter)
@@ -95,8 +99,9 @@ def _handler(server: IndexServer) -> type[BaseHTTPRequestHandler]:
 
         def _send_validated(self, page: Path, content_type: str) -> None:
             body = page.read_bytes()
+            extra = dict(server.page_headers)
             if not server.validators:
-                self._send(200, body, content_type)
+                self._send(200, body, content_type, extra)
                 return
             etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
             mtime = int(page.stat().st_mtime)
@@ -104,18 +109,21 @@ def _handler(server: IndexServer) -> type[BaseHTTPRequestHandler]:
                 since = email.utils.parsedate_to_datetime(self.headers.get("If-Modified-Since", "")).timestamp()
             except (TypeError, ValueError):
                 since = None
-            matches = self.headers.get("If-None-Match")
+            if "etag" in server.validators:
+                extra["ETag"] = etag
+            if "last-modified" in server.validators:
+                extra["Last-Modified"] = email.utils.formatdate(mtime, usegmt=True)
+            matches = self.headers.get("If-None-Match") if "etag" in server.validators else None
+            if "last-modified" not in server.validators:
+                since = None
             if (matches is not None and etag in matches) or (matches is None and since and mtime <= since):
                 self.send_response(304)
                 server.statuses[304] += 1
-                self.send_header("ETag", etag)
+                for name, value in extra.items():
+                    self.send_header(name, value)
                 self.end_headers()
                 return
-            self.send_response(200)
-            server.statuses[200] += 1
-            self.send_header("ETag", etag)
-            self.send_header("Last-Modified", email.utils.formatdate(mtime, usegmt=True))
-            self._finish(body, content_type)
+            self._send(200, body, content_type, extra)
 
         def _send_file(self, path: Path) -> None:
             data = path.read_bytes()
@@ -132,9 +140,11 @@ def _handler(server: IndexServer) -> type[BaseHTTPRequestHandler]:
                 server.statuses[206] += 1
                 self.send_header("Content-Range", f"bytes {start}-{end}/{size}")
                 self.send_header("Accept-Ranges", "bytes")
+                for name, value in server.file_headers.items():
+                    self.send_header(name, value)
                 self._finish(data[start : end + 1], "application/octet-stream")
                 return
-            self._send(200, data, "application/octet-stream")
+            self._send(200, data, "application/octet-stream", dict(server.file_headers))
 
         def _send(self, status: int, body: bytes, content_type: str, headers: dict[str, str] | None = None) -> None:
             self.send_response(status)

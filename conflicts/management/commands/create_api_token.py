@@ -20,3 +20,4 @@ class Command(BaseCommand):
         # The token alone on stdout, so `TOKEN=$(manage.py create_api_token NAME)` works.
         self.stdout.write(raw)
         self.stderr.write(f"Created {token}; store it now, it is not shown again.")
+        self.stderr.write(f"Its webhook signing secret (unless API_WEBHOOK_SECRET is set): {token.webhook_secret()}")

@@ -105,7 +105,7 @@ class Command(BaseCommand):
         client = IndexClient(
             index_urls,
             cache=MemoryCache() if options["no_cache"] else DirectoryCache(cache_dir),
-            limits=IndexLimits(max_requests=10_000_000, page_ttl=3600.0),
+            limits=IndexLimits(max_requests=10_000_000),
             ca_bundle=settings.RESOLVER_CA_BUNDLE,
             max_workers=options["workers"],
         )

@@ -267,7 +267,7 @@ def test_a_file_over_the_line_limit_is_413_naming_it(api: Client, settings) -> N
     settings.UPLOAD_MAX_LINES = 3
     body = problem(post_json(api, {"files": {"long.in": "a\nb\nc\nd\n"}}), 413, "too-large")
     assert body["errors"] == [
-        {"field": "files.long.in", "line": None, "message": "long.in: 5 lines; at most 3 are accepted.",
+        {"field": "files.long.in", "line": None, "message": "long.in: 4 lines; at most 3 are accepted.",
          "code": "too-many-lines"}
     ]  # fmt: skip
 

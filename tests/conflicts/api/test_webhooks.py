@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import json
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -106,8 +108,19 @@ def test_a_report_failed_by_the_sweeper_queues_its_webhook(
     assert sent == [str(report.id)]
 
 
+def verify(headers: dict[str, str], body: bytes, secret: str, now: float | None = None) -> bool:
+    """What a receiver does (Standard Webhooks), written from the README's description."""
+    key = base64.b64decode(secret.removeprefix("whsec_")) if secret.startswith("whsec_") else secret.encode()
+    message_id, timestamp = headers["webhook-id"], headers["webhook-timestamp"]
+    if abs((now or time.time()) - int(timestamp)) > 300:
+        return False  # too old (or from the future): a replay
+    signed = f"{message_id}.{timestamp}.".encode() + body
+    expected = base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
+    return any(hmac.compare_digest(part.partition(",")[2], expected) for part in headers["webhook-signature"].split())
+
+
 def test_the_webhook_posts_the_signed_summary(receiver: Receiver, settings) -> None:
-    settings.API_WEBHOOK_SECRET = "s3cret"
+    settings.API_WEBHOOK_SECRET = "whsec_" + base64.b64encode(b"s3cret-key-bytes").decode()
     report = finished(receiver)
     assert webhooks.deliver(str(report.id)) is True
     [(headers, body)] = receiver.received
@@ -117,18 +130,37 @@ def test_the_webhook_posts_the_signed_summary(receiver: Receiver, settings) -> N
         "summary": "The worker stopped",
         "permalink": f"https://ce.example/r/{report.id}/",
     }
-    expected = "sha256=" + hmac.new(b"s3cret", body, hashlib.sha256).hexdigest()
-    assert headers["X-Conflict-Explorer-Signature"] == expected
+    assert headers["webhook-id"] == f"report-{report.id}"
+    assert abs(int(headers["webhook-timestamp"]) - time.time()) < 10
+    assert verify(headers, body, settings.API_WEBHOOK_SECRET)
     assert headers["Content-Type"] == "application/json"
 
 
-def test_without_a_secret_the_key_is_the_digest_of_the_clients_token(receiver: Receiver, settings) -> None:
+def test_a_captured_delivery_does_not_verify_later_or_altered(receiver: Receiver, settings) -> None:
+    """Issue 14, item 11: the timestamp is signed, so a replay is told by its age."""
+    settings.API_WEBHOOK_SECRET = "plain text secret"
+    webhooks.deliver(str(finished(receiver).id))
+    [(headers, body)] = receiver.received
+    assert verify(headers, body, "plain text secret")
+    assert not verify(headers, body, "plain text secret", now=time.time() + 3600)
+    replayed = {**headers, "webhook-timestamp": str(int(time.time()) + 3600)}  # a fresh time, the old signature
+    assert not verify(replayed, body, "plain text secret", now=time.time() + 3600)
+    assert not verify(headers, body.replace(b"failed", b"resolved"), "plain text secret")
+
+
+def test_without_a_secret_the_key_is_per_token_and_not_in_the_database(receiver: Receiver, settings) -> None:
+    """Issue 14, item 11: the key was the token's stored digest, so a database leak forged deliveries."""
     settings.API_WEBHOOK_SECRET = ""
     report = finished(receiver)
     webhooks.deliver(str(report.id))
     [(headers, body)] = receiver.received
-    key = report.token.hashed.encode()  # what the client computes: sha256(token).hexdigest()
-    assert headers["X-Conflict-Explorer-Signature"] == "sha256=" + hmac.new(key, body, hashlib.sha256).hexdigest()
+    assert verify(headers, body, report.token.webhook_secret())
+    for stored in (report.token.hashed, report.token.prefix):  # everything the row holds
+        assert not verify(headers, body, stored)
+    other, _raw = ApiToken.issue("someone else")
+    assert not verify(headers, body, other.webhook_secret())
+    settings.SECRET_KEY = "another-" + "k" * 60
+    assert not verify(headers, body, report.token.webhook_secret())
 
 
 def test_the_task_retries_while_the_receiver_fails_then_delivers(receiver: Receiver) -> None:

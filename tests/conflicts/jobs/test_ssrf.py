@@ -20,6 +20,7 @@ from conflicts.jobs import submit
 from conflicts.jobs.run import run_report
 from conflicts.models import Report
 from resolver.index.client import IndexClient
+from resolver.index.egress import EgressPolicy
 from resolver.index.limits import IndexLimits
 from resolver.index.urls import redact
 from tests.support.fixtures import UNIVERSE
@@ -273,3 +274,52 @@ def test_a_redirect_from_a_configured_index_to_another_port_is_not_followed(
     assert listener.accepts == 0
     server_port = int(server.url.rsplit(":", 1)[1])
     assert {address[1] for address in connections} == {server_port}  # type: ignore[index]
+
+
+@pytest.mark.django_db
+def test_the_configured_index_host_on_another_port_is_not_allowed(
+    tmp_path: Path, settings, connections: list[object]
+) -> None:
+    """Issue 14, item 4: a configured index on 127.0.0.1:<port> allowed the upload
+    `--index-url http://127.0.0.1/latest/meta-data/`, and the worker connected to port 80."""
+    build_index(tmp_path / "index", UNIVERSE)
+    with serve_index(tmp_path / "index") as server:
+        settings.RESOLVER_INDEXES = [("test index", server.simple_url)]
+        url = "http://127.0.0.1/latest/meta-data/"
+        report = run(f"--index-url {url}\ndjango\n")
+        assert_refused(report, url, "the host 127.0.0.1 is not an allowed index host (a loopback address)")
+        report = run(f"--index-url {server.url}/other/simple/\ndjango\n")  # the same origin is the configured one
+        assert report.result["input"]["index_options"][0]["honoured"] is True
+    server_port = int(server.url.rsplit(":", 1)[1])
+    assert {address[1] for address in connections} == {server_port}  # type: ignore[index]
+
+
+def test_a_rebinding_name_is_connected_at_the_address_it_was_vetted_with(
+    listener: Listener, connections: list[object], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The policy vets rebind.example as public; the system resolver (asked again to connect) would
+    answer loopback, where the listener waits. The socket must go to the vetted address."""
+    real_getaddrinfo = socket.getaddrinfo
+
+    def rebinding(host: object, *args: object, **kwargs: object) -> object:
+        return real_getaddrinfo("127.0.0.1" if host == "rebind.example" else host, *args, **kwargs)
+
+    def refuse_public(self: socket.socket, address: object) -> None:
+        connections.append(address)
+        if address[0] == "93.184.216.34":  # type: ignore[index]
+            raise ConnectionRefusedError("the test does not leave this machine")
+        return real_connect(self, address)
+
+    real_connect = socket.socket.connect
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    monkeypatch.setattr(socket.socket, "connect", refuse_public)
+    policy = EgressPolicy({"rebind.example"}, allowed_ports=None, resolver=lambda host: ["93.184.216.34"])
+    client = IndexClient([f"http://rebind.example:{listener.port}/simple/"], allow_url=policy,
+                         limits=IndexLimits(timeout=2, retries=0))  # fmt: skip
+    try:
+        with pytest.raises(Exception):  # noqa: B017 - only where the connection went matters
+            client.project("django")
+    finally:
+        client.close()
+    assert listener.accepts == 0
+    assert ("93.184.216.34", listener.port) in connections

@@ -134,11 +134,15 @@ REFUSED = [
     ("http:///simple/", "the URL has no host"),
     ("//index.example/simple/", "the scheme (none) is not allowed; only http and https are"),
     ("http://93.184.216.34/", "the host 93.184.216.34 is not an allowed index host"),
+    # A configured index is trusted by exact origin: its port opens nothing else, its host nothing
+    # on other ports or schemes (issue 14, item 4).
+    ("http://index.example:8443/", "port 8443 is not allowed"),
+    ("http://trusted.example:8081/", "the host trusted.example is not an allowed index host"),
+    ("http://trusted.example:8443/simple/", "the host trusted.example is not an allowed index host"),
+    ("http://nexus.internal/simple/", "the host nexus.internal is not an allowed index host"),
 ]
 
 ACCEPTED = [
-    "http://index.example:8443/",
-    "http://trusted.example:8081/",
     "https://index.example/simple/",
     "http://index.example/simple/",
     "https://INDEX.example./simple/",
@@ -222,7 +226,12 @@ def test_configured_hosts_are_trusted_without_a_lookup() -> None:
 
     policy = EgressPolicy(set(), trusted_urls=["http://127.0.0.1:8081/simple/"], resolver=no_dns)
     assert policy.check("http://127.0.0.1:8081/simple/pkg/") is None
-    assert policy.check("http://127.0.0.1:8082/simple/") == "port 8082 is not allowed"
+    assert policy.check("http://127.0.0.1:8082/simple/") == (
+        "the host 127.0.0.1 is not an allowed index host (a loopback address)"
+    )
+    assert policy.check("http://127.0.0.1/latest/meta-data/") == (
+        "the host 127.0.0.1 is not an allowed index host (a loopback address)"
+    )
     assert policy.check("http://[::1]:8081/simple/") == "the host ::1 is not an allowed index host (a loopback address)"
 
 
@@ -258,3 +267,12 @@ def test_permissive_policy_forbids_nothing_parseable() -> None:
     ]:
         assert policy.check(url) is None, url
     assert policy.check("http://index.example:99999/") == "the URL cannot be parsed: Port out of range 0-65535"
+
+
+def test_the_connection_goes_to_the_address_that_was_vetted() -> None:
+    answers = iter([["93.184.216.34"], ["127.0.0.1"]])  # a rebinding DNS server: public, then loopback
+    policy = EgressPolicy({"rebind.example"}, resolver=lambda host: next(answers))
+    assert policy.check("https://rebind.example/simple/") is None
+    assert policy.connect_address("REBIND.example.") == "93.184.216.34"
+    assert policy.connect_address("other.example") is None
+    assert policy.connect_address("127.0.0.1") is None  # an IP literal is connected to as written

@@ -60,6 +60,13 @@ def server(root: Path) -> Iterator[IndexServer]:
         yield running
 
 
+@pytest.fixture
+def fresh_server(root: Path) -> Iterator[IndexServer]:
+    """The index with pages fresh for ten minutes, as a typical index or proxy sends them."""
+    with serve_index(root, page_headers={"Cache-Control": "max-age=600"}) as running:
+        yield running
+
+
 @pytest.fixture(params=["file", "http"])
 def index_url(request: pytest.FixtureRequest, root: Path) -> str:
     if request.param == "file":
@@ -311,7 +318,7 @@ def test_whole_wheel_larger_than_its_limit_is_refused(root, make_client):
 def test_static_sdist_pkg_info_is_accepted(make_client, index_url):
     client = make_client(index_url)
     metadata = client.metadata(file_of(client, "dep", "dep-1.0.tar.gz"))
-    assert (metadata.source, metadata.name, metadata.version) == ("sdist", "dep", Version("1.0"))
+    assert (metadata.source, metadata.name, metadata.version) == ("sdist-pkg-info", "dep", Version("1.0"))
     assert metadata.requires_dist == ()
 
 
@@ -322,7 +329,8 @@ def test_sdist_with_dynamic_dependencies_is_unavailable(make_client, index_url):
     error = caught.value
     assert (error.package, error.version, error.filename) == ("dep", "2.0", "dep-2.0.tar.gz")
     assert str(error) == (
-        "dep-2.0.tar.gz: this sdist declares Requires-Dist as dynamic (PEP 643): "
+        "dep-2.0.tar.gz: no static declaration of its dependencies (PKG-INFO declares Requires-Dist as "
+        "dynamic (PEP 643); no *.egg-info; no pyproject.toml; setup.py has no setup() call): "
         "its dependencies can only be known by running its build, which we never do"
     )
 
@@ -346,7 +354,8 @@ def test_announced_metadata_file_that_is_missing_falls_back_to_the_wheel(root, m
 # -- caching -----------------------------------------------------------------------------------
 
 
-def test_second_client_sharing_a_directory_cache_makes_no_requests(tmp_path, make_client, server):
+def test_second_client_sharing_a_directory_cache_makes_no_requests(tmp_path, make_client, fresh_server):
+    server = fresh_server
     cache = tmp_path / "cache"
     first = make_client(server.simple_url, cache=DirectoryCache(cache))
     wheel = file_of(first, "demo", "demo-2.0-py3-none-any.whl")
@@ -379,33 +388,31 @@ def test_unavailable_metadata_is_cached_too(tmp_path, make_client, index_url):
     assert (client.stats.requests, client.stats.cache_hits) == (0, 1)
 
 
-def test_stale_page_is_revalidated_and_a_304_reuses_it(tmp_path, make_client, server):
+def test_page_without_a_lifetime_is_revalidated_and_a_304_reuses_it(tmp_path, make_client, server):
     cache = DirectoryCache(tmp_path / "cache")
-    limits = IndexLimits(page_ttl=0, backoff=(0.0,))
-    expected = make_client(server.simple_url, cache=cache, limits=limits).project("demo")
+    expected = make_client(server.simple_url, cache=cache).project("demo")
 
-    again = make_client(server.simple_url, cache=cache, limits=limits)
+    again = make_client(server.simple_url, cache=cache)
     assert again.project("demo") == expected
     assert server.requests["/simple/demo/"] == 2
     assert server.statuses[304] == 1
     assert (again.stats.requests, again.stats.cache_hits) == (1, 1)
 
 
-def test_fresh_page_is_used_without_asking(tmp_path, make_client, server):
+def test_fresh_page_is_used_without_asking(tmp_path, make_client, fresh_server):
     cache = MemoryCache()
-    make_client(server.simple_url, cache=cache).project("demo")
-    make_client(server.simple_url, cache=cache).project("demo")
-    assert server.requests["/simple/demo/"] == 1
+    make_client(fresh_server.simple_url, cache=cache).project("demo")
+    make_client(fresh_server.simple_url, cache=cache).project("demo")
+    assert fresh_server.requests["/simple/demo/"] == 1
 
 
-def test_changed_page_is_fetched_again_after_its_ttl(root, make_client, server, fmt):
+def test_changed_page_without_a_lifetime_is_fetched_again(root, make_client, server, fmt):
     cache = MemoryCache()
-    limits = IndexLimits(page_ttl=0, backoff=(0.0,))
-    make_client(server.simple_url, cache=cache, limits=limits).project("demo")
+    make_client(server.simple_url, cache=cache).project("demo")
     page = root / "simple" / "demo" / f"index.{fmt}"
     page.write_text(page.read_text().replace("demo-1.2-py3-none-any.whl", "demo-1.3-py3-none-any.whl"))
     os.utime(page, (page.stat().st_mtime + 10, page.stat().st_mtime + 10))
-    project = make_client(server.simple_url, cache=cache, limits=limits).project("demo")
+    project = make_client(server.simple_url, cache=cache).project("demo")
     assert Version("1.3") in project.versions()
     assert server.statuses[304] == 0
 

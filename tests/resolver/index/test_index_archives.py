@@ -13,9 +13,10 @@ import pytest
 from packaging.version import Version
 
 from resolver.errors import MetadataUnavailable
-from resolver.index.coremeta import parse_metadata, sdist_pkg_info, wheel_metadata
+from resolver.index.coremeta import parse_metadata, wheel_metadata
 from resolver.index.dists import DistFile
 from resolver.index.lazywheel import RangeFile
+from resolver.index.sdist import read_sdist
 
 WHEEL = DistFile("demo-1.0-py3-none-any.whl", "https://x/demo.whl", "demo", Version("1.0"), "wheel")  # type: ignore[arg-type]
 SDIST = DistFile("demo-1.0.tar.gz", "https://x/demo-1.0.tar.gz", "demo", Version("1.0"), "sdist")  # type: ignore[arg-type]
@@ -78,18 +79,18 @@ def test_metadata_that_is_not_utf8_is_unavailable():
 def test_sdist_metadata_before_2_2_is_unavailable(declared):
     text = f"Metadata-Version: {declared}\nName: demo\nVersion: 1.0\n" if declared else "Name: demo\nVersion: 1.0\n"
     with pytest.raises(MetadataUnavailable, match="only be known by running its build, which we never do"):
-        parse_metadata(text.encode(), SDIST, "sdist")
+        parse_metadata(text.encode(), SDIST, "sdist-pkg-info")
 
 
 def test_sdist_with_other_dynamic_fields_is_accepted():
     text = "Metadata-Version: 2.3\nName: demo\nVersion: 1.0\nDynamic: Description\nRequires-Dist: dep\n"
-    assert parse_metadata(text.encode(), SDIST, "sdist").requires_dist == ("dep",)
+    assert parse_metadata(text.encode(), SDIST, "sdist-pkg-info").requires_dist == ("dep",)
 
 
 def test_sdist_with_dynamic_requires_dist_in_any_case_is_unavailable():
     text = "Metadata-Version: 2.2\nName: demo\nVersion: 1.0\nDynamic: requires-dist\n"
     with pytest.raises(MetadataUnavailable, match=r"declares Requires-Dist as dynamic \(PEP 643\)"):
-        parse_metadata(text.encode(), SDIST, "sdist")
+        parse_metadata(text.encode(), SDIST, "sdist-pkg-info")
 
 
 def test_wheel_metadata_is_found_in_its_dist_info():
@@ -128,22 +129,23 @@ def test_sdist_pkg_info_is_read_from_the_top_directory_only():
             "demo-1.0/setup.py": b"raise SystemExit('never run')",
         }
     )
-    assert sdist_pkg_info(io.BytesIO(data), SDIST, 10_000) == METADATA.encode()
+    metadata = read_sdist(io.BytesIO(data), SDIST, 10_000)
+    assert (metadata.source, metadata.requires_dist) == ("sdist-pkg-info", ("dep>=1", "speedy; extra == 'fast'"))
 
 
 def test_zip_sdist_pkg_info_is_read():
     data = zip_of({"demo-1.0/PKG-INFO": METADATA.encode(), "demo-1.0/setup.py": b""})
-    assert sdist_pkg_info(io.BytesIO(data), ZIP_SDIST, 10_000) == METADATA.encode()
+    assert read_sdist(io.BytesIO(data), ZIP_SDIST, 10_000).requires_dist == ("dep>=1", "speedy; extra == 'fast'")
 
 
 def test_sdist_without_pkg_info_is_unavailable():
     with pytest.raises(MetadataUnavailable, match="has no top-level PKG-INFO"):
-        sdist_pkg_info(io.BytesIO(tar_of({"demo-1.0/setup.py": b""})), SDIST, 10_000)
+        read_sdist(io.BytesIO(tar_of({"demo-1.0/setup.py": b""})), SDIST, 10_000)
 
 
 def test_sdist_with_a_huge_pkg_info_is_unavailable():
     with pytest.raises(MetadataUnavailable, match="PKG-INFO is larger than 100 bytes"):
-        sdist_pkg_info(io.BytesIO(tar_of({"demo-1.0/PKG-INFO": b"x" * 1000})), SDIST, 100)
+        read_sdist(io.BytesIO(tar_of({"demo-1.0/PKG-INFO": b"x" * 1000})), SDIST, 100)
 
 
 # -- RangeFile ----------------------------------------------------------------------------------------

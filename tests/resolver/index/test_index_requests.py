@@ -54,9 +54,12 @@ class FakeTransport:
         return [url for url, _, _ in self.calls]
 
 
-def page(*files: dict[str, object]) -> Response:
+def page(*files: dict[str, object], headers: Mapping[str, str] | None = None) -> Response:
     body = json.dumps({"meta": {"api-version": "1.1"}, "files": list(files)}).encode()
-    return Response("", 200, {"content-type": JSON_TYPE}, body)
+    return Response("", 200, {"content-type": JSON_TYPE, **(headers or {})}, body)
+
+
+FRESH = {"cache-control": "max-age=600"}
 
 
 def redirect(location: str, status: int = 301) -> Response:
@@ -160,9 +163,9 @@ def test_file_links_on_a_remote_page_are_skipped():
 
 def test_pages_fetched_with_other_credentials_are_not_shared_through_the_cache():
     cache = MemoryCache()
-    first = FakeTransport({f"{INDEX}demo/": page(WHEEL)})
+    first = FakeTransport({f"{INDEX}demo/": page(WHEEL, headers=FRESH)})
     client_for(first, "https://alice:one@pkgs.example/simple/", cache=cache).project("demo")
-    second = FakeTransport({f"{INDEX}demo/": page(WHEEL)})
+    second = FakeTransport({f"{INDEX}demo/": page(WHEEL, headers=FRESH)})
     client_for(second, "https://bob:two@pkgs.example/simple/", cache=cache).project("demo")
     third = FakeTransport({})
     assert client_for(third, "https://alice:one@pkgs.example/simple/", cache=cache).project("demo") is not None
@@ -173,12 +176,25 @@ def test_metadata_of_a_file_without_hash_is_cached_by_url():
     metadata = b"Metadata-Version: 2.1\nName: demo\nVersion: 1.0\nRequires-Dist: dep\n"
     url = f"{INDEX}demo/demo-1.0-py3-none-any.whl.metadata"
     transport = FakeTransport(
-        {f"{INDEX}demo/": page(WHEEL | {"core-metadata": True}), url: Response("", 200, {}, metadata)}
+        {f"{INDEX}demo/": page(WHEEL | {"core-metadata": True}), url: Response("", 200, FRESH, metadata)}
     )
     cache = MemoryCache()
     client = client_for(transport, cache=cache)
     assert client.metadata(client.project("demo").files[0]).requires_dist == ("dep",)
     assert cache.get(f"meta:url:{INDEX}demo/demo-1.0-py3-none-any.whl") is not None
+
+
+@pytest.mark.parametrize("headers", [{}, {"cache-control": "no-cache, max-age=600"}, {"cache-control": "no-store"}])
+def test_metadata_of_a_file_without_hash_is_read_again_when_its_answer_gave_no_lifetime(headers):
+    metadata = b"Metadata-Version: 2.1\nName: demo\nVersion: 1.0\nRequires-Dist: dep\n"
+    url = f"{INDEX}demo/demo-1.0-py3-none-any.whl.metadata"
+    answers = {f"{INDEX}demo/": page(WHEEL | {"core-metadata": True}), url: Response("", 200, headers, metadata)}
+    cache = MemoryCache()
+    for _ in range(2):
+        transport = FakeTransport(answers)
+        client = client_for(transport, cache=cache)
+        assert client.metadata(client.project("demo").files[0]).requires_dist == ("dep",)
+    assert transport.urls().count(url) == 1
 
 
 def test_metadata_file_server_error_is_an_index_error():

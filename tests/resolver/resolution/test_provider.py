@@ -5,11 +5,13 @@ from __future__ import annotations
 import pytest
 from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
+from packaging.version import Version
 from resolvelib.structs import RequirementInformation
 
 from resolver.environment import Target
+from resolver.resolution.order import CONFLICT_PROMOTION
 from resolver.resolution.provider import Provider, marker_applies
-from resolver.resolution.requirements import PYTHON, PythonReq, Req
+from resolver.resolution.requirements import PYTHON, Candidate, PythonReq, Req
 
 
 def req(name: str, spec: str = "") -> Req:
@@ -47,6 +49,18 @@ def test_narrowing_prefers_the_causes_of_the_last_backtrack(provider: Provider) 
     cause = RequirementInformation(req("b", ">2"), None)
     assert list(provider.narrow_requirement_selection(["a", "b", "c"], {}, {}, {}, [cause])) == ["b"]
     assert list(provider.narrow_requirement_selection(["a", PYTHON], {}, {}, {}, [cause])) == [PYTHON]
+
+
+def test_a_package_blamed_again_and_again_while_unpinned_goes_first_from_then_on(provider: Provider) -> None:
+    web = Candidate(canonicalize_name("web"), Version("3.2"))
+    # The version of `asset` tried needed a newer `web` than the one pinned.
+    causes = [RequirementInformation(req("web", ">=4"), Candidate(canonicalize_name("asset"), Version("5.0")))]
+    for _ in range(CONFLICT_PROMOTION - 1):
+        provider.narrow_requirement_selection(["asset", "c"], {"web": web}, {}, {}, causes)
+    assert list(provider.narrow_requirement_selection(["c", "d"], {"web": web}, {}, {}, [])) == ["c", "d"]
+    provider.narrow_requirement_selection(["asset", "c"], {"web": web}, {}, {}, causes)
+    assert list(provider.narrow_requirement_selection(["c", "asset", "d"], {"web": web}, {}, {}, [])) == ["asset"]
+    assert preference(provider, "asset", req("asset")) < preference(provider, "zz", req("zz", "==1.0"))
 
 
 @pytest.mark.parametrize(
