@@ -4,7 +4,7 @@ VENV ?= .venv
 PORT ?= 8000
 BIN := $(VENV)/bin
 
-.PHONY: run test lint install clean fuzz integration loadtest packse conformance pip-verdicts
+.PHONY: run test lint install clean fuzz integration loadtest packse conformance pip-verdicts snapshot
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found: set PYTHON=/path/to/python3.11"; exit 1; }
@@ -64,6 +64,12 @@ integration: install
 # gunicorn and Celery on PostgreSQL and Redis under wrk; about 5 minutes (see loadtest/run.py).
 loadtest: install
 	$(BIN)/python loadtest/run.py $(LOADTEST_ARGS)
+
+# Take the bundled offline index again from the simple index in PIP_INDEX_URL (6 minutes cold
+# here): writes data/offline-index.tar.xz and data/offline-index.txt (what it holds, when taken).
+snapshot: install
+	@test -n "$$PIP_INDEX_URL" || { echo "set PIP_INDEX_URL to the simple index to take the snapshot from"; exit 1; }
+	$(BIN)/python manage.py snapshot_index $(SNAPSHOT_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

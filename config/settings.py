@@ -211,6 +211,10 @@ RESOLVER_INDEX_URLS = env("PIP_INDEX_URL").split()
 # $XDG_CACHE_HOME/conflict-explorer/offline-index-<hash>), never at import time.
 OFFLINE_INDEX_ARCHIVE = env("OFFLINE_INDEX_ARCHIVE", str(BASE_DIR / "data" / "offline-index.tar.xz"))
 OFFLINE_INDEX_DIR = env("OFFLINE_INDEX_DIR") or None
+# Without PIP_INDEX_URL, ask pip which index it uses on this server and offer it beside the
+# snapshot; it becomes the default when it answers a HEAD within 2 s (asked once per process).
+RESOLVER_ASK_PIP = envbool("RESOLVER_ASK_PIP", "True")
+RESOLVER_PROBE_PIP_INDEX = envbool("RESOLVER_PROBE_PIP_INDEX", "True")
 RESOLVER_ALLOWED_INDEX_HOSTS = envlist("RESOLVER_ALLOWED_INDEX_HOSTS")
 RESOLVER_ALLOW_PRIVATE_INDEXES = envbool("RESOLVER_ALLOW_PRIVATE_INDEXES")
 # A private CA for the index (pip's PIP_CERT); default: the CA bundle shipped with certifi.

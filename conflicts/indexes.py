@@ -17,8 +17,10 @@ from typing import Any, NamedTuple
 from django.conf import settings
 
 from conflicts.indexcache import index_cache
+from resolver.index import pipindex
 from resolver.index.cache import default_cache_dir
 from resolver.index.client import IndexClient
+from resolver.index.coverage import coverage_of
 from resolver.index.egress import EgressPolicy
 from resolver.index.limits import IndexLimits
 from resolver.index.urls import host_of, redact
@@ -26,9 +28,11 @@ from resolver.snapshot import bundle
 
 logger = logging.getLogger(__name__)
 
-OFFLINE_NAME = "offline (bundled snapshot)"
+OFFLINE_NAME = "offline (bundled snapshot)"  # the name before the snapshot's label said what it covers
+PIP_NAME = "the index pip uses"
 _lock = threading.Lock()
 _extracted: dict[tuple[str, str, int, int], str] = {}  # (archive, directory, size, mtime) -> URL
+_pip: dict[str, tuple[IndexChoice | None, bool]] = {}  # "" -> (pip's index, whether it answered)
 
 
 class IndexChoice(NamedTuple):
@@ -58,38 +62,80 @@ def offline_index_url() -> str:
         return _extracted[key]
 
 
+def offline_choice() -> IndexChoice | None:
+    """The bundled snapshot, named by what it covers (its coverage file says), or None without it."""
+    try:
+        url = offline_index_url()
+    except OSError as error:
+        logger.warning("the bundled offline index is unavailable: %s", error)
+        return None
+    coverage = coverage_of([url])
+    return IndexChoice(coverage.label() if coverage else OFFLINE_NAME, url)
+
+
+def pip_choice() -> tuple[IndexChoice | None, bool]:
+    """The index pip uses on this server, and whether it answered a quick probe; asked once.
+
+    Without PIP_INDEX_URL only: with it, that is already the index pip uses. Skipped (None) when
+    `RESOLVER_ASK_PIP` is off, as the tests have it; not probed when `RESOLVER_PROBE_PIP_INDEX`
+    is off (then offered, but not the default). pip's extra indexes are left out: on servers they
+    are mostly local mirrors (file:// paths of the server, not an index a user knows).
+    """
+    if settings.RESOLVER_INDEX_URLS or not settings.RESOLVER_ASK_PIP:
+        return None, False
+    with _lock:
+        if "" not in _pip:
+            urls = pipindex.pip_index_urls()
+            probe = settings.RESOLVER_PROBE_PIP_INDEX
+            answered = bool(urls) and probe and pipindex.answers(urls[0], ca_bundle=settings.RESOLVER_CA_BUNDLE)
+            found = IndexChoice(f"{PIP_NAME}: {redact(urls[0])}", urls[0]) if urls else None
+            _pip[""] = (None if probe and not answered else found, answered)
+            logger.info("%s (%s)", found and found.name, "answers" if answered else "not probed or not answering")
+        return _pip[""]
+
+
 def configured_indexes() -> list[IndexChoice]:
     """The indexes to offer, the default first.
 
     `RESOLVER_INDEXES` (a list of (name, URL) pairs), when set, is taken as it is. Otherwise each
     URL of PIP_INDEX_URL (`RESOLVER_INDEX_URLS`), named by its redacted form, then the bundled
-    offline index; without PIP_INDEX_URL the offline index is the default.
+    snapshot; without PIP_INDEX_URL, the index pip uses on this server (see `pip_choice`), first
+    when it answered the probe, then the snapshot.
     """
     explicit = getattr(settings, "RESOLVER_INDEXES", None)
     if explicit:
         return [IndexChoice(name, url) for name, url in explicit]
     choices = [IndexChoice(redact(url), url) for url in settings.RESOLVER_INDEX_URLS]
-    try:
-        choices.append(IndexChoice(OFFLINE_NAME, offline_index_url()))
-    except OSError as error:
-        logger.warning("the bundled offline index is unavailable: %s", error)
+    pip, answered = pip_choice()
+    if pip and answered:
+        choices.append(pip)
+    if offline := offline_choice():
+        choices.append(offline)
+    if pip and not answered:
+        choices.append(pip)
     return choices
 
 
 def default_index_urls() -> list[str]:
-    """What a run with no index chosen uses: PIP_INDEX_URL's URLs, else the bundled index."""
+    """What a run with no index chosen uses: PIP_INDEX_URL's URLs, else the bundled index.
+
+    The command line keeps the snapshot as its default (a script's answer should not depend on
+    whether the network answered); `manage.py resolve --index pip` asks for pip's index.
+    """
     if settings.RESOLVER_INDEX_URLS:
         return list(settings.RESOLVER_INDEX_URLS)
-    try:
-        return [offline_index_url()]
-    except OSError as error:
-        logger.warning("the bundled offline index is unavailable: %s", error)
-        return []
+    offline = offline_choice()
+    return [offline.url] if offline else []
 
 
 def index_url(name: str) -> str:
-    """The URL of a configured index by its name; unknown names fall back to the default."""
+    """The URL of a configured index by its name; unknown names fall back to the default.
+
+    The snapshot's former name still picks it, so API clients written before its label keep working.
+    """
     indexes = configured_indexes()
+    if name == OFFLINE_NAME and (offline := offline_choice()):
+        return offline.url
     return dict(indexes).get(name, indexes[0][1])
 
 

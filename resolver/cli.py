@@ -16,7 +16,7 @@ import json
 import logging
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
@@ -29,6 +29,7 @@ from resolver.index.asof import DateError, parse_date
 from resolver.index.cache import DirectoryCache, MemoryCache, default_cache_dir
 from resolver.index.client import IndexClient
 from resolver.index.limits import IndexLimits
+from resolver.index.urls import redact
 from resolver.input.formats import FormatControl, FormatError
 from resolver.output.report import exit_code, requirements_txt, requirements_urls
 from resolver.output.text import render_text
@@ -45,12 +46,19 @@ class Defaults:
     limits: Limits = field(default_factory=Limits)
     max_requests: int = 5000
     ca_bundle: str | None = None
+    index_name: str = ""  # how the default index is shown ("bundled snapshot: ..."); default its URLs
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("files", nargs="+", metavar="FILE", help="requirements files (-r/-c among them)")
     parser.add_argument(
         "--index-url", action="append", help="simple index URL (repeat for more); default PIP_INDEX_URL"
+    )
+    parser.add_argument(
+        "--index",
+        choices=["snapshot", "pip"],
+        help="without --index-url: the bundled snapshot (the default without PIP_INDEX_URL) or the index pip "
+        "uses on this machine (pip is asked)",
     )
     parser.add_argument("--python-version", help="target Python, e.g. 3.11")
     parser.add_argument("--platform", help="target platform tag, e.g. manylinux_2_28_x86_64, win_amd64, any")
@@ -123,6 +131,7 @@ def run(options: argparse.Namespace, defaults: Defaults, stdout: TextIO, stderr:
         stderr.write(f"error: cannot read the input: {error}\n")
         return EXIT_BAD_INPUT
     index_urls = options.index_url or defaults.index_urls
+    index_name = " ".join(index_urls) if options.index_url or not defaults.index_name else defaults.index_name
     if not index_urls:
         stderr.write("error: no index: set PIP_INDEX_URL or pass --index-url URL\n")
         return EXIT_BAD_INPUT
@@ -164,7 +173,7 @@ def run(options: argparse.Namespace, defaults: Defaults, stdout: TextIO, stderr:
             files,
             index=client,
             target=target,
-            index_name=" ".join(index_urls),
+            index_name=index_name,
             roots=list(files)[: len(options.files)],
             pre=options.pre,
             limits=defaults.limits,
@@ -175,7 +184,7 @@ def run(options: argparse.Namespace, defaults: Defaults, stdout: TextIO, stderr:
         )
         again = {"roots": list(files)[: len(options.files)], "pre": options.pre, "limits": defaults.limits}
         again["formats"] = formats
-        again |= {"index_name": " ".join(index_urls), "input_index": client_for, "index": client}
+        again |= {"index_name": index_name, "input_index": client_for, "index": client}
         if targets:
             report["targets"] = resolve_targets(files, targets=targets, exclude_newer=exclude_newer, **again)
         if broke_since:
@@ -259,7 +268,14 @@ def main(argv: list[str], environ: Mapping[str, str], stdout: TextIO, stderr: Te
         defaults = defaults_from_environ(environ)
     except (_NotForUs, ValueError):
         return None
-    if not options.index_url and not defaults.index_urls:
+    if not options.index_url and options.index == "pip":
+        from resolver.index.pipindex import pip_index_urls
+
+        urls = pip_index_urls()[:1]
+        defaults = replace(
+            defaults, index_urls=urls, index_name=f"the index pip uses: {redact(urls[0])}" if urls else ""
+        )
+    elif not options.index_url and (options.index == "snapshot" or not defaults.index_urls):
         return None
     # As config.settings.LOGGING: the message alone on stderr, at LOG_LEVEL (default INFO). Not
     # when the process has set logging up already (a caller, a test runner): that is theirs.

@@ -19,6 +19,7 @@ from resolvelib import ResolutionImpossible, ResolutionTooDeep, Resolver
 from resolver.analysis import verdicts
 from resolver.analysis.analyser import analyse_failure
 from resolver.analysis.budget import AnalysisLimits
+from resolver.analysis.gaps import mark_gaps, mark_unproven
 from resolver.environment import Target
 from resolver.errors import (
     IndexAccessError,
@@ -29,6 +30,7 @@ from resolver.errors import (
 )
 from resolver.index.asof import ExcludeNewer, to_iso
 from resolver.index.client import IndexClient
+from resolver.index.coverage import coverage_of
 from resolver.index.urls import redact
 from resolver.input.formats import DEFAULT as DEFAULT_FORMATS
 from resolver.input.formats import FormatControl
@@ -191,6 +193,8 @@ def resolve(
         report["stats"]["cache_hits"] = index.stats.cache_hits
         if isinstance(index, ExcludeNewer):
             report["diagnoses"].extend(index.diagnoses())  # type: ignore[arg-type]
+    coverage = coverage_of(getattr(chosen, "index_urls", []))
+    mark_gaps(report, coverage)
     if analyse and report["status"] == "conflict":
         rerun = partial(
             resolve,
@@ -214,6 +218,7 @@ def resolve(
             pre=pre,
             heartbeat=on_progress and partial(_heartbeat, on_progress, report, chosen),
         )
+        mark_unproven(report, coverage)
     return report
 
 

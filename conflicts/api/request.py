@@ -23,7 +23,7 @@ from django.http.multipartparser import MultiPartParserError
 
 from conflicts.api.problems import ApiProblem, field_error
 from conflicts.api.schemas import MULTIPART_SCHEMA, ReportCreate
-from conflicts.indexes import configured_indexes
+from conflicts.indexes import OFFLINE_NAME, configured_indexes
 from conflicts.submission.inputs import Problem, SubmissionError, check_files, check_limits, file_field
 from conflicts.submission.options import (
     OptionsError,
@@ -217,7 +217,7 @@ def _check(body: ReportCreate) -> Submission:
         errors.append(field_error("platform", error.message, code=error.code))
     names = [name for name, _url in configured_indexes()]
     index = body.index if body.index is not None else (names[0] if names else "")
-    if index not in names:
+    if index not in names and index != OFFLINE_NAME:  # the snapshot's former name still picks it
         offered = ", ".join(repr(name) for name in names) or "none is configured"
         errors.append(field_error("index", f"Unknown index {index!r}; choose one of: {offered}.", code="unknown-index"))
     webhook_url = body.webhook_url or ""

@@ -70,7 +70,11 @@ class SubmitForm(forms.Form):
         help_text="A wheel platform tag, e.g. manylinux_2_28_x86_64, macosx_11_0_arm64, win_amd64, or any.",
         widget=forms.TextInput(attrs={"list": "platforms"}),
     )
-    index = forms.ChoiceField(label="Index")
+    index = forms.ChoiceField(
+        label="Index",
+        help_text="The index pip uses reads everything published. The bundled snapshot works offline but "
+        "holds only part of it: an answer that rests on what it lacks says so instead of calling it a conflict.",
+    )
     pre = forms.BooleanField(label="Allow pre-releases", required=False)
     targets = forms.CharField(
         label="Also resolve for (one target a line)",
@@ -119,7 +123,7 @@ class SubmitForm(forms.Form):
         self.roots: list[str] = []
         self.options = Options()
         # the help text is read with the field
-        for name in ("targets", "exclude_newer", "good_date", "only_binary", "no_binary"):
+        for name in ("index", "targets", "exclude_newer", "good_date", "only_binary", "no_binary"):
             self.fields[name].widget.attrs["aria-describedby"] = f"id_{name}-help"
 
     def kept(self) -> dict[str, str]:

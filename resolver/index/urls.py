@@ -6,18 +6,17 @@ from urllib.parse import urlsplit, urlunsplit
 
 
 def redact(url: str) -> str:
-    """The URL with any password (or token used as username) replaced by `****`.
+    """The URL with its whole user information (user name, password, token) replaced by `****`.
 
-    `https://user:secret@host/simple/` becomes `https://user:****@host/simple/`, and a lone token
-    (`https://token@host/`) becomes `https://****@host/`, as pip and unearth show them.
+    `https://user:secret@host/simple/` becomes `https://****@host/simple/`: a user name on a
+    private index is an account name, which a shared report or an error message must not give
+    away either.
     """
     parts = urlsplit(url)
     if "@" not in parts.netloc:
         return url
-    userinfo, _, hostport = parts.netloc.rpartition("@")
-    user, sep, _password = userinfo.partition(":")
-    shown = f"{user}:****" if sep else "****"
-    return urlunsplit((parts.scheme, f"{shown}@{hostport}", parts.path, parts.query, parts.fragment))
+    hostport = parts.netloc.rpartition("@")[2]
+    return urlunsplit((parts.scheme, f"****@{hostport}", parts.path, parts.query, parts.fragment))
 
 
 def host_of(url: str) -> str:

@@ -8,6 +8,7 @@ stored report, so the web app can offer the downloads without resolving again.
 from __future__ import annotations
 
 from typing import Literal, NotRequired
+from urllib.parse import urlsplit
 
 # pydantic reads these shapes (the API schema and the tests check reports against them); on Python
 # before 3.12 it needs typing_extensions' TypedDict, which keeps the same runtime shape.
@@ -77,6 +78,7 @@ class ReportInput(TypedDict):
     only_binary: NotRequired[list[str]]
     no_binary: NotRequired[list[str]]
     format_options: NotRequired[list[FormatOption]]
+    index_coverage: NotRequired[str]  # on a partial index (the bundled snapshot): what it holds
 
 
 class FormatOption(TypedDict):
@@ -215,6 +217,11 @@ class Matrix(TypedDict):
     truncated: bool  # release series were left out to keep within the bound
 
 
+class FixProof(TypedDict):
+    proven: bool
+    reason: str
+
+
 class Conflict(TypedDict):
     package: str
     specifier: str
@@ -236,6 +243,9 @@ class Conflict(TypedDict):
     # Packages set aside (replaced by a placeholder that satisfies anything) to find this
     # conflict: present on the conflicts found after the first, which is what makes them
     # independent of it. Absent on the conflicts of a plain resolution.
+    gap: NotRequired[str]  # on a partial index: why this may be a gap of the index, not a fact
+    index_message: NotRequired[str]  # with `gap`: what the index data alone said
+    fix_proof: NotRequired[FixProof]  # on a partial index: fixes some candidates could not be judged on
     set_aside: NotRequired[list[str]]
 
 
@@ -261,6 +271,8 @@ class Diagnosis(TypedDict):
     versions: NotRequired[list[str]]  # metadata_unavailable: every version whose metadata needs a build
     filename: NotRequired[str | None]
     set_aside: NotRequired[list[str]]  # as on Conflict: found by the analyses with these set aside
+    gap: NotRequired[str]  # on a partial index: why this may be a gap of the index, not a fact
+    index_message: NotRequired[str]  # with `gap`: what the index data alone said
     # On a no_compatible_distribution diagnosis, as on a Conflict: proven fixes (dropping a line or
     # another target Python only), fix_status, fix_candidates, fix_undecided.
     fixes: NotRequired[list[Fix]]
@@ -350,9 +362,19 @@ class Report(TypedDict):
     # From resolver.analysis.targets.resolve_targets and resolver.analysis.timeline.what_broke, when asked for.
     targets: NotRequired[Targets | AnalysisFailure]
     what_broke: NotRequired[WhatBroke | AnalysisFailure]
+    # On a partial index (the bundled snapshot), when the answer rests on what it
+    # lacks: {"index": its label, "message"}; the status is then "error" ("cannot tell"), and each
+    # diagnosis or conflict concerned has "gap" (why) and "index_message" (what the index said).
+    # `input.index_coverage` is the snapshot's label; a conflict's "fix_proof" {"proven": False,
+    # "reason"} says when some fix candidates could not be judged on it.
+    gaps: NotRequired[dict[str, str]]
 
 
 UNRESOLVABLE = {"not_found", "no_compatible_distribution"}
+NOT_OFFERED = (
+    "no URL: resolved on an index with no package files to fetch (the bundled snapshot holds "
+    "metadata only); resolve against a real index for URLs"
+)
 
 
 def exit_code(report: Report) -> int:
@@ -416,17 +438,24 @@ def requirements_txt(report: Report, *, command: str = "") -> str:
 def requirements_urls(report: Report) -> str:
     """One distribution URL per pin with its hash, as `pip-reqs resolve` writes requirements.urls.
 
-    A pin with no wheel for the target gets its sdist's URL and a comment saying so.
+    A pin with no wheel for the target gets its sdist's URL and a comment saying so. Only URLs a
+    user can fetch are listed (http(s), without user information: pip adds the user's own
+    credentials); a file:// URL is a path on the machine that resolved (the bundled snapshot holds
+    no package files at all), so a comment says why the pin has no URL instead.
     """
     lines = [
         f"# Distributions for Python {report['input']['python_version']} on {report['input']['platform']}",
         "# install with: pip install --no-index --no-deps --requirement requirements.urls",
     ]
     for name, dist in sorted(report.get("distributions", {}).items()):
+        parts = urlsplit(dist["url"] if dist.get("kind") == "url" else dist["url"].split("#")[0])
+        url = parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
         if dist.get("kind") == "url":  # the user's own URL line: the archive as they gave it
-            lines.append(dist["url"])
+            lines.append(url)
             continue
-        url = dist["url"].split("#")[0]
+        if parts.scheme not in ("http", "https"):
+            lines.append(f"# {name}=={dist['version']}: {NOT_OFFERED}")
+            continue
         if dist.get("sha256"):
             url += f"#sha256={dist['sha256']}"
         if dist.get("kind") != "wheel":

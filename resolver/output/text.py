@@ -52,6 +52,9 @@ def render_text(report: Report) -> str:
         problems = [d for d in report["diagnoses"] if d.get("severity") != "warning"]
         count = len(report["conflicts"]) + len(problems)
         out.append(f"Cannot resolve for {target}: {count} problem{'s' if count != 1 else ''}.")
+    elif report.get("gaps"):
+        out.append(f"Cannot tell whether this resolves for {target} on the {report['gaps']['index']}:")
+        out.append(report["gaps"]["message"])
     elif any(d["kind"] == "metadata_unavailable" and "severity" not in d for d in report["diagnoses"]):
         out.append(
             f"Cannot tell whether this resolves for {target}: some dependencies can only be known by "

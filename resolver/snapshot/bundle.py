@@ -1,7 +1,8 @@
 """A snapshot as a static simple index: written as a tree, packed in one archive, unpacked once.
 
 The tree is what a static PEP 503/691 index serves, so the engine and pip can both read it over
-file://: `simple/index.json|html`, `simple/<name>/index.json|html` and `files/<filename>.metadata`.
+file://: `simple/index.json|html`, `simple/<name>/index.json|html` and `files/<filename>.metadata`, and
+`coverage.json` beside them: what the snapshot holds (see `resolver.index.coverage`).
 File links are relative (`../../files/<filename>`): the tree names no host and carries no
 credentials, and the package files themselves are not in it, so every listed file announces a
 core-metadata file (PEP 658/714) and no client ever needs the file itself to resolve.
@@ -29,12 +30,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from resolver.index import coverage as coverage_file
+from resolver.snapshot.closure import coverage
 from resolver.snapshot.collect import Snapshot, SnapshotProject
 
 API_VERSION = "1.1"
 STAMP = ".archive-sha256"  # in an extracted tree: the hash of the archive it came from
 LINKS = "metadata-links.tsv"
-TOP_LEVEL = frozenset({"simple", "files", LINKS})
+TOP_LEVEL = frozenset({"simple", "files", LINKS, coverage_file.FILE})
 _META = f'<meta name="pypi:repository-version" content="{API_VERSION}">'
 
 
@@ -125,6 +128,7 @@ def members(snapshot: Snapshot) -> Iterator[tuple[str, bytes]]:
         stored[data] = filename
         yield f"files/{filename}.metadata", data
     yield LINKS, "".join(links).encode()
+    yield coverage_file.FILE, json.dumps(coverage(snapshot).to_dict(), separators=(",", ":")).encode()
 
 
 def write_tree(snapshot: Snapshot, root: Path) -> Path:

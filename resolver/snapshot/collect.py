@@ -40,6 +40,7 @@ import logging
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from functools import cached_property
 
 from packaging.markers import InvalidMarker, Marker
@@ -53,6 +54,7 @@ from resolver.environment import EXAMPLE_PLATFORMS, Target
 from resolver.errors import IndexAccessError, LimitReached, MetadataUnavailable
 from resolver.index.client import IndexClient
 from resolver.index.dists import DistFile, Metadata, Project
+from resolver.snapshot.closure import close
 
 logger = logging.getLogger(__name__)
 
@@ -118,6 +120,11 @@ class Snapshot:
     missing: list[str] = field(default_factory=list)  # required, but no index has them
     left_out: list[str] = field(default_factory=list)  # beyond max_projects
     problems: list[str] = field(default_factory=list)  # files dropped, and why
+    absent: list[str] = field(default_factory=list)  # of `missing`: the index answered "no such project"
+    needs: dict[tuple[str, str], set[str]] = field(default_factory=dict)  # (project, version) -> plain deps
+    dropped: dict[str, list[str]] = field(default_factory=dict)  # installable versions not kept
+    unfollowed: dict[str, set[str]] = field(default_factory=dict)  # not held -> kept projects that ask for it
+    taken: str = ""  # the day the index was read, YYYY-MM-DD (UTC)
 
     def counts(self) -> dict[str, int]:
         return {
@@ -174,13 +181,13 @@ class _State:
     selected: set[Version] = field(default_factory=set)
     pulled: int = 0
     specifiers: set[str] = field(default_factory=set)
-    lines: set[str] = field(default_factory=set)  # Requires-Dist lines already followed
+    lines: dict[str, tuple[str, ...]] = field(default_factory=dict)  # lines followed -> the project they need
 
 
 class _Walk:
     def __init__(self, client: IndexClient, seeds: list[str], scope: Scope, progress: Callable[[str], None]):
         self.client, self.scope, self.progress = client, scope, progress
-        self.snapshot = Snapshot(seeds=list(seeds), scope=scope)
+        self.snapshot = Snapshot(seeds=list(seeds), scope=scope, taken=f"{datetime.now(UTC):%Y-%m-%d}")
         self.heap: list[tuple[int, int, str]] = []
         self.cost: dict[str, tuple[int, int]] = {}
         self.base_extras: dict[str, set[str]] = {}  # extras asked for on a no-extra path
@@ -231,6 +238,7 @@ class _Walk:
             return
         if project is None:
             self.snapshot.missing.append(name)
+            self.snapshot.absent.append(name)
             return
         by_version: dict[Version, list[DistFile]] = {}
         for file in project.files:
@@ -335,20 +343,24 @@ class _Walk:
     def follow(self, parent: str, metadata: Metadata) -> None:
         state = self.states[parent]
         hops, depth = self.cost.get(parent, (0, 0))
+        needs = self.snapshot.needs.setdefault((parent, str(metadata.version)), set())
         for line in metadata.requires_dist:
             if line in state.lines:
+                needs.update(state.lines[line])
                 continue
-            state.lines.add(line)
+            state.lines[line] = ()
             try:
                 requirement = Requirement(line)
             except (InvalidRequirement, InvalidMarker):
                 continue
             applies, gates = self.marker(requirement.marker, metadata.provides_extras)
-            if not applies:
-                continue
             name = canonicalize_name(requirement.name)
-            if name == parent:
+            if not applies or name == parent:
                 continue
+            if not gates:  # needed whatever extras are asked for: the closure must hold it
+                state.lines[line] = (name,)
+                needs.add(name)
+            self.snapshot.unfollowed.setdefault(name, set()).add(parent)
             behind = bool(gates) and not (gates & self.base_extras.get(parent, set()))
             extras = {canonicalize_name(e) for e in requirement.extras}
             self.push(name, (hops + behind, depth + 1), extras, str(requirement.specifier))
@@ -408,9 +420,12 @@ class _Walk:
             out.versions_on_index = len(state.project.versions())
             out.optional = state.optional
             out.files = [file for file in state.project.files if file.filename in out.metadata]
+            kept = set(out.versions())
+            self.snapshot.dropped[name] = [str(v) for v in sorted(state.by_version, reverse=True) if v not in kept]
         left = {name for _, _, name in self.heap} - set(self.states) - set(self.snapshot.missing)
         self.snapshot.left_out = sorted(left)
         self.snapshot.missing.sort()
+        close(self.snapshot)
 
 
 def collect(

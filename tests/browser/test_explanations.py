@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from conflicts.indexes import OFFLINE_NAME
 from conflicts.web.presenters import REAL_WORLD
 from tests.browser.conftest import ARTIFACTS
 
@@ -51,7 +50,7 @@ def submit(page, text: str, python_version: str, *, targets: str = "") -> None:
     page.page.goto(page.base_url + "/")
     page.page.fill("textarea[name=text]", text)
     page.page.select_option("select[name=python_version]", python_version)
-    page.page.select_option("select[name=index]", OFFLINE_NAME)
+    page.page.select_option("select[name=index]", index=0)  # the snapshot, the only index here
     if targets:
         page.page.click("details.more > summary")
         page.page.fill("textarea[name=targets]", targets)

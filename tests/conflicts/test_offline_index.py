@@ -10,6 +10,7 @@ import io
 import json
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ from django.conf import settings as django_settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from conflicts.indexes import OFFLINE_NAME, configured_indexes, default_index_urls
+from conflicts.indexes import configured_indexes, default_index_urls
 from resolver.index.client import IndexClient
 from resolver.snapshot import bundle
 from resolver.snapshot.collect import collect
@@ -45,6 +46,10 @@ def offline(settings, archive: Path, tmp_path: Path) -> Path:
     return tmp_path / "unpacked"
 
 
+def today() -> str:
+    return f"{datetime.now(UTC):%Y-%m-%d}"
+
+
 def run_resolve(*args: str) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
     with pytest.raises(SystemExit) as exited:
@@ -58,15 +63,16 @@ def write(tmp_path: Path, text: str, name: str = "requirements.in") -> str:
 
 
 def test_without_pip_index_url_the_bundled_snapshot_is_the_only_index(offline: Path) -> None:
-    assert configured_indexes() == [(OFFLINE_NAME, (offline / "simple").as_uri() + "/")]
+    label = "bundled snapshot: 2 Django-ecosystem projects, newest 60 versions each, taken "
+    assert configured_indexes() == [(label + today(), (offline / "simple").as_uri() + "/")]
     assert (offline / "simple" / "django" / "index.json").is_file()
 
 
 def test_pip_index_url_comes_first_shown_without_its_password(offline: Path, settings) -> None:
     settings.RESOLVER_INDEX_URLS = ["https://user:secret@index.example/simple/"]
     assert configured_indexes() == [
-        ("https://user:****@index.example/simple/", "https://user:secret@index.example/simple/"),
-        (OFFLINE_NAME, (offline / "simple").as_uri() + "/"),
+        ("https://****@index.example/simple/", "https://user:secret@index.example/simple/"),
+        (configured_indexes()[1].name, (offline / "simple").as_uri() + "/"),
     ]
     assert default_index_urls() == ["https://user:secret@index.example/simple/"]
 
@@ -216,3 +222,30 @@ def test_pip_installs_from_the_bundle_in_a_dry_run(bundled: Path, tmp_path: Path
     done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=True)
     installed = {item["metadata"]["name"].lower() for item in json.loads(done.stdout)["install"]}
     assert installed == {"django", "asgiref", "sqlparse"}
+
+
+@pytest.mark.parametrize(
+    ("text", "gap"),
+    [
+        ("flask==2.0\nwerkzeug>=3\n", "flask is not in the bundled snapshot"),
+        ("django==1.4.22\n", "the snapshot left out versions that do (1.4.22)"),
+    ],
+    ids=["flask-not-held", "django-1.4-left-out"],
+)
+def test_on_the_bundle_a_gap_is_cannot_tell_and_says_snapshot(
+    bundled: Path, tmp_path: Path, text: str, gap: str
+) -> None:
+    code, report = resolve_json(tmp_path, text)
+    assert (code, report["status"]) == (2, "error")
+    assert report["input"]["index"].startswith("bundled snapshot: 718 Django-ecosystem projects, newest 60 versions")
+    assert any(gap in d.get("gap", "") for d in report["diagnoses"])
+    code, out, _ = run_resolve(write(tmp_path, text))
+    assert "Cannot tell whether this resolves for Python 3.11 on manylinux_2_28_x86_64 on the bundled snapshot" in out
+
+
+def test_resolve_with_index_pip_uses_what_pip_names(bundled: Path, tmp_path: Path, monkeypatch) -> None:
+    simple = build_index(tmp_path / "pip", CLASSIC)
+    monkeypatch.setattr("resolver.index.pipindex.pip_index_urls", lambda: [simple.as_uri() + "/"])
+    code, report = resolve_json(tmp_path, "django==1.11.29\n", "--index", "pip")
+    assert (code, report["status"]) == (0, "resolved")
+    assert report["input"]["index"].startswith("the index pip uses: file://")

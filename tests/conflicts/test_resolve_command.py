@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
+from tests.support.server import serve_index
 from tests.support.universe import CLASSIC, build_index
 
 
@@ -34,14 +35,27 @@ def write(tmp_path: Path, name: str, text: str) -> str:
 def test_resolvable_input_exits_0_and_writes_both_outputs(tmp_path: Path, index_url: str) -> None:
     infile = write(tmp_path, "requirements.in", "wagtail\n")
     txt, urls = tmp_path / "requirements.txt", tmp_path / "requirements.urls"
-    code, out, _ = resolve(
-        infile, "--index-url", index_url, "--cache-dir", str(tmp_path / "cache"),
-        "--output-requirements", str(txt), "--output-urls", str(urls),
-    )  # fmt: skip
+    root = Path(index_url.removeprefix("file://")).parent
+    with serve_index(root, credentials=("alice", "s3cret")) as server:
+        url = server.simple_url.replace("http://", "http://alice:s3cret@")
+        code, out, _ = resolve(
+            infile, "--index-url", url, "--cache-dir", str(tmp_path / "cache"),
+            "--output-requirements", str(txt), "--output-urls", str(urls),
+        )  # fmt: skip
     assert code == 0
     assert "Resolved 3 packages for Python 3.11 on manylinux_2_28_x86_64" in out
     assert "django==3.2.25\n    # via wagtail\n" in txt.read_text()
-    assert len([line for line in urls.read_text().splitlines() if line.endswith(".whl#sha256=" + line[-64:])]) == 3
+    lines = [line for line in urls.read_text().splitlines() if line.endswith(".whl#sha256=" + line[-64:])]
+    assert len(lines) == 3 and all(line.startswith(server.url + "/") for line in lines)  # no user name
+    assert "alice" not in urls.read_text() + out
+
+
+def test_on_a_file_index_requirements_urls_says_why_it_lists_no_url(tmp_path: Path, index_url: str) -> None:
+    infile, urls = write(tmp_path, "requirements.in", "wagtail\n"), tmp_path / "requirements.urls"
+    code, _, _ = resolve(infile, "--index-url", index_url, "--no-cache", "--output-urls", str(urls))
+    assert code == 0
+    assert "file:" not in urls.read_text() and str(tmp_path) not in urls.read_text()
+    assert urls.read_text().count(": no URL: resolved on an index with no package files") == 3
 
 
 def test_conflict_exits_1_and_explains_it(tmp_path: Path, index_url: str) -> None:

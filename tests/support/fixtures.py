@@ -24,6 +24,14 @@ UNIVERSE = {
 }
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _pip_not_asked() -> None:
+    """Offline tests: the app never asks pip for its index nor probes it (tests of that turn it on)."""
+    from django.conf import settings
+
+    settings.RESOLVER_ASK_PIP = False
+
+
 @pytest.fixture(autouse=True)
 def _fresh_throttles() -> None:
     """Each test starts with no request counted against its client (the form's limit is per

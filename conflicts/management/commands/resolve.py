@@ -12,9 +12,11 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
-from conflicts.indexes import default_index_urls
+from conflicts.indexes import PIP_NAME, default_index_urls, offline_choice
 from resolver import cli
 from resolver.engine import Limits
+from resolver.index import pipindex
+from resolver.index.urls import redact
 
 
 class Command(BaseCommand):
@@ -24,8 +26,19 @@ class Command(BaseCommand):
         cli.add_arguments(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        # PIP_INDEX_URL, else the bundled offline index (unpacked only when no --index-url is given).
-        index_urls = [] if options["index_url"] else default_index_urls()
+        # PIP_INDEX_URL, else the bundled offline index (unpacked only when no --index-url is given),
+        # named by what it covers; `--index pip` asks pip for its index instead.
+        index_urls, index_name = [], ""
+        if options["index_url"]:
+            pass
+        elif options.get("index") == "pip":
+            index_urls = pipindex.pip_index_urls()[:1]
+            index_name = f"{PIP_NAME}: {redact(index_urls[0])}" if index_urls else ""
+        elif options.get("index") == "snapshot" or not settings.RESOLVER_INDEX_URLS:
+            offline = offline_choice()
+            index_urls, index_name = ([offline.url], offline.name) if offline else ([], "")
+        else:
+            index_urls = default_index_urls()
         defaults = cli.Defaults(
             index_urls=index_urls,
             python_version=settings.RESOLVER_DEFAULT_PYTHON,
@@ -33,6 +46,7 @@ class Command(BaseCommand):
             limits=Limits(max_rounds=settings.RESOLVER_MAX_ROUNDS, max_seconds=settings.RESOLVER_MAX_SECONDS),
             max_requests=settings.RESOLVER_MAX_REQUESTS,
             ca_bundle=settings.RESOLVER_CA_BUNDLE,
+            index_name=index_name,
         )
         namespace = type("Options", (), options)()
         code = cli.run(namespace, defaults, self.stdout, self.stderr)

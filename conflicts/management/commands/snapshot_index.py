@@ -57,6 +57,11 @@ def manifest(snapshot: Snapshot, *, command: str, made: datetime, seconds: tuple
         "",
         f"Required but not on the index ({len(snapshot.missing)}): {' '.join(snapshot.missing) or '-'}",
         f"Left out by the project cap ({len(snapshot.left_out)}): {' '.join(snapshot.left_out) or '-'}",
+        f"Versions left out ({sum(map(len, snapshot.dropped.values()))} of "
+        f"{sum(1 for v in snapshot.dropped.values() if v)} projects, beyond the version cap or needing a project "
+        "not held; listed in the archive's coverage.json)",
+        f"Requirements never followed ({len(snapshot.unfollowed)} projects asked for by kept metadata, behind "
+        f"an extra or beyond the cap): {' '.join(sorted(snapshot.unfollowed)) or '-'}",
         f"Files dropped ({len(snapshot.problems)}):",
         *(f"  {problem}" for problem in snapshot.problems),
     ]

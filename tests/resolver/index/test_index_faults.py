@@ -48,7 +48,7 @@ def with_login(url: str) -> str:
 
 
 def shown(url: str) -> str:
-    return url.replace("http://", f"http://{USER}:****@")
+    return url.replace("http://", "http://****@")
 
 
 def resolve_against(url: str, limits: IndexLimits = FAST) -> Report:
