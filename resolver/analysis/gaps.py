@@ -14,7 +14,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
 from resolver.index.coverage import Coverage
-from resolver.output.report import Conflict, Diagnosis, Report
+from resolver.output.report import Conflict, Diagnosis, ParentVersion, Report
 
 ASK_A_REAL_INDEX = "resolve against a real index to know (the index pip uses, --index-url or PIP_INDEX_URL)"
 
