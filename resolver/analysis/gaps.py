@@ -139,7 +139,7 @@ def _towards(tried: list[ParentVersion], others: list[str]) -> bool:
     rises when the other side lies above."""
     if len(tried) < 2 or not others:
         return False
-    newest, oldest = _bounds(tried[0]["specifier"]), _bounds(tried[-1]["specifier"])
+    newest, oldest = _bounds(tried[0]["specifier"] or ""), _bounds(tried[-1]["specifier"] or "")
     other_low = max((b for b in (_bounds(o)[0] for o in others) if b), default=None)
     other_high = min((b for b in (_bounds(o)[1] for o in others) if b), default=None)
     if newest[0] and other_high is not None and other_high <= newest[0]:
