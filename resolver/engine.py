@@ -121,6 +121,7 @@ def resolve(
     analysis_limits: AnalysisLimits | None = None,
     set_aside: frozenset[str] = frozenset(),
     drop_lines: frozenset[tuple[str, int]] = frozenset(),
+    on_verdict: Callable[[Report], None] | None = None,
 ) -> Report:
     """Resolve requirements files for a target against an index, and explain any failure.
 
@@ -132,6 +133,8 @@ def resolve(
     proven fixes and matrices, re-resolving on the same (warm) index client within
     `analysis_limits`. `set_aside` (package names replaced by placeholders) and `drop_lines`
     (`(file, line)` of requirement lines to leave out) are the analyses' own variations.
+    `on_verdict` gets the report of a failed resolution before the analyses start (they can take
+    seconds), so a caller can show the verdict and its conflicts meanwhile.
     """
     limits = limits or Limits()
     started = time.monotonic()
@@ -167,6 +170,8 @@ def resolve(
         if isinstance(index, ExcludeNewer):
             report["diagnoses"].extend(index.diagnoses())  # type: ignore[arg-type]
     if analyse and report["status"] == "conflict":
+        if on_verdict is not None:
+            on_verdict(report)
         rerun = partial(
             resolve,
             index=chosen,
