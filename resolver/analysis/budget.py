@@ -63,7 +63,8 @@ class Budget:
         self.resolutions += 1
         if self.heartbeat is not None:  # a worker's sign of life while the analyses run
             self.heartbeat()
-        remaining = max(1.0, self.analysis.max_seconds - self.elapsed())
+        # What is left of the wall, not a floor of a second more: the budget is a hard limit.
+        remaining = max(0.0, self.analysis.max_seconds - self.elapsed())
         seconds = min(self.limits.max_seconds, remaining, self.analysis.max_seconds_each)
         report = self.rerun(files, limits=replace(self.limits, max_seconds=seconds), **changes)
         if not decided(report):
