@@ -1,6 +1,6 @@
-"""Benchmark: our engine against pip on real requirement sets, served from the bundled index.
+"""Benchmark: our engine against pip (and uv, `bench.uv`) on real requirement sets, served from the bundled index.
 
-    python -m bench [--latency-ms 0,30] [--runs 3] [--only NAME] [--no-pip]
+    python -m bench [--latency-ms 0,30] [--runs 3] [--only NAME] [--no-pip] [--no-uv]
 
 Why it is built this way:
 
@@ -46,6 +46,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from bench.server import BenchServer, serve
+from bench.uv import uv_binary, uv_command, uv_env
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -263,7 +264,19 @@ def measure_pip(
     return Run("pip", latency_ms, mode, seconds, code, rss, requests), read_json(out)
 
 
-def bench_input(file: Path, archive_root: Path, latencies: list[int], runs: int, use_pip: bool) -> InputResult:
+def measure_uv(
+    file: Path, server: BenchServer, work: Path, mode: str, warm_cache: Path, latency_ms: int, uv: str
+) -> Run:
+    server.take_count()
+    cache = warm_cache if mode == "warm" else fresh_cache(work, warm_cache)
+    command = uv_command(uv, file, server.simple_url, target_version())
+    seconds, code, rss = run_measured(command, work / "uv.out", uv_env(child_env(), cache))
+    return Run("uv", latency_ms, mode, seconds, code, rss, server.take_count())
+
+
+def bench_input(
+    file: Path, archive_root: Path, latencies: list[int], runs: int, use_pip: bool, uv: str | None = None
+) -> InputResult:
     result = InputResult(name=file.stem)
     report_pins: dict[str, str] | None = None
     with tempfile.TemporaryDirectory(prefix="bench-") as scratch:
@@ -271,6 +284,7 @@ def bench_input(file: Path, archive_root: Path, latencies: list[int], runs: int,
         for latency_ms in latencies:
             with serve(archive_root, latency=latency_ms / 1000) as server:
                 ours_warm, pip_warm = work / f"ours-warm-{latency_ms}", work / f"pip-warm-{latency_ms}"
+                uv_warm = work / f"uv-warm-{latency_ms}"
                 for mode in ("cold", "warm"):
                     for _ in range(runs):
                         run, report = measure_ours(file, server, work, mode, ours_warm, latency_ms)
@@ -294,9 +308,11 @@ def bench_input(file: Path, archive_root: Path, latencies: list[int], runs: int,
                                     result.pip_packages = len(pip_report.get("install", []))
                                     if report_pins is not None:
                                         result.pins_differ = compare_pins(report_pins, pip_report)
+                        if uv:
+                            result.runs.append(measure_uv(file, server, work, mode, uv_warm, latency_ms, uv))
                         print(
                             f"  {file.stem} {latency_ms} ms {mode}: "
-                            + ", ".join(f"{r.tool} {r.seconds:.2f}s" for r in result.runs[-(1 + use_pip) :]),
+                            + ", ".join(f"{r.tool} {r.seconds:.2f}s" for r in result.runs[-(1 + use_pip + bool(uv)) :]),
                             file=sys.stderr,
                             flush=True,
                         )
@@ -321,10 +337,13 @@ def summary(result: InputResult, latencies: list[int]) -> dict[str, Any]:
         for mode in ("cold", "warm"):
             ours = median(result, "ours", latency_ms, mode)
             pip = median(result, "pip", latency_ms, mode)
+            uv = median(result, "uv", latency_ms, mode)
             cells[f"{mode}_{latency_ms}ms"] = {
                 "ours_s": ours,
                 "pip_s": pip,
                 "ratio": ours / pip if ours is not None and pip else None,
+                "uv_s": uv,
+                "uv_ratio": ours / uv if ours is not None and uv else None,
                 "ours_requests": median(result, "ours", latency_ms, mode, "requests"),
                 "pip_requests": median(result, "pip", latency_ms, mode, "requests"),
                 "ours_cache_hits": median(result, "ours", latency_ms, mode, "cache_hits"),
@@ -351,8 +370,8 @@ def markdown(results: list[InputResult], latencies: list[int]) -> str:
         " | cold ours / pip (s) | cold ratio"
         " | warm ours / pip (s) | warm ratio | requests cold ours / pip | requests warm ours / pip"
         " | warm cache hits ours"
-        " | peak RSS ours / pip (MB) |",
-        "|---|---:|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        " | peak RSS ours / pip (MB) | cold uv (s) | cold ours / uv | warm uv (s) | warm ours / uv |",
+        "|---|---:|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for result in results:
         data = summary(result, latencies)
@@ -375,17 +394,20 @@ def markdown(results: list[InputResult], latencies: list[int]) -> str:
                 f" | {fmt(cold['ours_requests'], '.0f')} / {fmt(cold['pip_requests'], '.0f')}"
                 f" | {fmt(warm['ours_requests'], '.0f')} / {fmt(warm['pip_requests'], '.0f')}"
                 f" | {fmt(warm['ours_cache_hits'], '.0f')}"
-                f" | {fmt(data['ours_peak_rss_mb'], '.0f')} / {fmt(data['pip_peak_rss_mb'], '.0f')} |"
+                f" | {fmt(data['ours_peak_rss_mb'], '.0f')} / {fmt(data['pip_peak_rss_mb'], '.0f')}"
+                f" | {fmt(cold['uv_s'])} | {fmt(cold['uv_ratio'])} | {fmt(warm['uv_s'])} | {fmt(warm['uv_ratio'])} |"
             )
     totals = []
     for latency_ms in latencies:
         for mode in ("cold", "warm"):
             ours = [summary(r, latencies)["cells"][f"{mode}_{latency_ms}ms"]["ours_s"] for r in results]
             pip = [summary(r, latencies)["cells"][f"{mode}_{latency_ms}ms"]["pip_s"] for r in results]
+            uv = [summary(r, latencies)["cells"][f"{mode}_{latency_ms}ms"]["uv_s"] for r in results]
             if all(v is not None for v in ours + pip) and pip:
+                against_uv = f", uv {sum(uv):.1f} s, ours / uv {sum(ours) / sum(uv):.1f}" if all(uv) else ""
                 totals.append(
                     f"{mode} {latency_ms} ms: ours {sum(ours):.1f} s, pip {sum(pip):.1f} s,"
-                    f" ratio {sum(ours) / sum(pip):.2f}"
+                    f" ratio {sum(ours) / sum(pip):.2f}" + against_uv
                 )
     if totals:
         lines += ["", "Sum of medians over the corpus: " + "; ".join(totals) + "."]
@@ -448,6 +470,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=3, help="timed runs per tool, latency and mode (default 3)")
     parser.add_argument("--only", action="append", help="only this input (file stem; repeat for more)")
     parser.add_argument("--no-pip", action="store_true", help="measure only our engine")
+    parser.add_argument("--no-uv", action="store_true", help="leave uv out (it is the second reference)")
     parser.add_argument("--corpus", type=Path, default=CORPUS, help="directory of *.in files")
     parser.add_argument("--archive", type=Path, default=ARCHIVE, help="the offline index archive")
     parser.add_argument("--index-root", type=Path, help="an unpacked index (parent of simple/) to use as is")
@@ -472,7 +495,8 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     for file in files:
         print(f"{file.stem}", file=sys.stderr, flush=True)
-        results.append(bench_input(file.resolve(), root, latencies, options.runs, not options.no_pip))
+        uv = None if options.no_uv else uv_binary()
+        results.append(bench_input(file.resolve(), root, latencies, options.runs, not options.no_pip, uv))
     elapsed = time.perf_counter() - started
 
     table = markdown(results, latencies)

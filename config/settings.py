@@ -163,12 +163,15 @@ WHITENOISE_USE_FINDERS = not envbool("STATIC_MANIFEST")
 
 # Celery: JSON only. The embedded default broker is kombu's filesystem transport: it needs no
 # server, and web and worker share it through a folder. Production sets Redis or RabbitMQ.
+# The transport looks for new tasks every `polling_interval` seconds (kombu's default, 1 s, is a
+# second a user waits after pressing Explain); at 0.05 s an idle worker measured 0.4 % of a core
+# (0.05 % at 1 s).
 BROKER_DIR = Path(env("BROKER_DIR", str(BASE_DIR / ".cache" / "broker")))
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", "filesystem://")
 CELERY_BROKER_TRANSPORT_OPTIONS = (
     {"data_folder_in": str(BROKER_DIR / "queue"), "data_folder_out": str(BROKER_DIR / "queue"),
      "processed_folder": str(BROKER_DIR / "processed"), "control_folder": str(BROKER_DIR / "control"),
-     "store_processed": False}
+     "store_processed": False, "polling_interval": float(env("BROKER_POLLING_SECONDS", "0.05"))}
     if CELERY_BROKER_URL.startswith("filesystem://")
     else {}
 )  # fmt: skip

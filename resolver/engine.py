@@ -141,6 +141,7 @@ def resolve(
     set_aside: frozenset[str] = frozenset(),
     drop_lines: frozenset[tuple[str, int]] = frozenset(),
     formats: FormatControl = DEFAULT_FORMATS,
+    on_verdict: Callable[[Report], None] | None = None,
 ) -> Report:
     """Resolve requirements files for a target against an index, and explain any failure.
 
@@ -153,6 +154,8 @@ def resolve(
     `analysis_limits`. `set_aside` (package names replaced by placeholders) and `drop_lines`
     (`(file, line)` of requirement lines to leave out) are the analyses' own variations.
     `formats` is the caller's `--only-binary`/`--no-binary`; the files' own lines add to it.
+    `on_verdict` gets the report of a failed resolution before the analyses start (they can take
+    seconds), so a caller can show the verdict and its conflicts meanwhile.
     """
     limits = limits or Limits()
     started = time.monotonic()
@@ -196,6 +199,8 @@ def resolve(
     coverage = coverage_of(getattr(chosen, "index_urls", []))
     mark_gaps(report, coverage)
     if analyse and report["status"] == "conflict":
+        if on_verdict is not None:
+            on_verdict(report)
         rerun = partial(
             resolve,
             index=chosen,

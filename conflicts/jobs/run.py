@@ -127,26 +127,41 @@ class Heartbeat:
 
 
 class ProgressWriter:
-    """Writes the engine's progress onto the row, at most every `interval` seconds."""
+    """Writes the engine's progress onto the row, at most every `interval` seconds.
+
+    Once the resolution has failed, `verdict` stores the report as it is before the analyses
+    (still "running"), and keeps its verdict and conflict messages in `progress`, so the page shows
+    them during the seconds the analyses take.
+    """
 
     def __init__(self, report_id: Any, interval: float = 0.5) -> None:
         self.report_id = report_id
         self.interval = interval
         self.last = 0.0
+        self.known: dict[str, Any] = {}
 
-    def __call__(self, progress: dict[str, int]) -> None:
+    def __call__(self, progress: dict[str, Any], result: dict[str, Any] | None = None) -> None:
         now = time.monotonic()
-        if now - self.last < self.interval:
+        if result is None and now - self.last < self.interval:
             return
         self.last = now
+        fields: dict[str, Any] = {"progress": {**progress, **self.known}, "heartbeat": timezone.now()}
+        if result is not None:
+            fields["result"] = result
         try:
-            Report.objects.filter(id=self.report_id, status=Status.RUNNING).update(
-                progress=progress, heartbeat=timezone.now()
-            )
+            Report.objects.filter(id=self.report_id, status=Status.RUNNING).update(**fields)
         except DatabaseError as error:  # progress is a courtesy: the resolution goes on
             logger.warning("report %s: progress not written (%s)", self.report_id, error)
             with contextlib.suppress(DatabaseError):
                 connection.close()
+
+    def verdict(self, result: dict[str, Any]) -> None:
+        messages = [c["message"] for c in result["conflicts"]]
+        messages += [d["message"] for d in result["diagnoses"] if d.get("severity") != "warning"]
+        self.known = {"verdict": result["status"], "messages": messages}
+        stats = result["stats"]
+        packages = max(len(result["graph"]["nodes"]) - 1, 0)
+        self({"rounds": stats["rounds"], "packages": packages, "requests": stats["requests"]}, result)
 
 
 def run_report(report_id: Any) -> None:
@@ -177,7 +192,8 @@ def run_report(report_id: Any) -> None:
                     roots=report.roots or None,
                     pre=report.pre,
                     limits=limits,
-                    on_progress=ProgressWriter(report.id),
+                    on_progress=(progress := ProgressWriter(report.id)),
+                    on_verdict=progress.verdict,
                     input_index=input_indexes,
                     **analysis.engine_options(report),
                 )

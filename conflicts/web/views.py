@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import re
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
@@ -27,6 +29,8 @@ from conflicts.web import presenters
 from resolver.output.report import requirements_txt, requirements_urls
 
 POLL_STOP = 286  # htmx: stop polling
+PROGRESS_WAIT_SECONDS = 3.0  # the longest a progress poll waits for news
+PROGRESS_STEP_SECONDS = 0.05  # how often it looks
 
 
 def throttled(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -116,6 +120,7 @@ def _report(report_id: Any) -> Report:
 def report(request: HttpRequest, report_id: Any) -> HttpResponse:
     item = _report(report_id)
     context = presenters.report_context(item, focus=request.GET.get("graph", ""))
+    context["seen"] = progress_state(item)
     if request.htmx:
         return render(request, "conflicts/partials/report_body.html", context)
     return render(request, "conflicts/report.html", context)
@@ -124,14 +129,32 @@ def report(request: HttpRequest, report_id: Any) -> HttpResponse:
 @require_GET
 @vary_on_headers("HX-Request")
 def progress(request: HttpRequest, report_id: Any) -> HttpResponse:
-    """The polled fragment: progress while running; the finished report, with polling stopped."""
+    """The polled fragment: progress while running; the finished report, with polling stopped.
+
+    A long poll: given the state the page shows (`seen`), the answer waits until the row moves on,
+    up to PROGRESS_WAIT_SECONDS, so the page hears of progress and of the answer within
+    PROGRESS_STEP_SECONDS instead of on a polling tick. The wait is bounded because it holds a
+    server thread.
+    """
     item = _report(report_id)
     if not request.htmx:
         return redirect(item)
+    seen = request.GET.get("seen", "")
+    deadline = time.monotonic() + PROGRESS_WAIT_SECONDS
+    while seen == progress_state(item) and not item.is_finished and time.monotonic() < deadline:
+        time.sleep(PROGRESS_STEP_SECONDS)
+        item.refresh_from_db(fields=["status", "progress"])
     if item.is_finished:
+        item.refresh_from_db()
         context = presenters.report_context(item, focus="")
         return render(request, "conflicts/partials/report_body.html", context, status=POLL_STOP)
-    return render(request, "conflicts/partials/progress.html", {"report": item})
+    return render(request, "conflicts/partials/progress.html", {"report": item, "seen": progress_state(item)})
+
+
+def progress_state(item: Report) -> str:
+    """What the progress fragment shows, in short: the `seen` of its next poll."""
+    shown = json.dumps([item.status, item.progress], sort_keys=True).encode()
+    return hashlib.blake2b(shown, digest_size=8).hexdigest()
 
 
 @require_GET

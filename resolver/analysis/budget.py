@@ -71,6 +71,7 @@ class Budget:
         self.resolutions += 1
         if self.heartbeat is not None:  # a worker's sign of life while the analyses run
             self.heartbeat()
+        # What is left of the wall, not a floor of a second more: the budget is a hard limit.
         remaining = max(0.0, self.wall() - time.monotonic())
         seconds = min(self.limits.max_seconds, remaining, self.analysis.max_seconds_each)
         # The wall goes down to the re-resolution, so one slow re-resolution cannot overrun it.

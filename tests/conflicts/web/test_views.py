@@ -105,8 +105,8 @@ def test_queued_report_page_polls_its_progress(client, test_index) -> None:
     report = Report.objects.create(files={"requirements.in": "django\n"}, roots=["requirements.in"],
                                    python_version="3.11", platform="any", index_name="test index")  # fmt: skip
     body = client.get(f"/r/{report.id}/").content.decode()
-    assert f'hx-get="/r/{report.id}/progress/"' in body
-    assert 'hx-trigger="every 1s"' in body
+    assert f'hx-get="/r/{report.id}/progress/?seen=' in body
+    assert 'hx-trigger="load, every 5s"' in body
 
 
 def test_progress_fragment_while_running_keeps_polling(client, test_index) -> None:
