@@ -143,6 +143,17 @@ class MinimalLines(TypedDict):
     complete: bool  # False when the budget ran out: the lines still fail, but may not be minimal
 
 
+class MissingProjects(TypedDict):
+    """The user's lines whose project is not on the index, grouped (each also has its `not_found`
+    diagnosis). Only dropping or correcting such a line fixes it, so the other analyses set these
+    projects aside: they are not part of `minimal_lines`, and no fixes are tried for them."""
+
+    count: int
+    packages: list[str]  # canonical names, in input order
+    lines: list[dict[str, Any]]  # [{"file", "line", "text", "package"}] in input order
+    message: str  # "500 projects are not on the index: a, b, c … (and 497 more)"
+
+
 class TargetCell(TypedDict):
     python_version: str
     platform: str
@@ -192,7 +203,9 @@ class Report(TypedDict):
     distributions: NotRequired[dict[str, dict[str, Any]]]  # the file chosen for each pin
     # Added for issue 7; absent in reports stored before it.
     index_read_at: NotRequired[str]  # ISO-8601 UTC time the index data was read (always written now)
-    minimal_lines: NotRequired[MinimalLines]  # when it did not resolve and the analyses ran
+    # When it did not resolve and the analyses ran, unless the only problems were missing projects.
+    minimal_lines: NotRequired[MinimalLines]
+    missing_projects: NotRequired[MissingProjects]  # when the analyses ran and some line's project is missing
     analysis: NotRequired[Analysis]  # when the analyses ran
     targets: NotRequired[Targets]  # from resolver.analysis.targets.resolve_targets, when asked for
     what_broke: NotRequired[WhatBroke]  # from resolver.analysis.timeline.what_broke, when asked for
