@@ -314,6 +314,24 @@ class MinimalLines(Open):
     complete: bool
 
 
+class MissingLine(Source):
+    text: str
+    package: str
+
+
+class MissingProjects(Open):
+    """The input's lines whose project is not on the index, said once as a group.
+
+    Each also has its `not_found` diagnosis. Only changing such a line fixes it, so the minimal
+    lines and the fixes leave them out.
+    """
+
+    count: int
+    packages: list[str]
+    lines: list[MissingLine]
+    message: str = Field(description='"500 projects are not on the index: a, b, c … (and 497 more)".')
+
+
 class TargetCell(Open):
     python_version: str
     platform: str
@@ -363,7 +381,12 @@ class ReportV1(Open):
     index_read_at: str | None = Field(
         default=None, description="When the index data was read (ISO 8601, UTC): re-run as of it to reproduce."
     )
-    minimal_lines: MinimalLines | None = None
+    minimal_lines: MinimalLines | None = Field(
+        default=None, description="Absent when the only problems are projects not on the index."
+    )
+    missing_projects: MissingProjects | None = Field(
+        default=None, description="When the analyses ran and some line names a project not on the index."
+    )
     targets: Targets | AnalysisFailure | None = Field(default=None, description="When other targets were asked for.")
     what_broke: WhatBroke | AnalysisFailure | None = Field(
         default=None, description="When a date it used to resolve on was given."

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from conflicts.models import Report, Status
-from conflicts.web.analysis_context import analysis_context, conflict_extras
+from conflicts.web.analysis_context import analysis_context, conflict_extras, grouped_missing
 from conflicts.web.graphsvg import GraphvizError, render_svg
 from resolver.output.dot import to_dot
 from resolver.output.graphml import to_graphml
@@ -163,7 +163,12 @@ def report_context(report: Report, *, focus: str) -> dict[str, Any]:
     if not report.is_finished:
         return context
     diagnoses = result.get("diagnoses", [])
-    context["problems"] = [conflict_extras(d) for d in diagnoses if d.get("severity") != "warning"]
+    grouped = set((grouped_missing(result) or {}).get("packages", []))  # shown as one card
+    context["problems"] = [
+        conflict_extras(d)
+        for d in diagnoses
+        if d.get("severity") != "warning" and not (d["kind"] == "not_found" and d.get("package") in grouped)
+    ]
     context["warnings"] = [d for d in diagnoses if d.get("severity") == "warning"]
     context["conflicts"] = [conflict_extras(_with_parent_names(conflict)) for conflict in result.get("conflicts", [])]
     context.update(analysis_context(report, result))

@@ -85,3 +85,13 @@ def test_the_docs_page_is_served_with_local_assets_only(client) -> None:
     for source in sources:
         assert finders.find(source.removeprefix("/static/")), source
     assert "script-src 'self'" in response["Content-Security-Policy"]
+
+
+def test_missing_projects_are_documented_and_read_back_as_documented(api, make_report, openapi: dict) -> None:
+    report = make_report("nope\nnada\n")
+    body = api.get(f"/api/v1/reports/{report.id}").json()
+    assert body["summary"] == "2 projects are not on the index: nope, nada"
+    missing = body["report"]["missing_projects"]
+    assert openapi["components"]["schemas"]["ReportV1"]["properties"]["missing_projects"]
+    jsonschema.validate(missing, schema_of(openapi, "MissingProjects"))
+    assert missing["lines"][1] == {"file": "requirements.in", "line": 2, "text": "nada", "package": "nada"}
