@@ -111,7 +111,16 @@ MULTIPART_SCHEMA: dict[str, Any] = {
     "type": "object",
     "description": "The same fields as the JSON body; each file is a part named `files` with its file name.",
     "properties": {
-        "files": {"type": "array", "items": {"type": "string", "format": "binary"}, "minItems": 1},
+        "files": {
+            "type": "array",
+            "items": {
+                "type": "string",
+                "contentMediaType": "text/plain",
+                "description": "A requirements file as UTF-8 text, in a part with its file name. Any other bytes "
+                "are refused (422, code `not-utf-8`, naming `files.<name>` and the first bad byte).",
+            },
+            "minItems": 1,
+        },
         "roots": {"type": "array", "items": {"type": "string"}},
         "python_version": {"type": "string", "maxLength": 16},
         "platform": {"type": "string", "maxLength": 64},
@@ -133,6 +142,9 @@ MULTIPART_SCHEMA: dict[str, Any] = {
     "required": ["files"],
     "additionalProperties": False,
 }
+
+# How each part is encoded: a file part is UTF-8 text whatever Content-Type the client gives it.
+MULTIPART_ENCODING: dict[str, Any] = {"files": {"contentType": "text/plain; charset=utf-8"}}
 
 
 # Errors.
