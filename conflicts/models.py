@@ -137,7 +137,14 @@ class Report(models.Model):
         if self.status == Status.RESOLVED:
             return f"Resolved {len(result.get('pins', {}))} packages for Python {self.python_version}"
         messages = [c["message"] for c in result.get("conflicts", [])]
-        messages += [d["message"] for d in result.get("diagnoses", []) if d.get("severity") != "warning"]
+        missing = result.get("missing_projects") or {}
+        grouped = set(missing.get("packages", [])) if missing.get("count", 0) > 1 else set()
+        messages += [missing["message"]] if grouped else []  # one line for them all, as on the page
+        messages += [
+            d["message"]
+            for d in result.get("diagnoses", [])
+            if d.get("severity") != "warning" and not (d["kind"] == "not_found" and d.get("package") in grouped)
+        ]
         if messages:
             extra = f" (+{len(messages) - 1} more)" if len(messages) > 1 else ""
             return messages[0] + extra

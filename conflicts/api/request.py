@@ -22,7 +22,7 @@ from django.http import HttpRequest
 from django.http.multipartparser import MultiPartParserError
 
 from conflicts.api.problems import ApiProblem, field_error
-from conflicts.api.schemas import MULTIPART_SCHEMA, ReportCreate
+from conflicts.api.schemas import MULTIPART_ENCODING, MULTIPART_SCHEMA, ReportCreate
 from conflicts.indexes import OFFLINE_NAME, configured_indexes
 from conflicts.submission.inputs import Problem, SubmissionError, check_files, check_limits, file_field
 from conflicts.submission.options import (
@@ -36,7 +36,14 @@ from conflicts.submission.options import (
 from resolver.environment import Target
 from resolver.errors import TargetError
 
-__all__ = ["MULTIPART_SCHEMA", "Submission", "idempotency_key", "read_submission", "webhook_problem"]
+__all__ = [
+    "MULTIPART_ENCODING",
+    "MULTIPART_SCHEMA",
+    "Submission",
+    "idempotency_key",
+    "read_submission",
+    "webhook_problem",
+]
 
 BOM = "\ufeff"
 TRUE = {"true", "1", "on", "yes"}
@@ -145,10 +152,10 @@ def _multipart(request: HttpRequest) -> dict[str, Any]:
         try:
             files[name] = upload.read().decode("utf-8")
         except UnicodeDecodeError as error:
-            message = f"{name}: not UTF-8 text (byte {error.start}); save it as UTF-8."
+            message = f"{file_field(name)}: not UTF-8 text (byte {error.start}); send it as UTF-8."
             errors.append(field_error(file_field(name), message, code="not-utf-8"))
     if errors:
-        raise ApiProblem("invalid-input", "The multipart body has fields this API does not take.", errors=errors)
+        raise ApiProblem("invalid-input", _multipart_detail(errors), errors=errors)
     data["files"] = files
     for name in ("python_version", "platform", "index", "webhook_url"):
         if name in fields:
@@ -166,6 +173,18 @@ def _multipart(request: HttpRequest) -> dict[str, Any]:
     if "pre" in fields:
         data["pre"] = _boolean(fields["pre"])
     return data
+
+
+def _multipart_detail(errors: list[dict[str, Any]]) -> str:
+    """The detail says what the entries say: a file that is not UTF-8 is not an unknown field."""
+    unknown = [error["field"] for error in errors if error["code"] == "unknown-field"]
+    said = [error["message"] for error in errors if error["code"] == "not-utf-8"]
+    said += [
+        f"{error['field']}: {error['message']}" for error in errors if error["code"] in ("not-a-file", "duplicate-file")
+    ]
+    if unknown:
+        said.append(f"The multipart body has fields this API does not take: {', '.join(unknown)}.")
+    return " ".join(said)
 
 
 def _target_part(position: int, text: str) -> dict[str, str] | str:

@@ -132,7 +132,7 @@ CREATE_EXTRA = {
         "required": True,
         "content": {
             "application/json": {"schema": {"$ref": "#/components/schemas/ReportCreate"}},
-            "multipart/form-data": {"schema": api_request.MULTIPART_SCHEMA},
+            "multipart/form-data": {"schema": api_request.MULTIPART_SCHEMA, "encoding": api_request.MULTIPART_ENCODING},
         },
     },
     "responses": {

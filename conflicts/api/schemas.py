@@ -5,8 +5,7 @@ key is an error, so a typo in a client is caught rather than ignored). The answe
 plain dicts by the handlers and documented by these models, so the stored JSON report goes out
 exactly as stored; the schema tests check that every answer matches its model.
 
-The report models list what the engine always writes (resolver/output/report.py) and allow more keys:
-within version 1 fields may be added, none removed.
+The report's own models are in `conflicts.api.report`.
 """
 
 from __future__ import annotations
@@ -17,7 +16,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from conflicts.api.reportparts import Analysis, IgnoredOption, IndexOption, LineError, ParentVersion, Severity
+from conflicts.api.report import Graph, ReportV1  # noqa: F401  (the report's models, re-exported for the API)
 
 StatusName = Literal["queued", "running", "resolved", "conflict", "error", "failed"]
 
@@ -30,12 +29,6 @@ class Closed(BaseModel):
     """An answer whose keys are exactly these: the schema says `additionalProperties: false`."""
 
     model_config = ConfigDict(extra="forbid")
-
-
-class Open(BaseModel):
-    """A part of the JSON report v1: these keys at least, more may come within version 1."""
-
-    model_config = ConfigDict(extra="allow")
 
 
 # The request.
@@ -126,7 +119,16 @@ MULTIPART_SCHEMA: dict[str, Any] = {
     "type": "object",
     "description": "The same fields as the JSON body; each file is a part named `files` with its file name.",
     "properties": {
-        "files": {"type": "array", "items": {"type": "string", "format": "binary"}, "minItems": 1},
+        "files": {
+            "type": "array",
+            "items": {
+                "type": "string",
+                "contentMediaType": "text/plain",
+                "description": "A requirements file as UTF-8 text, in a part with its file name. Any other bytes "
+                "are refused (422, code `not-utf-8`, naming `files.<name>` and the first bad byte).",
+            },
+            "minItems": 1,
+        },
         "roots": {"type": "array", "items": {"type": "string"}},
         "python_version": {"type": "string", "maxLength": 16},
         "platform": {"type": "string", "maxLength": 64},
@@ -150,6 +152,9 @@ MULTIPART_SCHEMA: dict[str, Any] = {
     "required": ["files"],
     "additionalProperties": False,
 }
+
+# How each part is encoded: a file part is UTF-8 text whatever Content-Type the client gives it.
+MULTIPART_ENCODING: dict[str, Any] = {"files": {"contentType": "text/plain; charset=utf-8"}}
 
 
 # Errors.
@@ -178,256 +183,6 @@ class ProblemTypeOut(Closed):
     title: str
     status: int
     description: str
-
-
-# The JSON report v1 (its contract).
-
-
-class Source(Open):
-    file: str
-    line: int
-
-
-class SourceLine(Source):
-    text: str
-
-
-class InputRequirement(Open):
-    file: str
-    line: int
-    text: str
-    name: str
-    specifier: str
-    extras: list[str]
-    marker: str | None
-    url: str | None
-    editable: bool
-    hashes: list[str]
-    constraint: bool
-
-
-class ReportInput(Open):
-    files: dict[str, str]
-    requirements: list[InputRequirement]
-    index: str
-    python_version: str
-    platform: str
-    exclude_newer: str | None = Field(default=None, description="Files uploaded after it were ignored (ISO 8601).")
-    index_options: list[IndexOption] | None = None
-    ignored_options: list[IgnoredOption] | None = None
-    skipped_for_target: list[SourceLine] | None = Field(default=None, description="Lines whose marker is false.")
-    only_binary: list[str] = Field(default=[], description="The effective --only-binary set (`:all:` or names).")
-    no_binary: list[str] = Field(default=[], description="The effective --no-binary set (`:all:` or names).")
-
-
-class Constraint(Open):
-    specifier: str
-    parent: str | None = Field(description='"name==version" of the package asking, or null for an input line.')
-    source: Source | None = Field(description="The input line at the top of the chain.")
-    path: list[str] = Field(description='From the input line to the parent: ["requirements.in:7", "a==1.0"].')
-    kind: str | None = None
-    text: str | None = None
-    marker: str | None = None
-    parent_versions: list[ParentVersion] | None = Field(default=None, description="Each version of the parent tried.")
-
-
-class VersionMatch(Open):
-    version: str
-    satisfies: list[int] = Field(description="Indexes into the conflict's constraints.")
-
-
-class FixLine(Open):
-    file: str
-    line: int
-
-
-class Fix(Open):
-    """A change to the input that was re-resolved before it was offered: with it, this conflict is gone."""
-
-    kind: str = Field(description="loosen_pin | drop_line | parent_version | python_version")
-    title: str
-    line: FixLine | None = Field(description="The user's line changed or dropped; null for a new line or target.")
-    diff: str = Field(description="Unified diff of the input files (empty when only the target changes).")
-    files: dict[str, str] = Field(description="The changed files' new text, by name.")
-    pins: dict[str, str] = Field(description="The pins of the re-resolution.")
-    pin_changes: dict[str, list[str | None]] = Field(description="name -> [version before, version with the fix].")
-    complete: bool = Field(description="The whole input resolves with this one change.")
-    python_version: str | None = Field(default=None, description='kind "python_version": the target that resolves.')
-
-
-class MatrixRow(Open):
-    version: str | None = Field(description="The parent's version; null for a user's line.")
-    specifier: str | None = Field(description="What it asks of the package; null: it does not depend on it.")
-    accepts: list[bool] = Field(description="One per column of `versions`.")
-
-
-class MatrixParent(Open):
-    parent: str | None
-    label: str
-    rows: list[MatrixRow]
-    truncated: bool
-
-
-class Matrix(Open):
-    """Which versions of each parent accept which versions of the clashing package (newest first)."""
-
-    versions: list[str]
-    parents: list[MatrixParent]
-    truncated: bool
-
-
-class Conflict(Open):
-    package: str
-    specifier: str
-    message: str
-    constraints: list[Constraint]
-    versions: list[VersionMatch]
-    fixes: list[Fix] | None = Field(default=None, description="Proven fixes, when the analyses ran.")
-    fix_status: Literal["found", "none", "skipped"] | None = Field(
-        default=None, description='"none": every one-line change was re-resolved and none fixes this conflict.'
-    )
-    matrix: Matrix | None = None
-    certain: bool | None = Field(default=None, description="The clash holds whatever unknown metadata says.")
-    fix_candidates: int | None = None
-    fix_undecided: int | None = None
-    set_aside: list[str] | None = Field(default=None, description="Packages set aside to find this conflict.")
-
-
-class Diagnosis(Open):
-    kind: str = Field(description="not_found | no_compatible_distribution | metadata_unavailable | bad_input | ...")
-    package: str | None
-    message: str
-    severity: Severity | None = Field(default=None, description="Absent: an error; a warning leaves the report.")
-    errors: list[LineError] | None = Field(default=None, description="bad_input: every bad line.")
-    constraints: list[Constraint] | None = None
-    url: str | None = None
-    limit: str | None = None
-    version: str | None = None
-    versions: list[str] | None = None
-    filename: str | None = None
-    set_aside: list[str] | None = None
-    fixes: list[Fix] | None = None
-    fix_status: Literal["found", "none", "skipped"] | None = None
-    fix_candidates: int | None = None
-    fix_undecided: int | None = None
-
-
-class GraphNode(Open):
-    id: str = Field(description='A canonical package name, or "<root>" for the input.')
-    version: str | None = None
-    status: Literal["pinned", "tried"] | None = None
-    versions_tried: list[str] | None = None
-    conflict: bool | None = None
-    culprit: bool | None = None
-
-
-class GraphEdge(Open):
-    source: str
-    target: str
-    specifier: str | None = None
-    marker: str | None = None
-    extras: list[str] | None = None
-    text: str | None = None
-    sources: list[Source] | None = None
-    via_versions: list[str] | None = None
-    clash: bool | None = None
-
-
-class Graph(Open):
-    """The dependency graph in node-link form: one edge per requirement."""
-
-    nodes: list[GraphNode]
-    edges: list[GraphEdge]
-
-
-class Stats(Open):
-    duration_ms: int
-    requests: int
-    cache_hits: int
-    rounds: int
-    backtracks: int
-
-
-class Distribution(Open):
-    version: str
-    filename: str
-    url: str
-    sha256: str | None
-    kind: str
-    upload_time: str | None = None
-    metadata_source: str | None = Field(
-        default=None,
-        description='Where its dependencies were read: "pep658", "wheel", or what its sdist declares without '
-        'a build: "sdist-pkg-info", "egg-info", "pyproject", "setup.cfg", "setup.py". Absent in older reports.',
-    )
-
-
-class MinimalLines(Open):
-    """The smallest set of the user's lines that cannot coexist (dropping any one makes the rest resolve)."""
-
-    lines: list[SourceLine]
-    total: int
-    message: str = Field(description='"These 2 of your 40 lines conflict".')
-    resolutions: int
-    complete: bool
-
-
-class TargetCell(Open):
-    python_version: str
-    platform: str
-    status: Literal["resolved", "conflict", "error"]
-    summary: str = Field(description="One line: what was pinned, or the first problem.")
-    conflicts: list[str]
-    pins: int
-
-
-class Targets(Open):
-    cells: list[TargetCell]
-
-
-class BrokenBy(Open):
-    package: str
-    version: str
-    uploaded: str = Field(description="PEP 700 upload time (ISO 8601, UTC) of its earliest file.")
-
-
-class WhatBroke(Open):
-    good_date: str
-    resolved_then: bool
-    resolves_now: bool
-    broken_by: list[BrokenBy]
-    last_good: str | None
-    message: str
-    resolutions: int | None = None
-
-
-class AnalysisFailure(Open):
-    """An extra analysis that stopped (an index error, a limit); the main answer stands."""
-
-    error: str
-
-
-class ReportV1(Open):
-    """The JSON report, version 1: the same document the CLI prints with --format json."""
-
-    schema_version: Literal[1]
-    status: Literal["resolved", "conflict", "error"]
-    input: ReportInput
-    pins: dict[str, str] = Field(description="Canonical name to version, when resolved.")
-    conflicts: list[Conflict]
-    diagnoses: list[Diagnosis]
-    graph: Graph
-    stats: Stats
-    distributions: dict[str, Distribution] | None = Field(default=None, description="The file chosen for each pin.")
-    index_read_at: str | None = Field(
-        default=None, description="When the index data was read (ISO 8601, UTC): re-run as of it to reproduce."
-    )
-    minimal_lines: MinimalLines | None = None
-    analysis: Analysis | None = None
-    targets: Targets | AnalysisFailure | None = Field(default=None, description="When other targets were asked for.")
-    what_broke: WhatBroke | AnalysisFailure | None = Field(
-        default=None, description="When a date it used to resolve on was given."
-    )
 
 
 # The answers.

@@ -193,6 +193,12 @@ def _minimal(result: dict[str, Any]) -> dict[str, Any] | None:
     return {**minimal, "heading": heading, "count": count}
 
 
+def grouped_missing(result: dict[str, Any]) -> dict[str, Any] | None:
+    """More than one missing project is said once, as a group, rather than one card each."""
+    missing = result.get("missing_projects")
+    return missing if missing and missing.get("count", 0) > 1 else None
+
+
 def _targets(result: dict[str, Any], report: Report) -> dict[str, Any] | None:
     targets = result.get("targets")
     if not targets:
@@ -244,6 +250,7 @@ def analysis_context(report: Report, result: dict[str, Any]) -> dict[str, Any]:
     return {
         "analysis": result.get("analysis"),
         "minimal": _minimal(result),
+        "missing_projects": grouped_missing(result),
         "target_matrix": _targets(result, report),
         "what_broke": _what_broke(result),
         "index_read_at": _moment(result.get("index_read_at")),

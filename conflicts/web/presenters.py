@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from conflicts.models import Report, Status
-from conflicts.web.analysis_context import analysis_context, conflict_extras, user_specifiers
+from conflicts.web.analysis_context import analysis_context, conflict_extras, grouped_missing, user_specifiers
 from conflicts.web.answer import answer, kind_words, version_ranges
 from conflicts.web.graphsvg import GraphvizError, render_svg
 from resolver.output.dot import to_dot
@@ -179,9 +179,15 @@ def report_context(report: Report, *, focus: str) -> dict[str, Any]:
         return context
     diagnoses = result.get("diagnoses", [])
     allowed = user_specifiers(result)
+    grouped = set((grouped_missing(result) or {}).get("packages", []))  # shown as one card
+    problems = (
+        d
+        for d in diagnoses
+        if d.get("severity") != "warning" and not (d["kind"] == "not_found" and d.get("package") in grouped)
+    )
     context["problems"] = [
         {**conflict_extras(d, allowed), "kind_words": kind_words(d.get("kind")), "anchor": f"problem-{i}"}
-        for i, d in enumerate((d for d in diagnoses if d.get("severity") != "warning"), 1)
+        for i, d in enumerate(problems, 1)
     ]
     context["warnings"] = [
         {**d, "kind_words": kind_words(d.get("kind"))} for d in diagnoses if d.get("severity") == "warning"

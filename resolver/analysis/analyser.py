@@ -11,6 +11,10 @@ number of re-resolutions); an analysis cut short says so instead of guessing.
   aside (`resolver.resolution.setaside`: a placeholder that satisfies every constraint and brings nothing),
   so anything that still fails does so without `P`; repeated until it resolves or nothing new
   fails. Each later conflict lists the packages that were set aside to find it.
+- Missing projects: every requirement line whose project is not on the index is looked up at
+  once (pages fetched concurrently) and reported as one `not_found` diagnosis each, grouped in
+  `missing_projects`. Only that line can fix one, so they are set aside for everything that
+  follows rather than found one re-resolution at a time and then "minimised" as if they clashed.
 - The minimal lines: delta debugging (Zeller's ddmin) over the user's requirement lines, `-c`
   lines kept as context, "fails" meaning "does not resolve". It starts from the lines at the top
   of the first conflict's chains, which usually fail alone, so it needs few resolutions; the
@@ -37,7 +41,7 @@ from resolver.analysis.minimal import MinimalLinesPart
 from resolver.environment import Target
 from resolver.errors import ResolverError
 from resolver.input.reqfile import InputRequirement, ParsedInput
-from resolver.output.report import Conflict, Report
+from resolver.output.report import Conflict, MissingProjects, Report
 from resolver.resolution.provider import Provider
 
 
@@ -80,6 +84,7 @@ class Analyser(MinimalLinesPart, FixesPart):
             if node["id"] != "<root>" and node.get("version")
         }
         self._python_fixes: dict[frozenset[str], tuple[str, Report] | None] = {}
+        self.missing: set[str] = set()  # projects of the user's lines that the index does not have
 
     def run(self) -> None:
         try:
@@ -111,6 +116,7 @@ class Analyser(MinimalLinesPart, FixesPart):
         report = self.report
         problems = {c["package"] for c in report["conflicts"]}
         problems |= {d["package"] for d in report["diagnoses"] if d.get("package") and d.get("severity") != "warning"}
+        problems |= self.missing_projects()
         aside = set(problems)
         while aside:
             found = self.budget.resolve(self.files, set_aside=frozenset(aside))
@@ -133,6 +139,43 @@ class Analyser(MinimalLinesPart, FixesPart):
             report["diagnoses"].extend(new_diagnoses)  # type: ignore[arg-type]
             aside |= {c["package"] for c in new_conflicts} | {d["package"] for d in new_diagnoses}
 
+    def missing_projects(self) -> set[str]:
+        """Diagnose every line whose project the index does not have, without a resolution each."""
+        lines: dict[str, list[InputRequirement]] = {}
+        for item in self.lines:
+            if item.url is None:
+                lines.setdefault(item.name, []).append(item)
+        self.provider.index.prefetch_projects(lines)
+        self.missing = {name for name in lines if self.provider.project(name) is None}
+        if not self.missing:
+            return set()
+        self.budget.drop_lines = frozenset((i.origin.file, i.origin.line) for n in self.missing for i in lines[n])
+        names = [name for name in lines if name in self.missing]  # in input order
+        known = {d["package"] for d in self.report["diagnoses"] if d["kind"] == "not_found"}
+        for name in [name for name in names if name not in known]:
+            self.report["diagnoses"].append(
+                {
+                    "kind": "not_found",
+                    "package": name,
+                    "message": f"No project named {name!r} was found on the index",
+                    "constraints": [_line_constraint(item) for item in lines[name]],  # type: ignore[typeddict-unknown-key]
+                }
+            )
+        shown = ", ".join(names[:3]) + (f" … (and {len(names) - 3} more)" if len(names) > 3 else "")
+        noun = "project is" if len(names) == 1 else "projects are"
+        group: MissingProjects = {
+            "count": len(names),
+            "packages": names,
+            "lines": [
+                {"file": i.origin.file, "line": i.origin.line, "text": i.text, "package": i.name}
+                for name in names
+                for i in lines[name]
+            ],
+            "message": f"{len(names)} {noun} not on the index: {shown}",
+        }
+        self.report["missing_projects"] = group
+        return set(self.missing)
+
     def _highlight(self, conflict: Conflict) -> None:
         """Mark a later conflict in the report's graph as the first one is marked."""
         nodes = {node["id"]: node for node in self.report["graph"].get("nodes", [])}
@@ -146,3 +189,16 @@ class Analyser(MinimalLinesPart, FixesPart):
                 edges[source, conflict["package"]]["clash"] = True
                 if parent in nodes:
                     nodes[parent]["culprit"] = True
+
+
+def _line_constraint(item: InputRequirement) -> dict[str, Any]:
+    """A user's line as the constraint of a diagnosis, as the engine writes one."""
+    where = f"{item.origin.file}:{item.origin.line}"
+    return {
+        "specifier": str(item.requirement.specifier),
+        "parent": None,
+        "source": {"file": item.origin.file, "line": item.origin.line},
+        "path": [where],
+        "kind": "requirement",
+        "text": item.text,
+    }

@@ -45,6 +45,9 @@ class Budget:
         self.resolutions = 0
         self.undecided = 0  # re-resolutions stopped by their own limit: neither proof nor disproof
         self.stopped: str | None = None
+        # Lines every re-resolution leaves out: those naming projects the index does not have.
+        # Dropping them costs nothing, where hundreds of set-aside placeholders cost seconds.
+        self.drop_lines: frozenset[tuple[str, int]] = frozenset()
 
     def elapsed(self) -> float:
         return time.monotonic() - self.started
@@ -76,6 +79,8 @@ class Budget:
         seconds = min(self.limits.max_seconds, remaining, self.analysis.max_seconds_each)
         # The wall goes down to the re-resolution, so one slow re-resolution cannot overrun it.
         limits = replace(self.limits, max_seconds=seconds, deadline=self.wall())
+        if self.drop_lines:
+            changes["drop_lines"] = changes.get("drop_lines", frozenset()) | self.drop_lines
         report = self.rerun(files, limits=limits, **changes)
         if not decided(report):
             self.undecided += 1

@@ -59,6 +59,9 @@ class FixesPart(MatrixPart):
         name = conflict["package"]
         problems = [*self.report["conflicts"], *self._uninstallable()]
         aside = set(conflict.get("set_aside", [])) | {problem["package"] for problem in problems}
+        # A missing project fails every candidate; only its own line can change that, so it is no
+        # reason to reject a change that fixes this problem.
+        aside |= {d["package"] for d in self.report["diagnoses"] if d["kind"] == "not_found" and d.get("package")}
         aside = frozenset(aside - {name})
         fixes: list[Fix] = []
         tried = 0
@@ -317,8 +320,8 @@ def _move(package: str, old: str, new: str) -> dict[str, Any]:
     distance = abs(after.major - before.major) * 1000 + (abs(after.minor - before.minor) if size != "major" else 0)
     return {
         "package": package,
-        "from": old,
-        "to": new,
+        "from_version": old,
+        "to_version": new,
         "size": size,
         "direction": direction,
         "distance": distance,

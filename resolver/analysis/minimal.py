@@ -3,6 +3,10 @@
 Zeller's ddmin, "fails" meaning "does not resolve", `-c` lines kept as context. It starts from the
 lines at the top of the first conflict's chains, which usually fail alone, so it needs few
 resolutions; the result is 1-minimal: without any one of its lines the rest resolves.
+
+Lines naming a project the index does not have are left out (always dropped): each fails on its
+own and only its own change fixes it, so they say nothing about which lines cannot coexist; when
+nothing else fails there are no minimal lines.
 """
 
 from __future__ import annotations
@@ -25,12 +29,13 @@ class MinimalLinesPart:
     budget: Budget
     lines: list[InputRequirement]
     by_origin: dict[Line, InputRequirement]
+    missing: set[str]
 
     def minimal_lines(self) -> None:
-        items: list[Line] = [(r.origin.file, r.origin.line) for r in self.lines]
+        items: list[Line] = [(r.origin.file, r.origin.line) for r in self.lines if r.name not in self.missing]
         if not items:
             return
-        everything = frozenset(items)
+        everything = frozenset((r.origin.file, r.origin.line) for r in self.lines)
         used_before = self.budget.resolutions
         known: dict[frozenset[Line], bool] = {everything: True}
         undecided_before = self.budget.undecided
@@ -48,15 +53,20 @@ class MinimalLinesPart:
         start = [item for item in items if item in seed]
         if not (start and len(start) < len(items) and fails(start)):
             start = items
+            if len(items) < len(everything) and not fails(items):
+                return  # only the missing projects fail (or the budget ran out before telling)
         result = ddmin(start, fails)
         complete = not self.budget.exhausted() and self.budget.undecided == undecided_before
-        total = len(items)
+        total = len(everything)
         if len(result) == 1:
             message = f"This 1 of your {total} lines fails on its own"
         else:
             message = f"These {len(result)} of your {total} lines conflict"
         if self.parsed.constraints:
             message += " (with your -c constraints)"
+        if len(items) < total:
+            gone = total - len(items)
+            message += f" (leaving out the {gone} line{'s' if gone != 1 else ''} naming projects not on the index)"
         if not complete:
             message += " (the analysis stopped early: they fail together, but fewer might too)"
         minimal: MinimalLines = {
@@ -69,9 +79,11 @@ class MinimalLinesPart:
         self.report["minimal_lines"] = minimal
 
     def _conflict_lines(self) -> set[Line]:
-        """The user's lines at the top of the first problem's chains."""
+        """The user's lines at the top of the first problem's chains (a missing project's aside)."""
         problems: list[Any] = [*self.report["conflicts"][:1]] or [
-            d for d in self.report["diagnoses"] if d.get("severity") != "warning"
+            d
+            for d in self.report["diagnoses"]
+            if d.get("severity") != "warning" and d.get("package") not in self.missing
         ][:1]
         found: set[Line] = set()
         for problem in problems:

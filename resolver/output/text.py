@@ -64,6 +64,9 @@ def render_text(report: Report) -> str:
         out.append(f"Could not resolve for {target}:")
     if report.get("minimal_lines"):
         out += _minimal_lines(report["minimal_lines"])
+    grouped = _grouped_missing(report)
+    if grouped:
+        out += _missing_lines(report["missing_projects"])
     for conflict in report["conflicts"]:
         out += ["", conflict["message"]]
         if conflict.get("certain") is False:
@@ -79,6 +82,8 @@ def render_text(report: Report) -> str:
         if "fix_status" in conflict:
             out += _fix_lines(conflict, others=len(report["conflicts"]) - 1)
     for diagnosis in report["diagnoses"]:
+        if diagnosis["kind"] == "not_found" and diagnosis.get("package") in grouped:
+            continue  # said once above, with its line
         out += ["", f"{diagnosis['kind']}: {diagnosis['message']}"]
         for error in diagnosis.get("errors", []):
             start, end = error["span"]
@@ -140,6 +145,21 @@ def _declared_lines(distributions: dict[str, dict[str, Any]]) -> list[str]:
 def _minimal_lines(minimal: dict[str, Any]) -> list[str]:
     out = ["", minimal["message"] + ":"]
     out += [f"  {line['file']}:{line['line']}: {line['text']}" for line in minimal["lines"]]
+    return out
+
+
+def _grouped_missing(report: Report) -> set[str]:
+    """The missing projects said as one group (when more than one), not one paragraph each."""
+    missing = report.get("missing_projects")
+    return set(missing["packages"]) if missing and missing["count"] > 1 else set()
+
+
+def _missing_lines(missing: dict[str, Any], shown: int = 20) -> list[str]:
+    lines = missing["lines"]
+    out = ["", f"not_found: {missing['message']}; drop or correct these lines:"]
+    out += [f"  {line['file']}:{line['line']}: {line['text']}" for line in lines[:shown]]
+    if len(lines) > shown:
+        out.append(f"  … and {len(lines) - shown} more lines")
     return out
 
 

@@ -227,13 +227,26 @@ def test_a_multipart_file_that_is_not_utf8_is_named(api: Client) -> None:
     upload = SimpleUploadedFile("req.in", b"caf\xe9\n")
     body = problem(api.post("/api/v1/reports", {"files": [upload]}), 422, "invalid-input")
     assert fields(body) == [("files.req.in", None)]
-    assert "not UTF-8" in body["errors"][0]["message"]
+    assert body["errors"][0]["code"] == "not-utf-8"
+    # The detail says what the entry says (it said "fields this API does not take": issue 14 item 8).
+    assert body["detail"] == body["errors"][0]["message"] == "files.req.in: not UTF-8 text (byte 3); send it as UTF-8."
+
+
+def test_a_multipart_body_with_an_unknown_field_and_a_non_utf8_file_says_both(api: Client) -> None:
+    upload = SimpleUploadedFile("req.in", b"\xff\n")
+    body = problem(api.post("/api/v1/reports", {"files": [upload], "colour": "red"}), 422, "invalid-input")
+    assert fields(body) == [("colour", None), ("files.req.in", None)]
+    assert body["detail"] == (
+        "files.req.in: not UTF-8 text (byte 0); send it as UTF-8. "
+        "The multipart body has fields this API does not take: colour."
+    )
 
 
 def test_an_unknown_multipart_field_is_named(api: Client) -> None:
     upload = SimpleUploadedFile("requirements.in", b"django\n")
     body = problem(api.post("/api/v1/reports", {"files": [upload], "colour": "red"}), 422, "invalid-input")
     assert fields(body) == [("colour", None)]
+    assert body["detail"] == "The multipart body has fields this API does not take: colour."
 
 
 def test_a_body_over_the_size_limit_is_413_before_it_is_read(api: Client, settings) -> None:

@@ -8,6 +8,7 @@ import re
 import jsonschema
 import pytest
 from django.contrib.staticfiles import finders
+from django.core.files.uploadedfile import SimpleUploadedFile
 from openapi_spec_validator import validate
 
 from conflicts.models import Report, Status
@@ -58,6 +59,20 @@ def test_create_takes_json_or_multipart_and_documents_its_statuses(openapi: dict
     assert [parameter["name"] for parameter in create["parameters"]] == ["Idempotency-Key"]
 
 
+def test_a_multipart_file_is_documented_as_utf8_text_as_it_is_read(api, openapi: dict) -> None:
+    """Issue 14 item 8: documented as `format: binary`, while any byte that is not UTF-8 is refused."""
+    multipart = openapi["paths"]["/api/v1/reports"]["post"]["requestBody"]["content"]["multipart/form-data"]
+    part = multipart["schema"]["properties"]["files"]["items"]
+    assert part["contentMediaType"] == "text/plain" and "format" not in part
+    assert "UTF-8" in part["description"]
+    assert multipart["encoding"]["files"]["contentType"] == "text/plain; charset=utf-8"
+    text = SimpleUploadedFile("requirements.in", "django  # café\n".encode(), content_type="text/plain; charset=utf-8")
+    assert api.post("/api/v1/reports", {"files": [text]}).status_code == 202
+    latin = SimpleUploadedFile("other.in", "django  # café\n".encode("latin-1"), content_type="text/plain")
+    answer = api.post("/api/v1/reports", {"files": [latin]}).json()
+    assert answer["errors"][0]["code"] == "not-utf-8" and answer["detail"].startswith("files.other.in: not UTF-8")
+
+
 def schema_of(openapi: dict, name: str) -> dict:
     """A component as a standalone JSON Schema (its $refs resolved within the document)."""
     return {"$ref": f"#/components/schemas/{name}", "components": openapi["components"]}
@@ -85,3 +100,13 @@ def test_the_docs_page_is_served_with_local_assets_only(client) -> None:
     for source in sources:
         assert finders.find(source.removeprefix("/static/")), source
     assert "script-src 'self'" in response["Content-Security-Policy"]
+
+
+def test_missing_projects_are_documented_and_read_back_as_documented(api, make_report, openapi: dict) -> None:
+    report = make_report("nope\nnada\n")
+    body = api.get(f"/api/v1/reports/{report.id}").json()
+    assert body["summary"] == "2 projects are not on the index: nope, nada"
+    missing = body["report"]["missing_projects"]
+    assert openapi["components"]["schemas"]["ReportV1"]["properties"]["missing_projects"]
+    jsonschema.validate(missing, schema_of(openapi, "MissingProjects"))
+    assert missing["lines"][1] == {"file": "requirements.in", "line": 2, "text": "nada", "package": "nada"}

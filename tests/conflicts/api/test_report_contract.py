@@ -16,7 +16,7 @@ import pytest
 from pydantic import BaseModel
 from typing_extensions import is_typeddict
 
-from conflicts.api import schemas
+from conflicts.api import report as api_report
 from resolver.output import report
 
 # Where the API's model has another name than the TypedDict.
@@ -54,15 +54,15 @@ def differences(typed: Any, model: type[BaseModel], where: str) -> list[str]:
 
 
 def test_the_api_report_model_has_the_keys_of_the_typeddicts_at_every_level():
-    assert differences(report.Report, schemas.ReportV1, "report") == []
+    assert differences(report.Report, api_report.ReportV1, "report") == []
 
 
 @pytest.mark.parametrize(
     ("typed", "model", "expected"),
     [
-        (report.Source, schemas.FixLine, []),
-        (report.SourceLine, schemas.Source, ["s.text: in the TypedDict only"]),
-        (report.Fix, schemas.FixLine, None),
+        (report.Source, api_report.FixLine, []),
+        (report.SourceLine, api_report.Source, ["s.text: in the TypedDict only"]),
+        (report.Fix, api_report.FixLine, None),
     ],
 )
 def test_a_missing_key_is_a_difference(typed, model, expected):

@@ -318,6 +318,20 @@ def test_a_package_that_installs_nowhere_on_the_target_gets_proven_fixes_too(cli
     assert report.result["minimal_lines"]["message"] in text(body)
 
 
+def test_missing_projects_are_one_card_not_one_conflict(client, analysed) -> None:
+    """Issue 14 item 7: 30 names the index lacks were "These 30 of your 31 lines conflict"."""
+    report = analysed("six\n" + "".join(f"gone-{n}\n" for n in range(30)))
+    body = client.get(f"/r/{report.id}/").content.decode()
+    page = text(body)
+    assert "lines conflict" not in page and "fails on its own" not in page
+    message = "30 projects are not on the index: gone-0, gone-1, gone-2 … (and 27 more)"
+    assert f"<h1>{message}</h1>" in body  # the verdict, and the summary the API and the log show
+    [card] = re.findall(r'<section class="card diagnosis.*?</section>', body, re.S)  # not 30 cards
+    assert message in text(card) and "requirements.in:31 : gone-29" in text(card)
+    assert "No project named" not in page
+    assert report.result["analysis"]["resolutions"] <= 2
+
+
 def test_an_explanation_cut_short_by_its_budget_says_so(client, analysed, settings) -> None:
     settings.RESOLVER_ANALYSIS_RESOLUTIONS = 1
     report = analysed(TWO_CONFLICTS)

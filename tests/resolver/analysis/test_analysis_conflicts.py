@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from resolver.analysis.budget import AnalysisLimits, Budget
+from resolver.analysis.analyser import Analyser
+from resolver.analysis.budget import AnalysisLimits
 from resolver.analysis.minimal import ddmin
 from resolver.engine import resolve
 from resolver.environment import Target
@@ -82,8 +83,8 @@ def test_minimal_lines_found_by_ddmin_when_the_conflict_runs_through_a_chain(run
 
 
 def test_one_line_that_fails_alone(run: Resolve) -> None:
-    report = run({"a": {"1.0": {}}}, "a\nnothere\n")
-    assert [line["text"] for line in report["minimal_lines"]["lines"]] == ["nothere"]
+    report = run({"a": {"1.0": {}}, "b": {"1.0": {}}}, "a\nb>=2\n")
+    assert [line["text"] for line in report["minimal_lines"]["lines"]] == ["b>=2"]
     assert report["minimal_lines"]["message"] == "This 1 of your 2 lines fails on its own"
 
 
@@ -144,13 +145,13 @@ def test_an_index_failing_during_the_analyses_stops_them_and_says_so(
     indexes: IndexFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     client = FailingLater(indexes.client(CLASSIC))
-    first_resolution = Budget.resolve
+    analyses = Analyser.run
 
-    def failing_from_now_on(budget: Budget, *args: object, **kwargs: object) -> object:
+    def failing_from_now_on(analyser: Analyser) -> None:
         client.failing = True  # the resolution itself is over: the analyses meet a failing index
-        return first_resolution(budget, *args, **kwargs)  # type: ignore[arg-type]
+        analyses(analyser)
 
-    monkeypatch.setattr(Budget, "resolve", failing_from_now_on)
+    monkeypatch.setattr(Analyser, "run", failing_from_now_on)
     report = resolve({"requirements.in": "django==1.11.29\ndjangocms-blog\n"}, index=client, target=Target("3.11"))  # type: ignore[arg-type]
     assert report["status"] == "conflict" and report["conflicts"][0]["package"] == "django"
     assert report["analysis"]["complete"] is False
