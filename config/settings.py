@@ -11,6 +11,8 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 
 from config.envurls import cache_from_url, database_from_url, sqlite_database
+from resolver.index.limits import IndexLimits
+from resolver.limits import Limits
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -217,9 +219,10 @@ RESOLVER_ALLOW_PRIVATE_INDEXES = envbool("RESOLVER_ALLOW_PRIVATE_INDEXES")
 RESOLVER_CA_BUNDLE = env("RESOLVER_CA_BUNDLE") or env("PIP_CERT") or env("SSL_CERT_FILE") or None
 RESOLVER_DEFAULT_PYTHON = env("RESOLVER_DEFAULT_PYTHON", "3.11")
 RESOLVER_DEFAULT_PLATFORM = env("RESOLVER_DEFAULT_PLATFORM", "manylinux_2_28_x86_64")
-RESOLVER_MAX_ROUNDS = envint("RESOLVER_MAX_ROUNDS", 20000)
-RESOLVER_MAX_SECONDS = envint("RESOLVER_MAX_SECONDS", 300)
-RESOLVER_MAX_REQUESTS = envint("RESOLVER_MAX_REQUESTS", 5000)
+# Their defaults are the engine's (resolver/limits.py, resolver/index/limits.py), as the CLI's are.
+RESOLVER_MAX_ROUNDS = envint("RESOLVER_MAX_ROUNDS", Limits.max_rounds)
+RESOLVER_MAX_SECONDS = envint("RESOLVER_MAX_SECONDS", int(Limits.max_seconds))
+RESOLVER_MAX_REQUESTS = envint("RESOLVER_MAX_REQUESTS", IndexLimits.max_requests)
 # The explanations after a failed resolution (smallest clash, every conflict, proven fixes) re-resolve
 # the input many times; their budget per report, and how many extra targets one report may ask for.
 RESOLVER_ANALYSIS_SECONDS = envint("RESOLVER_ANALYSIS_SECONDS", 60)

@@ -14,7 +14,7 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from conflicts.indexes import default_index_urls
 from resolver import cli
-from resolver.engine import Limits
+from resolver.limits import Limits
 
 
 class Command(BaseCommand):
