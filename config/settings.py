@@ -275,5 +275,14 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     # One line per index request is too much at INFO; the resolver logs what matters.
-    "loggers": {"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},
+    "loggers": {
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
+        "config.cache": {"filters": ["cache_outage"]},
+    },
+    "filters": {"cache_outage": {"()": "config.cache.OncePerPeriod"}},
 }
+# A Redis outage is logged by django-redis (IGNORE_EXCEPTIONS, config/envurls.py) under this name,
+# where config.cache.OncePerPeriod lets one warning through every 30 s.
+DJANGO_REDIS_LOGGER = "config.cache"
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
