@@ -60,11 +60,6 @@ def payload(report: Report) -> dict[str, Any]:
     }
 
 
-def backoff(retries: int) -> int:
-    """Seconds before the next attempt: 10 s, 20 s, 40 s, ... at most an hour."""
-    return min(10 * 2**retries, 3600)
-
-
 def deliver(report_id: str) -> bool:
     """POST the webhook once; True when delivered, False when it never will be.
 
