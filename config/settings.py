@@ -215,6 +215,9 @@ OFFLINE_INDEX_ARCHIVE = env("OFFLINE_INDEX_ARCHIVE", str(BASE_DIR / "data" / "of
 OFFLINE_INDEX_DIR = env("OFFLINE_INDEX_DIR") or None
 RESOLVER_ALLOWED_INDEX_HOSTS = envlist("RESOLVER_ALLOWED_INDEX_HOSTS")
 RESOLVER_ALLOW_PRIVATE_INDEXES = envbool("RESOLVER_ALLOW_PRIVATE_INDEXES")
+# HTTPS_PROXY/HTTP_PROXY/ALL_PROXY/NO_PROXY are honoured as pip honours them, for the index and the
+# webhooks; a proxy they name is connected to only if listed here (http://host:port or host:port).
+RESOLVER_ALLOWED_PROXIES = envlist("RESOLVER_ALLOWED_PROXIES")
 # A private CA for the index (pip's PIP_CERT); default: the CA bundle shipped with certifi.
 RESOLVER_CA_BUNDLE = env("RESOLVER_CA_BUNDLE") or env("PIP_CERT") or env("SSL_CERT_FILE") or None
 RESOLVER_DEFAULT_PYTHON = env("RESOLVER_DEFAULT_PYTHON", "3.11")
@@ -274,12 +277,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    # One line per index request is too much at INFO; the resolver logs what matters.
-    "loggers": {
-        "httpx": {"level": "WARNING"},
-        "httpcore": {"level": "WARNING"},
-        "config.cache": {"filters": ["cache_outage"]},
-    },
+    "loggers": {"config.cache": {"filters": ["cache_outage"]}},
     "filters": {"cache_outage": {"()": "config.cache.OncePerPeriod"}},
 }
 # A Redis outage is logged by django-redis (IGNORE_EXCEPTIONS, config/envurls.py) under this name,

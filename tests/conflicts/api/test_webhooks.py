@@ -17,6 +17,7 @@ import pytest
 from conflicts import tasks
 from conflicts.jobs import run, submit, sweep, webhooks
 from conflicts.models import ApiToken, Report, Status
+from tests.support.proxy import serve_proxy
 from tests.support.queue import record_sends
 
 pytestmark = pytest.mark.django_db
@@ -216,3 +217,22 @@ def test_the_retries_wait_10_s_doubling_up_to_an_hour(receiver: Receiver, monkey
     receiver.statuses = [503] * 14
     tasks.deliver_webhook.apply(args=[str(finished(receiver).id)])
     assert waits[:5] == [10, 20, 40, 80, 160] and waits[-1] == 3600 and len(waits) == 14
+
+
+def test_a_webhook_goes_through_the_proxy_of_the_environment_when_allowed(
+    receiver: Receiver, settings, monkeypatch
+) -> None:
+    """The same transport as the index's: HTTP_PROXY is honoured, and the proxy must be allowed."""
+    for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy", "http_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    with serve_proxy() as proxy:
+        monkeypatch.setenv("HTTP_PROXY", proxy.url)
+        settings.RESOLVER_ALLOWED_PROXIES = []
+        assert webhooks.deliver(str(finished(receiver).id)) is False  # a proxy not allowed: nothing sent
+        assert proxy.seen == [] and receiver.received == []
+        settings.RESOLVER_ALLOWED_PROXIES = [proxy.url]
+        report = finished(receiver)
+        assert webhooks.deliver(str(report.id)) is True
+    assert proxy.seen == [("POST", receiver.url)]
+    ((headers, body),) = receiver.received
+    assert json.loads(body)["id"] == str(report.id) and headers["webhook-id"] == f"report-{report.id}"
