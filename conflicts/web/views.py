@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import HTMX_STOP_POLLING
 
 from conflicts.jobs import submit
 from conflicts.models import Report
@@ -24,8 +25,6 @@ from conflicts.throttling import over_limit, parse_rate
 from conflicts.web import analysis_context as explanations
 from conflicts.web import presenters
 from resolver.output.report import requirements_txt, requirements_urls
-
-POLL_STOP = 286  # htmx: stop polling
 
 
 def throttled(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -113,7 +112,7 @@ def progress(request: HttpRequest, report_id: Any) -> HttpResponse:
         return redirect(item)
     if item.is_finished:
         context = presenters.report_context(item, focus="")
-        return render(request, "conflicts/partials/report_body.html", context, status=POLL_STOP)
+        return render(request, "conflicts/partials/report_body.html", context, status=HTMX_STOP_POLLING)
     return render(request, "conflicts/partials/progress.html", {"report": item})
 
 
