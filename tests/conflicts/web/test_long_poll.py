@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from django_htmx.http import HTMX_STOP_POLLING
 
 from conflicts.models import Report, Status
 from conflicts.web import views
@@ -48,4 +49,4 @@ def test_a_poll_that_sees_the_end_stops_polling(client, make_report, monkeypatch
     monkeypatch.setattr(views, "PROGRESS_WAIT_SECONDS", 30)
     started = time.monotonic()
     response = client.get(f"/r/{report.id}/progress/?seen=whatever", HTTP_HX_REQUEST="true")
-    assert response.status_code == views.POLL_STOP and time.monotonic() - started < 5
+    assert response.status_code == HTMX_STOP_POLLING and time.monotonic() - started < 5
