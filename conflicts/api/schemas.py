@@ -215,7 +215,7 @@ class FixLine(Open):
 class Fix(Open):
     """A change to the input that was re-resolved before it was offered: with it, this conflict is gone."""
 
-    kind: str = Field(description="loosen_pin | drop_line | parent_version | python_version")
+    kind: str = Field(description="loosen_pin | drop_line | parent_version | python_version | combined")
     title: str
     line: FixLine | None = Field(description="The user's line changed or dropped; null for a new line or target.")
     diff: str = Field(description="Unified diff of the input files (empty when only the target changes).")
@@ -364,6 +364,11 @@ class ReportV1(Open):
         default=None, description="When the index data was read (ISO 8601, UTC): re-run as of it to reproduce."
     )
     minimal_lines: MinimalLines | None = None
+    combined_fix: Fix | None = Field(
+        default=None,
+        description="With several conflicts: the best fix of each applied together, re-resolved with nothing set "
+        "aside; the whole input resolves with it. Absent when no such combination was found.",
+    )
     targets: Targets | AnalysisFailure | None = Field(default=None, description="When other targets were asked for.")
     what_broke: WhatBroke | AnalysisFailure | None = Field(
         default=None, description="When a date it used to resolve on was given."

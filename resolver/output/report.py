@@ -46,11 +46,12 @@ class Fix(TypedDict):
     judged on its own conflict; `complete` says whether the whole input then resolves).
     """
 
-    kind: Literal["loosen_pin", "drop_line", "parent_version", "python_version"]
+    kind: Literal["loosen_pin", "drop_line", "parent_version", "python_version", "combined"]
     title: str  # "Loosen django==1.11.29 to django>2.0 (requirements.in:2)"
     # kind "loosen_pin": the user's line gets the other side's specifier, or `==` the nearest version
     # that fits; "drop_line": the line is commented out; "parent_version": a parent's version pinned
-    # (on the user's line for it, else a new line); "python_version": only the target changes.
+    # (on the user's line for it, else a new line); "python_version": only the target changes;
+    # "combined" (only as the report's `combined_fix`): several conflicts' fixes applied together.
     line: FixLine | None  # the user's line changed or dropped; None for a new line or a new target
     diff: str  # unified diff of the input files ("" when only the target changes)
     files: dict[str, str]  # the changed files' new text, by name (only those that changed)
@@ -196,6 +197,8 @@ class Report(TypedDict):
     analysis: NotRequired[Analysis]  # when the analyses ran
     targets: NotRequired[Targets]  # from resolver.analysis.targets.resolve_targets, when asked for
     what_broke: NotRequired[WhatBroke]  # from resolver.analysis.timeline.what_broke, when asked for
+    # Added for issue 15: with several conflicts, one change that makes the whole input resolve.
+    combined_fix: NotRequired[Fix]  # from resolver.analysis.combined, with `parts` naming each conflict's fix
 
 
 UNRESOLVABLE = {"not_found", "no_compatible_distribution"}

@@ -61,6 +61,10 @@ def render_text(report: Report) -> str:
         out.append(f"Could not resolve for {target}:")
     if report.get("minimal_lines"):
         out += _minimal_lines(report["minimal_lines"])
+    if report.get("combined_fix"):
+        combined = report["combined_fix"]
+        out += ["", f"{combined['title']} (proven by a re-resolution of the whole input):"]
+        out += [f"  {line}" for line in combined["diff"].splitlines()]
     for conflict in report["conflicts"]:
         out += ["", conflict["message"]]
         if conflict.get("certain") is False:
