@@ -1,0 +1,44 @@
+"""Several conflicts (issue 15, second pass), in Chromium on the bundled offline index.
+
+The two-conflict example gets one combined change, proven on the whole file, before the one fix
+per conflict; the least disturbing django fix keeps the user's Django 3.2; the graph's first view
+holds the clashing node whole; a phone at 390 px still never scrolls the page sideways.
+Screenshots go to artifacts/screenshots/combined-*.png.
+"""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.test_answer_first import DESK, PHONE, resolved, shoot
+from tests.browser.test_explanations import assert_accessible, assert_no_sideways_scroll
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_two_conflicts_show_a_combined_fix_first(page, bundled_index) -> None:
+    two = resolved("company-site-two-conflicts")
+    page.page.set_viewport_size(DESK)
+    page.page.goto(f"{page.base_url}/r/{two.id}/")
+    combined = page.page.locator("#answer #combined-fix")
+    expect(combined).to_contain_text("Change these 2 lines and the whole file resolves")
+    expect(combined.locator(".proven")).to_have_text("✓ resolves the whole file")
+    expect(combined.locator("pre.diff .d-add")).to_have_text(["+django-filter==23.5", "+kombu>=5.7.0"])
+    # It comes before every single-conflict fix, and on the first screen.
+    first_fix = page.page.locator("#answer .best-fix").first
+    expect(first_fix).to_have_id("combined-fix")
+    box = combined.locator("pre.diff").bounding_box()
+    assert box is not None and box["y"] + box["height"] <= DESK["height"], f"the combined diff ends at {box}"
+    # The django conflict's own best fix keeps Django 3.2: an older django-filter, not Django 5.2.
+    django_fix = page.page.locator("#answer ol.best-fixes").first.locator("li.best-fix").first
+    expect(django_fix).to_contain_text("django-filter==23.5")
+    expect(django_fix).not_to_contain_text("django 3.2 \N{RIGHTWARDS ARROW} 5.2")
+    assert_accessible(page, "two-conflict report with a combined fix")
+    shoot(page, "combined-two-conflicts-1366")
+    page.page.set_viewport_size(PHONE)
+    page.page.reload()
+    expect(combined).to_be_visible()
+    assert_no_sideways_scroll(page)
+    shoot(page, "combined-two-conflicts-390")
+    assert page.blocked == [] and page.console_errors == []
