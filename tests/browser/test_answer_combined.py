@@ -42,3 +42,41 @@ def test_two_conflicts_show_a_combined_fix_first(page, bundled_index) -> None:
     assert_no_sideways_scroll(page)
     shoot(page, "combined-two-conflicts-390")
     assert page.blocked == [] and page.console_errors == []
+
+
+def test_the_graphs_first_view_holds_the_clash_whole(page, bundled_index) -> None:
+    two = resolved("company-site-two-conflicts")
+    page.page.set_viewport_size(DESK)
+    page.page.goto(f"{page.base_url}/r/{two.id}/#graph")
+    canvas = page.page.locator("#graph-canvas")
+    clash = canvas.locator("svg g.node.conflict").first
+    expect(clash).to_be_visible()
+    frame, node = canvas.bounding_box(), clash.bounding_box()
+    assert frame and node
+    inside = (
+        frame["x"] <= node["x"]
+        and node["x"] + node["width"] <= frame["x"] + frame["width"]
+        and frame["y"] <= node["y"]
+        and node["y"] + node["height"] <= frame["y"] + frame["height"]
+    )
+    assert inside, f"the clash {node} is cut off by the canvas {frame}"
+    # The canvas is no taller than the drawing (no white below it).
+    svg = canvas.locator("svg").bounding_box()
+    assert svg and frame["height"] <= svg["height"] + 4
+    page.page.locator("section#graph").screenshot(
+        path=str(page.screenshot("combined-graph-1366").with_name("combined-graph.png"))
+    )
+    # Drag to pan moves the view; the drawing stays where it was drawn.
+    before = canvas.evaluate("c => [c.scrollLeft, c.scrollTop]")
+    box = canvas.bounding_box()
+    page.page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.page.mouse.down()
+    page.page.mouse.move(box["x"] + box["width"] / 2 + 120, box["y"] + box["height"] / 2 + 40, steps=5)
+    page.page.mouse.up()
+    after = canvas.evaluate("c => [c.scrollLeft, c.scrollTop]")
+    scrollable = canvas.evaluate("c => c.scrollWidth > c.clientWidth || c.scrollHeight > c.clientHeight")
+    assert after != before or not scrollable
+    page.page.set_viewport_size(PHONE)
+    page.page.reload()
+    assert_no_sideways_scroll(page)
+    assert page.console_errors == []
