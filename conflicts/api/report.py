@@ -89,6 +89,12 @@ class FixLine(Open):
     line: int
 
 
+class FixPart(Open):
+    package: str
+    rank: int
+    headline: str
+
+
 class PinMove(Open):
     package: str
     from_version: str
@@ -101,7 +107,7 @@ class PinMove(Open):
 class Fix(Open):
     """A change to the input that was re-resolved before it was offered: with it, this conflict is gone."""
 
-    kind: str = Field(description="loosen_pin | drop_line | parent_version | python_version")
+    kind: str = Field(description="loosen_pin | drop_line | parent_version | python_version | combined")
     title: str
     line: FixLine | None = Field(description="The user's line changed or dropped; null for a new line or target.")
     diff: str = Field(description="Unified diff of the input files (empty when only the target changes).")
@@ -116,6 +122,7 @@ class Fix(Open):
     moves: list[PinMove] | None = Field(default=None, description="Each of the user's packages whose version moves.")
     keeps_majors: bool | None = Field(default=None, description="No package of the user's changes major version.")
     headline: str | None = Field(default=None, description="The fix in one line, with its direction and jump.")
+    parts: list[FixPart] | None = Field(default=None, description='kind "combined": each conflict\'s fix it applies.')
     same_as: int | None = Field(default=None, description="The rank of a better fix giving the same pins.")
 
 
@@ -324,6 +331,11 @@ class ReportV1(Open):
     targets: Targets | AnalysisFailure | None = Field(default=None, description="When other targets were asked for.")
     gaps: dict[str, str] | None = Field(
         default=None, description='On a partial index, when the answer rests on what it lacks: {"index", "message"}.'
+    )
+    combined_fix: Fix | None = Field(
+        default=None,
+        description="With several conflicts: the best fix of each applied together, re-resolved with nothing set "
+        "aside; the whole input resolves with it. Absent when no such combination was found.",
     )
     what_broke: WhatBroke | AnalysisFailure | None = Field(
         default=None, description="When a date it used to resolve on was given."

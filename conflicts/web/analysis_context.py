@@ -114,6 +114,16 @@ def _fixes(conflict: dict[str, Any]) -> list[dict[str, Any]]:
     return fixes
 
 
+def combined_view(result: dict[str, Any]) -> dict[str, Any] | None:
+    """The report's combined fix (several conflicts' fixes together, proven on the whole file), for
+    the template as any fix is, with the fix of each conflict it is made of."""
+    combined = result.get("combined_fix")
+    if not combined:
+        return None
+    [view] = _fixes({"fixes": [combined]})
+    return view
+
+
 def _in_range(version: str | None, specifier: SpecifierSet | None) -> bool:
     if version is None or specifier is None:
         return True

@@ -8,9 +8,11 @@ or two least disturbing proven fixes. Everything else on the page is detail belo
 
 from __future__ import annotations
 
+from contextlib import suppress
 from itertools import pairwise
 from typing import Any
 
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
 # Diagnosis kinds in words; the enum names stay in the JSON report only.
@@ -65,11 +67,14 @@ def _asks(package: str, specifier: str | None, many: bool) -> str:
     return f"{'ask' if many else 'asks'} for {package}{specifier or ' (any version)'}"
 
 
-def _parent_part(package: str, constraint: dict[str, Any]) -> str:
+def _parent_part(package: str, constraint: dict[str, Any], yours: SpecifierSet | None = None) -> str:
     name, _, version = (constraint.get("parent") or "").partition("==")
     groups = version_ranges(constraint.get("parent_versions") or [])
     if not groups:
         return f"{name} {version} {_asks(package, constraint.get('specifier'), False)}".replace("  ", " ")
+    excluded = _all_excluded(package, name, constraint.get("parent_versions") or [], yours)
+    if excluded and len(groups) > 1:
+        return excluded
     rising = _rising_lower_bounds(groups)
     if rising and len(groups) > 1:  # each newer range asks for more: say the least of it
         return f"{name} {groups[0]['first']} and later need {package}{groups[0]['specifier']} or newer"
@@ -79,6 +84,38 @@ def _parent_part(package: str, constraint: dict[str, Any]) -> str:
     parts += [f"{g['label']} {_asks(package, g['specifier'], g['count'] > 1)}" for g in shown[1:]]
     more = len(groups) - len(shown)
     return ", ".join(parts) + (f" (and {more} more range{'s' if more != 1 else ''})" if more > 0 else "")
+
+
+def _lower_bound(specifier: str | None) -> Version | None:
+    try:
+        bounds = [Version(s.version) for s in SpecifierSet(specifier or "") if s.operator in (">=", ">", "~=", "==")]
+    except (InvalidSpecifier, InvalidVersion):
+        return None
+    return max(bounds, default=None)
+
+
+def _all_excluded(package: str, name: str, entries: list[dict[str, Any]], yours: SpecifierSet | None) -> str | None:
+    """One range with the weakest requirement, when the user's line rules out what every version asks.
+
+    celery 5.3.0 ... 5.7.0 ask for kombu>=5.3.0 ... >=5.7.0 (a newer one for a newer one) and the
+    user asks for kombu<5: the ranges differ, but not in a way that matters to the user, as uv says
+    "celery>=5.3.0 depends on kombu>=5.3.0"."""
+    if not yours or not entries:
+        return None
+    bounds = [_lower_bound(entry.get("specifier")) for entry in entries]
+    if any(bound is None for bound in bounds):
+        return None
+    weakest = min(b for b in bounds if b is not None)
+    uppers = [Version(s.version) for s in yours if s.operator in ("<", "<=", "==", "~=")]
+    if yours.contains(weakest, prereleases=True) or not any(upper <= weakest for upper in uppers):
+        return None  # some version the user allows might meet one of them: the ranges matter
+    oldest, newest = entries[-1], entries[0]
+    rising = all(newer >= older for newer, older in pairwise(bounds))  # type: ignore[operator]
+    sentence = f"{name} {oldest['version']} and later need {package}>={weakest} or newer"
+    if rising and len(set(bounds)) > 1:  # say how it grows, with the newest version's own requirement
+        needs = f"{newest['version']} needs {package}{newest['specifier']}"
+        sentence += f" (a newer {name} asks for a newer {package}: {needs})"
+    return sentence
 
 
 def _rising_lower_bounds(groups: list[dict[str, Any]]) -> bool:
@@ -100,9 +137,14 @@ def conflict_sentence(conflict: dict[str, Any], single_file: bool) -> str:
     you pin django==1.11.29 on line 2.'"""
     package = conflict.get("package", "")
     parents, yours = [], []
+    asked = SpecifierSet()  # what the user's own lines allow of the package
+    for constraint in conflict.get("constraints", []):
+        if not constraint.get("parent"):
+            with suppress(InvalidSpecifier):
+                asked &= SpecifierSet(constraint.get("specifier") or "")
     for constraint in conflict.get("constraints", []):
         if constraint.get("parent"):
-            parents.append(_parent_part(package, constraint))
+            parents.append(_parent_part(package, constraint, asked if str(asked) else None))
             continue
         text = constraint.get("text") or f"{package}{constraint.get('specifier') or ''}"
         verb = "pin" if "==" in (constraint.get("specifier") or "") else "ask for"

@@ -13,7 +13,13 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from conflicts.models import Report, Status
-from conflicts.web.analysis_context import analysis_context, conflict_extras, grouped_missing, user_specifiers
+from conflicts.web.analysis_context import (
+    analysis_context,
+    combined_view,
+    conflict_extras,
+    grouped_missing,
+    user_specifiers,
+)
 from conflicts.web.answer import answer, kind_words, version_ranges
 from conflicts.web.graphsvg import GraphvizError, render_svg
 from resolver.output.dot import to_dot
@@ -200,6 +206,7 @@ def report_context(report: Report, *, focus: str) -> dict[str, Any]:
     context["waited"] = _waited(report)
     if report.status != Status.RESOLVED and (context["conflicts"] or context["problems"]):
         context["answer"] = answer(context["conflicts"], context["problems"], report.files)
+        context["answer"]["combined"] = combined_view(result)
     downloads = ["report.json"]
     if graph is not None:
         focus = focus if focus in ("conflict", "all") else default_focus(report, graph)

@@ -25,6 +25,8 @@ number of re-resolutions); an analysis cut short says so instead of guessing.
   is re-resolved, with the other conflicts' packages set aside so it is judged on its own
   conflict; only those that resolve are offered. When none does, that is reported as proven for
   the candidates tried ("no single change fixes this").
+- The combined fix (`combined`): with several problems, the best fix of each applied together and
+  re-resolved with nothing set aside, so "change these lines and the whole file resolves" is proven.
 - The matrix: for each parent, its versions against the clashing package's versions, from the
   index's metadata (no resolution needed). Dependencies that only an extra brings are not seen.
 """
@@ -36,8 +38,10 @@ from contextlib import suppress
 from typing import Any
 
 from resolver.analysis.budget import AnalysisLimits, Budget, Rerun
+from resolver.analysis.combined import CombinedPart
 from resolver.analysis.fixes import FixesPart
 from resolver.analysis.minimal import MinimalLinesPart
+from resolver.analysis.ranking import depended_on
 from resolver.environment import Target
 from resolver.errors import ResolverError
 from resolver.input.reqfile import InputRequirement, ParsedInput
@@ -62,7 +66,7 @@ def analyse_failure(
     Analyser(report, parsed, target, index, budget, pre).run()
 
 
-class Analyser(MinimalLinesPart, FixesPart):
+class Analyser(MinimalLinesPart, FixesPart, CombinedPart):
     def __init__(
         self, report: Report, parsed: ParsedInput, target: Target, index: Any, budget: Budget, pre: bool
     ) -> None:
@@ -85,6 +89,7 @@ class Analyser(MinimalLinesPart, FixesPart):
         }
         self._python_fixes: dict[frozenset[str], tuple[str, Report] | None] = {}
         self.missing: set[str] = set()  # projects of the user's lines that the index does not have
+        self.depended = depended_on(report)
 
     def run(self) -> None:
         try:
@@ -97,6 +102,7 @@ class Analyser(MinimalLinesPart, FixesPart):
                 self.fixes(conflict, self._candidates(conflict))
             for diagnosis in self._uninstallable():  # only a line or the target can change that
                 self.fixes(diagnosis, self._drop_candidates(diagnosis))
+            self.combined_fix([*self.report["conflicts"], *self._uninstallable()])
         except ResolverError as error:  # the index failed or a request limit was reached
             self.budget.stopped = f"the index could not be read: {error.message}"
             for problem in [*self.report["conflicts"], *self._uninstallable()]:

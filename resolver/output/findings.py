@@ -36,11 +36,12 @@ class Fix(TypedDict):
     judged on its own conflict; `complete` says whether the whole input then resolves).
     """
 
-    kind: Literal["loosen_pin", "drop_line", "parent_version", "python_version"]
+    kind: Literal["loosen_pin", "drop_line", "parent_version", "python_version", "combined"]
     title: str  # "Loosen django==1.11.29 to django>2.0 (requirements.in:2)"
     # kind "loosen_pin": the user's line gets the other side's specifier, or `==` the nearest version
     # that fits; "drop_line": the line is commented out; "parent_version": a parent's version pinned
-    # (on the user's line for it, else a new line); "python_version": only the target changes.
+    # (on the user's line for it, else a new line); "python_version": only the target changes;
+    # "combined" (only as the report's `combined_fix`): several conflicts' fixes applied together.
     line: FixLine | None  # the user's line changed or dropped; None for a new line or a new target
     diff: str  # unified diff of the input files ("" when only the target changes)
     files: dict[str, str]  # the changed files' new text, by name (only those that changed)
@@ -55,7 +56,14 @@ class Fix(TypedDict):
     moves: NotRequired[list[PinMove]]  # each of the user's packages whose version moves
     keeps_majors: NotRequired[bool]  # no package of the user's changes major version or goes away
     headline: NotRequired[str]  # the fix in one line, with its direction and jump
+    parts: NotRequired[list[FixPart]]  # kind "combined": each conflict's fix it applies
     same_as: NotRequired[int | None]  # the rank of a better fix giving the same pins
+
+
+class FixPart(TypedDict):
+    package: str  # the conflict's package
+    rank: int  # the rank of that conflict's fix
+    headline: str
 
 
 class PinMove(TypedDict):

@@ -289,6 +289,9 @@ class Report(TypedDict):
     # `input.index_coverage` is the snapshot's label; a conflict's "fix_proof" {"proven": False,
     # "reason"} says when some fix candidates could not be judged on it.
     gaps: NotRequired[dict[str, str]]
+    # With several conflicts: one change that makes the whole input resolve (resolver.analysis.combined),
+    # with `parts` naming each conflict's fix.
+    combined_fix: NotRequired[Fix]
 
 
 UNRESOLVABLE = {"not_found", "no_compatible_distribution"}

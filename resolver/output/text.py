@@ -67,6 +67,10 @@ def render_text(report: Report) -> str:
     grouped = _grouped_missing(report)
     if grouped:
         out += _missing_lines(report["missing_projects"])
+    if report.get("combined_fix"):
+        combined = report["combined_fix"]
+        out += ["", f"{combined['title']} (proven by a re-resolution of the whole input):"]
+        out += [f"  {line}" for line in combined["diff"].splitlines()]
     for conflict in report["conflicts"]:
         out += ["", conflict["message"]]
         if conflict.get("certain") is False:

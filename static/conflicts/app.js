@@ -1,4 +1,4 @@
-// Conflict Explorer's only script: zoom for the drawn graph, and graph links opened in the
+// Conflict Explorer's only script: fit, zoom and pan for the drawn graph, and graph links opened in the
 // inspector with htmx. Without it every node is still a plain link to its own page.
 (function () {
   "use strict";
@@ -16,19 +16,61 @@
     var width = parseFloat(svg.getAttribute("width")) || svg.getBoundingClientRect().width;
     var height = parseFloat(svg.getAttribute("height")) || svg.getBoundingClientRect().height;
     var scale = 1;
+    var PX = 4 / 3; // Graphviz sizes are in points
     function apply() {
       svg.setAttribute("width", (width * scale) + "pt");
       svg.setAttribute("height", (height * scale) + "pt");
+      // The canvas is as tall as the drawing (no white below it), up to 75% of the window.
+      canvas.style.height = Math.min(height * scale * PX + 2, window.innerHeight * 0.75) + "px";
     }
+    function fit() {
+      // Both dimensions, but never below a readable size: a big graph is then panned instead.
+      var across = canvas.clientWidth / (width * PX);
+      var down = (window.innerHeight * 0.75) / (height * PX);
+      return Math.max(0.6, Math.min(1, across, down));
+    }
+    function centreOnClash() {
+      var clash = svg.querySelector("g.node.conflict") || svg.querySelector("g.node.culprit");
+      if (!clash) return;
+      var box = clash.getBoundingClientRect();
+      var frame = canvas.getBoundingClientRect();
+      canvas.scrollLeft += box.left + box.width / 2 - (frame.left + frame.width / 2);
+      canvas.scrollTop += box.top + box.height / 2 - (frame.top + frame.height / 2);
+    }
+    scale = fit();
+    apply();
+    centreOnClash();
     zoom.addEventListener("click", function (event) {
       var button = event.target.closest("button[data-zoom]");
       if (!button) return;
       var action = button.dataset.zoom;
       if (action === "in") scale = Math.min(scale * 1.25, 8);
       else if (action === "out") scale = Math.max(scale / 1.25, 0.1);
-      else scale = Math.min(1, canvas.clientWidth / (width * 1.34));
+      else scale = fit();
       apply();
+      if (action === "reset") centreOnClash();
     });
+    // Drag to pan; a click without a move still opens the package under the pointer.
+    var drag = null;
+    canvas.addEventListener("pointerdown", function (event) {
+      if (event.button !== 0 || event.pointerType === "touch") return;
+      drag = { x: event.clientX, y: event.clientY, left: canvas.scrollLeft, top: canvas.scrollTop, moved: false };
+    });
+    window.addEventListener("pointermove", function (event) {
+      if (!drag) return;
+      var dx = event.clientX - drag.x, dy = event.clientY - drag.y;
+      if (Math.abs(dx) + Math.abs(dy) > 4) { drag.moved = true; canvas.classList.add("panning"); }
+      canvas.scrollLeft = drag.left - dx;
+      canvas.scrollTop = drag.top - dy;
+    });
+    window.addEventListener("pointerup", function () {
+      if (drag && drag.moved) canvas.dataset.panned = "1";
+      drag = null;
+      canvas.classList.remove("panning");
+    });
+    canvas.addEventListener("click", function (event) {
+      if (canvas.dataset.panned) { event.preventDefault(); event.stopPropagation(); delete canvas.dataset.panned; }
+    }, true);
   }
 
   // "Find a package": outline matching nodes, scroll to the first, and filter the pinned list.
