@@ -1,19 +1,23 @@
 """Service URLs from the environment turned into Django settings: DATABASE_URL, CACHE_URL.
 
 One URL per service is what hosting platforms and compose files hand out, and it keeps a
-password in one variable. A URL that cannot be used stops start-up with an error naming the
-variable and the forms accepted, rather than falling back silently to a default.
+password in one variable. dj-database-url reads the database URL and django-redis is the cache;
+what is ours is the narrowing to what this app ships drivers for, the defaults (short timeouts,
+SQLite's locking options) and an error that names the variable and the forms accepted, so that a
+URL that cannot be used stops start-up instead of falling back silently to a default.
 """
 
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import unquote, urlsplit
 
+import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 POSTGRES_SCHEMES = {"postgres", "postgresql", "pgsql"}
 REDIS_SCHEMES = {"redis", "rediss", "unix"}
+DATABASE_FORMS = "expected postgres://user:password@host:5432/name or sqlite:///path/to/db.sqlite3"
 
 # The embedded default: the web server and the worker write to the same file, so wait for locks
 # and let readers go on while one writes.
@@ -32,46 +36,30 @@ def database_from_url(url: str, *, conn_max_age: int | None = None, variable: st
     `connect_timeout`, ...). `conn_max_age` (None: 60 s for PostgreSQL, 0 for SQLite) keeps
     connections open between requests, checked before reuse so a restarted server costs no error.
     """
-    parts = urlsplit(url.strip())
+    url = url.strip()
+    parts = urlsplit(url)
     scheme = parts.scheme.lower()
-    if scheme == "sqlite":
-        path = unquote(parts.path[1:] if parts.path.startswith("/") else parts.path)
-        if parts.netloc == ":memory:" or path == ":memory:":
-            path = ":memory:"
-        if not path:
-            raise ImproperlyConfigured(f"{variable}: a sqlite URL needs a file: sqlite:///db.sqlite3")
-        database = sqlite_database(path)
-        max_age = 0 if conn_max_age is None else conn_max_age
-    elif scheme in POSTGRES_SCHEMES:
-        name = unquote(parts.path.lstrip("/"))
-        if not name:
-            raise ImproperlyConfigured(f"{variable}: name the database: postgres://user:password@host:5432/NAME")
-        try:
-            port = parts.port
-        except ValueError as error:
-            raise ImproperlyConfigured(
-                f"{variable}: {error}; expected postgres://user:password@host:5432/name"
-            ) from None
-        options: dict[str, Any] = {"connect_timeout": 5}
-        options.update(parse_qsl(parts.query))
-        database = {
-            "ENGINE": "django.db.backends.postgresql",
-            "NAME": name,
-            "USER": unquote(parts.username or ""),
-            "PASSWORD": unquote(parts.password or ""),
-            # A percent-encoded host is a Unix socket directory (postgres://%2Fvar%2Frun%2Fpostgresql/db).
-            "HOST": unquote(parts.hostname or ""),
-            "PORT": str(port or ""),
-            "OPTIONS": options,
-        }
-        max_age = 60 if conn_max_age is None else conn_max_age
-    else:
+    if scheme not in POSTGRES_SCHEMES | {"sqlite"}:
         raise ImproperlyConfigured(
-            f"{variable}: unsupported scheme {scheme + '://' if scheme else repr(url)}; "
-            "expected postgres://user:password@host:5432/name or sqlite:///path/to/db.sqlite3"
+            f"{variable}: unsupported scheme {scheme + '://' if scheme else repr(url)}; {DATABASE_FORMS}"
         )
-    database["CONN_MAX_AGE"] = max_age
-    database["CONN_HEALTH_CHECKS"] = max_age != 0
+    # dj-database-url reads a bare sqlite:// as an in-memory database: here it is a missing file.
+    if scheme == "sqlite" and parts.netloc != ":memory:" and not unquote(parts.path).lstrip("/"):
+        raise ImproperlyConfigured(f"{variable}: a sqlite URL needs a file: sqlite:///db.sqlite3")
+    max_age = (60 if scheme in POSTGRES_SCHEMES else 0) if conn_max_age is None else conn_max_age
+    try:
+        database: dict[str, Any] = dict(
+            dj_database_url.parse(url, conn_max_age=max_age, conn_health_checks=max_age != 0)
+        )
+    except ValueError as error:  # dj-database-url's ParseError: a port that is not a number, ...
+        raise ImproperlyConfigured(f"{variable}: {error}; {DATABASE_FORMS}") from None
+    if scheme == "sqlite":
+        database["OPTIONS"] = {**SQLITE_OPTIONS, **database.get("OPTIONS", {})}
+        return database
+    if not database["NAME"]:
+        raise ImproperlyConfigured(f"{variable}: name the database: postgres://user:password@host:5432/NAME")
+    database["OPTIONS"] = {"connect_timeout": 5, **database.get("OPTIONS", {})}
+    database["PORT"] = str(database["PORT"])
     return database
 
 
@@ -81,16 +69,22 @@ def cache_from_url(
     """A `CACHES` entry: `redis://[:password@]host:6379/0` (or `rediss://`, `unix://`) for a
     cache shared by every process, `locmem://` for one per process (the default).
 
-    Socket timeouts are short: the cache counts API requests, and a slow cache must not hold a
-    request for long.
+    What the app keeps there can be lost (the API's request counts, drawn graphs), so a Redis
+    outage costs the cache, not the request: django-redis's IGNORE_EXCEPTIONS makes reads miss and
+    writes drop (logged by `config.cache`, at most once per 30 s). Socket timeouts are short so
+    that a slow cache holds no request for long.
     """
     scheme = urlsplit(url.strip()).scheme.lower()
     if scheme in REDIS_SCHEMES:
         return {
-            "BACKEND": "config.cache.ResilientRedisCache",
+            "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": url.strip(),
             "KEY_PREFIX": key_prefix,
-            "OPTIONS": {"socket_connect_timeout": timeout, "socket_timeout": timeout},
+            "OPTIONS": {
+                "SOCKET_CONNECT_TIMEOUT": timeout,
+                "SOCKET_TIMEOUT": timeout,
+                "IGNORE_EXCEPTIONS": True,
+            },
         }
     if scheme == "locmem" or not url.strip():
         return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "KEY_PREFIX": key_prefix}

@@ -11,6 +11,8 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 
 from config.envurls import cache_from_url, database_from_url, sqlite_database
+from resolver.index.limits import IndexLimits
+from resolver.limits import Limits
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -220,13 +222,17 @@ RESOLVER_ASK_PIP = envbool("RESOLVER_ASK_PIP", "True")
 RESOLVER_PROBE_PIP_INDEX = envbool("RESOLVER_PROBE_PIP_INDEX", "True")
 RESOLVER_ALLOWED_INDEX_HOSTS = envlist("RESOLVER_ALLOWED_INDEX_HOSTS")
 RESOLVER_ALLOW_PRIVATE_INDEXES = envbool("RESOLVER_ALLOW_PRIVATE_INDEXES")
+# HTTPS_PROXY/HTTP_PROXY/ALL_PROXY/NO_PROXY are honoured as pip honours them, for the index and the
+# webhooks; a proxy they name is connected to only if listed here (http://host:port or host:port).
+RESOLVER_ALLOWED_PROXIES = envlist("RESOLVER_ALLOWED_PROXIES")
 # A private CA for the index (pip's PIP_CERT); default: the CA bundle shipped with certifi.
 RESOLVER_CA_BUNDLE = env("RESOLVER_CA_BUNDLE") or env("PIP_CERT") or env("SSL_CERT_FILE") or None
 RESOLVER_DEFAULT_PYTHON = env("RESOLVER_DEFAULT_PYTHON", "3.11")
 RESOLVER_DEFAULT_PLATFORM = env("RESOLVER_DEFAULT_PLATFORM", "manylinux_2_28_x86_64")
-RESOLVER_MAX_ROUNDS = envint("RESOLVER_MAX_ROUNDS", 20000)
-RESOLVER_MAX_SECONDS = envint("RESOLVER_MAX_SECONDS", 300)
-RESOLVER_MAX_REQUESTS = envint("RESOLVER_MAX_REQUESTS", 5000)
+# Their defaults are the engine's (resolver/limits.py, resolver/index/limits.py), as the CLI's are.
+RESOLVER_MAX_ROUNDS = envint("RESOLVER_MAX_ROUNDS", Limits.max_rounds)
+RESOLVER_MAX_SECONDS = envint("RESOLVER_MAX_SECONDS", int(Limits.max_seconds))
+RESOLVER_MAX_REQUESTS = envint("RESOLVER_MAX_REQUESTS", IndexLimits.max_requests)
 # The explanations after a failed resolution (smallest clash, every conflict, proven fixes) re-resolve
 # the input many times; their budget per report, and how many extra targets one report may ask for.
 RESOLVER_ANALYSIS_SECONDS = envint("RESOLVER_ANALYSIS_SECONDS", 60)
@@ -278,6 +284,10 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    # One line per index request is too much at INFO; the resolver logs what matters.
-    "loggers": {"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},
+    "loggers": {"config.cache": {"filters": ["cache_outage"]}},
+    "filters": {"cache_outage": {"()": "config.cache.OncePerPeriod"}},
 }
+# A Redis outage is logged by django-redis (IGNORE_EXCEPTIONS, config/envurls.py) under this name,
+# where config.cache.OncePerPeriod lets one warning through every 30 s.
+DJANGO_REDIS_LOGGER = "config.cache"
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True

@@ -58,7 +58,7 @@ def check_index_cache() -> None:
 
 LIVENESS: dict[str, Callable[[], None]] = {"database": check_database}
 READINESS: dict[str, Callable[[], None]] = {"database": check_database, "broker": check_broker}
-# Reported, never unready: without them the app works, only slower (config/cache.py misses while
+# Reported, never unready: without them the app works, only slower (django-redis misses while
 # Redis is down: no rate counting, graphs redrawn; the workers resolve without the index cache).
 OPTIONAL: dict[str, Callable[[], None]] = {"cache": check_cache, "index_cache": check_index_cache}
 

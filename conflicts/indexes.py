@@ -152,6 +152,7 @@ def egress_policy() -> EgressPolicy:
         settings.RESOLVER_ALLOWED_INDEX_HOSTS,
         trusted_urls=[url for _, url in configured_indexes()],
         allow_private=settings.RESOLVER_ALLOW_PRIVATE_INDEXES,
+        allowed_proxies=settings.RESOLVER_ALLOWED_PROXIES,
     )
 
 

@@ -34,6 +34,6 @@ def over_limit(key: str, rate: str) -> int | None:
     except ValueError:  # the entry expired between add and incr
         cache.set(entry, 1, timeout=period + 1)
         count = 1
-    if count <= limit:
+    if count is None or count <= limit:  # None: the cache is down (django-redis ignores it), nothing counts
         return None
     return max(1, math.ceil((window + 1) * period - now))

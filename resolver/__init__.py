@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 _PUBLIC = {
     "resolve": "resolver.engine",
-    "Limits": "resolver.engine",
+    "Limits": "resolver.limits",
     "Target": "resolver.environment",
     "IndexClient": "resolver.index.client",
     "IndexLimits": "resolver.index.limits",
@@ -53,7 +53,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from resolver.engine import Limits, resolve
+    from resolver.engine import resolve
     from resolver.environment import Target
     from resolver.errors import (
         IndexAccessError,
@@ -66,6 +66,7 @@ if TYPE_CHECKING:
     )
     from resolver.index.client import IndexClient
     from resolver.index.limits import IndexLimits
+    from resolver.limits import Limits
     from resolver.output.report import Report
 
 

@@ -22,7 +22,7 @@ from typing import Any, NoReturn, TextIO
 
 from resolver.analysis.targets import parse_target, resolve_targets
 from resolver.analysis.timeline import what_broke
-from resolver.engine import Limits, resolve
+from resolver.engine import resolve
 from resolver.environment import Target
 from resolver.errors import TargetError
 from resolver.index.asof import DateError, parse_date
@@ -31,6 +31,7 @@ from resolver.index.client import IndexClient
 from resolver.index.limits import IndexLimits
 from resolver.index.urls import redact
 from resolver.input.formats import FormatControl, FormatError
+from resolver.limits import Limits
 from resolver.output.report import exit_code, requirements_txt, requirements_urls
 from resolver.output.text import render_text
 
@@ -44,7 +45,7 @@ class Defaults:
     python_version: str = "3.11"
     platform: str = "manylinux_2_28_x86_64"
     limits: Limits = field(default_factory=Limits)
-    max_requests: int = 5000
+    max_requests: int = IndexLimits.max_requests
     ca_bundle: str | None = None
     index_name: str = ""  # how the default index is shown ("bundled snapshot: ..."); default its URLs
 
@@ -240,12 +241,16 @@ def defaults_from_environ(environ: Mapping[str, str]) -> Defaults:
     def number(name: str, default: int) -> int:
         return int(environ.get(name, str(default)))
 
+    limits = Limits(
+        max_rounds=number("RESOLVER_MAX_ROUNDS", Limits.max_rounds),
+        max_seconds=number("RESOLVER_MAX_SECONDS", int(Limits.max_seconds)),
+    )
     return Defaults(
         index_urls=environ.get("PIP_INDEX_URL", "").split(),
         python_version=environ.get("RESOLVER_DEFAULT_PYTHON", "3.11"),
         platform=environ.get("RESOLVER_DEFAULT_PLATFORM", "manylinux_2_28_x86_64"),
-        limits=Limits(max_rounds=number("RESOLVER_MAX_ROUNDS", 20000), max_seconds=number("RESOLVER_MAX_SECONDS", 300)),
-        max_requests=number("RESOLVER_MAX_REQUESTS", 5000),
+        limits=limits,
+        max_requests=number("RESOLVER_MAX_REQUESTS", IndexLimits.max_requests),
         ca_bundle=environ.get("RESOLVER_CA_BUNDLE") or environ.get("PIP_CERT") or environ.get("SSL_CERT_FILE") or None,
     )
 

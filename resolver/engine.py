@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
@@ -35,6 +34,7 @@ from resolver.index.urls import redact
 from resolver.input.formats import DEFAULT as DEFAULT_FORMATS
 from resolver.input.formats import FormatControl
 from resolver.input.reqfile import InputRequirement, ParsedInput, parse
+from resolver.limits import Limits
 from resolver.output.report import SCHEMA_VERSION, Report
 from resolver.resolution.graph import Progress, Recorder, success_graph, to_node_link
 from resolver.resolution.order import user_order
@@ -42,23 +42,6 @@ from resolver.resolution.provider import Provider
 from resolver.resolution.requirements import PYTHON, Candidate, Req
 from resolver.resolution.setaside import SetAsideProvider
 from resolver.resolution.urllines import url_lines, url_warnings
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Bounds on one resolution; reaching one is a reported outcome (`limit`), not a crash."""
-
-    max_rounds: int = 20000
-    max_seconds: float = 300.0
-    # A wall (a `time.monotonic()` value) for everything this resolution does, its analyses
-    # included: a worker's time limit, which must hold on pools where Celery enforces none.
-    deadline: float | None = None
-
-    def wall(self, started: float) -> float:
-        """When this resolution must stop: its own seconds from `started`, or the deadline if sooner."""
-        own = started + self.max_seconds
-        return own if self.deadline is None else min(own, self.deadline)
-
 
 IndexFactory = Callable[[list[str]], IndexClient]
 

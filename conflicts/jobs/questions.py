@@ -22,10 +22,10 @@ from conflicts.submission.options import Options
 from resolver.analysis.budget import AnalysisLimits
 from resolver.analysis.targets import resolve_targets
 from resolver.analysis.timeline import what_broke
-from resolver.engine import Limits
 from resolver.environment import Target
 from resolver.errors import ResolverError
 from resolver.index.client import IndexClient
+from resolver.limits import Limits
 
 logger = logging.getLogger(__name__)
 

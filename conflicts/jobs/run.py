@@ -29,8 +29,9 @@ from django.utils import timezone
 from conflicts.indexes import InputIndexes, egress_policy, index_client, index_url
 from conflicts.jobs import questions as analysis
 from conflicts.models import Report, Status
-from resolver.engine import Limits, resolve
+from resolver.engine import resolve
 from resolver.environment import Target
+from resolver.limits import Limits
 
 T = TypeVar("T")
 

@@ -7,7 +7,8 @@ cannot be replayed later) and `webhook-signature: v1,<base64 HMAC-SHA256 of "id.
 The key is `API_WEBHOOK_SECRET` (`whsec_<base64>` or any text) when set, else a secret per token
 derived from `SECRET_KEY` and the token's prefix (`ApiToken.webhook_secret`): nothing stored in
 the database signs, so a leaked database cannot forge a delivery. Redirects are not followed
-(they could lead off the allow-list), and the host is checked again at delivery.
+(they could lead off the allow-list), and the host is checked again at delivery. It goes out
+through the index's transport, so the proxies of the environment apply as they do to the index.
 """
 
 from __future__ import annotations
@@ -20,11 +21,16 @@ import logging
 import time
 from typing import Any
 
-import httpx
 from django.conf import settings
 
 from conflicts.api.request import webhook_problem
+from conflicts.indexes import egress_policy
 from conflicts.models import Report
+from resolver.index.proxy import ProxyRefused
+from resolver.index.transport import HttpTransport, TooLarge, TransportError
+
+# What of a receiver's answer is read: only its status matters.
+MAX_ANSWER_BYTES = 64 * 1024
 
 logger = logging.getLogger(__name__)
 
@@ -60,11 +66,6 @@ def payload(report: Report) -> dict[str, Any]:
     }
 
 
-def backoff(retries: int) -> int:
-    """Seconds before the next attempt: 10 s, 20 s, 40 s, ... at most an hour."""
-    return min(10 * 2**retries, 3600)
-
-
 def deliver(report_id: str) -> bool:
     """POST the webhook once; True when delivered, False when it never will be.
 
@@ -89,19 +90,24 @@ def deliver(report_id: str) -> bool:
         "webhook-timestamp": str(timestamp),
         "webhook-signature": signature(message_id, timestamp, body, key),
     }
+    # One request, never redirected (the transport follows none); proxies as for the index.
+    transport = HttpTransport(settings.API_WEBHOOK_TIMEOUT, max_connections=1, allow_proxy=_allow_proxy)
     try:
-        response = httpx.post(
-            report.webhook_url,
-            content=body,
-            headers=headers,
-            timeout=settings.API_WEBHOOK_TIMEOUT,
-            follow_redirects=False,
-        )
-    except httpx.HTTPError as error:
-        raise DeliveryFailed(f"{type(error).__name__}: {error}") from error
-    if response.status_code >= 500 or response.status_code in (408, 429):
-        raise DeliveryFailed(f"the receiver answered {response.status_code}")
-    if not response.is_success:
-        logger.warning("webhook of report %s refused with %s; not retried", report_id, response.status_code)
+        response = transport.send("POST", report.webhook_url, headers=headers, body=body, max_bytes=MAX_ANSWER_BYTES)
+    except TransportError as error:
+        raise DeliveryFailed(str(error)) from error
+    except (TooLarge, ProxyRefused) as error:
+        logger.warning("webhook of report %s not delivered: %s; not retried", report_id, error)
+        return False
+    finally:
+        transport.close()
+    if response.status >= 500 or response.status in (408, 429):
+        raise DeliveryFailed(f"the receiver answered {response.status}")
+    if not 200 <= response.status < 300:
+        logger.warning("webhook of report %s refused with %s; not retried", report_id, response.status)
         return False
     return True
+
+
+def _allow_proxy(url: str) -> bool:
+    return egress_policy().allow_proxy(url)  # the index's proxies, by the same setting

@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import HTMX_STOP_POLLING
 
 from conflicts.jobs import submit
 from conflicts.models import Report
@@ -28,7 +29,6 @@ from conflicts.web import analysis_context as explanations
 from conflicts.web import presenters
 from resolver.output.report import requirements_txt, requirements_urls
 
-POLL_STOP = 286  # htmx: stop polling
 PROGRESS_WAIT_SECONDS = 3.0  # the longest a progress poll waits for news
 PROGRESS_STEP_SECONDS = 0.05  # how often it looks
 
@@ -147,7 +147,7 @@ def progress(request: HttpRequest, report_id: Any) -> HttpResponse:
     if item.is_finished:
         item.refresh_from_db()
         context = presenters.report_context(item, focus="")
-        return render(request, "conflicts/partials/report_body.html", context, status=POLL_STOP)
+        return render(request, "conflicts/partials/report_body.html", context, status=HTMX_STOP_POLLING)
     return render(request, "conflicts/partials/progress.html", {"report": item, "seen": progress_state(item)})
 
 

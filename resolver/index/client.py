@@ -91,6 +91,7 @@ class IndexClient:
                 max_connections=connections,
                 ca_bundle=ca_bundle,
                 connect_address=getattr(allow_url, "connect_address", None),
+                allow_proxy=getattr(allow_url, "allow_proxy", None),
             )
             transports = {"http": http, "https": http, "file": FileTransport()}
         self._fetcher = Fetcher(transports, self.limits, self.stats, allow_url)

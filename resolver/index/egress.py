@@ -165,6 +165,9 @@ class EgressPolicy:
     `allowed_ports`: None allows any port; the ports of `trusted_urls` are always added.
     `allow_file`: file:// anywhere (not only inside a trusted file index). `allow_private`: skip
     the address check. `allow_userinfo`: accept `user:password@` in URLs given to `check`.
+    `allowed_proxies`: the proxies (`http://host:port` or `host:port`) that requests may go through
+    when the environment names one (`resolver.index.proxy`); None allows any. A proxy is trusted
+    as configured, like a configured index: it is usually on the private network by design.
     """
 
     def __init__(
@@ -178,8 +181,12 @@ class EgressPolicy:
         trusted_urls: Iterable[str] = (),
         resolver: Resolver | None = None,
         resolve_timeout: float = 2.0,
+        allowed_proxies: Iterable[str] | None = None,
     ) -> None:
         self.allow_file = allow_file
+        self.allowed_proxies = None
+        if allowed_proxies is not None:
+            self.allowed_proxies = {origin for p in allowed_proxies if (origin := _proxy_origin(p)) is not None}
         self.allow_private = allow_private
         self.allow_userinfo = allow_userinfo
         self.resolve_timeout = resolve_timeout
@@ -255,6 +262,15 @@ class EgressPolicy:
             return f"{host} is {kind}" if kind else None
         return self._check_name(host)
 
+    def allow_proxy(self, url: str) -> bool:
+        """Whether a connection may go to the proxy at `url` (its host and port are compared)."""
+        if self.allowed_proxies is None:
+            return True
+        allowed = _proxy_origin(url) in self.allowed_proxies
+        if not allowed:
+            logger.warning("refused to go through the proxy %s: not an allowed proxy", redact(url))
+        return allowed
+
     def connect_address(self, host: str) -> str | None:
         """The address to open a connection to for `host`: the one it was vetted with, or None to
         connect by name (an IP literal, a trusted origin, or a policy that checks no addresses)."""
@@ -312,6 +328,14 @@ class EgressPolicy:
                 return f"{host} resolves to {address}, {kind}"
         with self._lock:
             self._vetted[host] = addresses[0].split("%", 1)[0]
+        return None
+
+
+def _proxy_origin(url: str) -> tuple[str | IPAddress, int] | None:
+    parts = urlsplit(url if "://" in url else "http://" + url)
+    try:
+        return normalise_host(parts.hostname or ""), parts.port or 80
+    except ValueError:
         return None
 
 

@@ -17,6 +17,7 @@ from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 
 from resolver.errors import IndexAccessError, IndexNotAllowed, LimitReached
 from resolver.index.limits import IndexLimits, IndexStats
+from resolver.index.proxy import ProxyRefused
 from resolver.index.transport import Response, TooLarge, Transport, TransportError
 from resolver.index.urls import redact
 
@@ -167,6 +168,8 @@ class Fetcher:
             except TooLarge as error:
                 self.count(bytes=error.received)
                 raise IndexAccessError(f"{shown} is larger than {limit}", url=shown) from None
+            except ProxyRefused as error:
+                raise IndexNotAllowed(f"{shown} was not fetched: {error}", url=shown) from None
             except TransportError as error:
                 problem, status = str(error), None
                 logger.warning("%s: %s (attempt %d of %d)", shown, problem, attempt + 1, attempts)

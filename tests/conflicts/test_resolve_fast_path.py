@@ -14,6 +14,8 @@ import pytest
 from django.conf import settings
 
 from resolver import cli
+from resolver.index.limits import IndexLimits
+from resolver.limits import Limits
 from tests.conflicts.test_resolve_command import index_url, resolve, write  # noqa: F401 (fixture)
 
 REPO = Path(__file__).resolve().parents[2]
@@ -40,6 +42,9 @@ def test_defaults_are_those_the_settings_give() -> None:
     assert defaults.limits.max_rounds == settings.RESOLVER_MAX_ROUNDS
     assert defaults.limits.max_seconds == settings.RESOLVER_MAX_SECONDS
     assert defaults.max_requests == settings.RESOLVER_MAX_REQUESTS
+    # Both read them from the engine, not from a copy of their own.
+    assert (defaults.limits.max_rounds, defaults.limits.max_seconds) == (Limits().max_rounds, Limits().max_seconds)
+    assert defaults.max_requests == IndexLimits().max_requests
     environ = {"PIP_INDEX_URL": "http://a/simple http://b/simple", "RESOLVER_MAX_ROUNDS": "7", "PIP_CERT": "ca.pem"}
     defaults = cli.defaults_from_environ(environ)
     assert (defaults.index_urls, defaults.limits.max_rounds, defaults.ca_bundle) == (

@@ -20,9 +20,10 @@ from pathlib import Path
 
 from packaging.utils import canonicalize_name
 
-from resolver.engine import Limits, resolve
+from resolver.engine import resolve
 from resolver.index.cache import Cache
 from resolver.index.client import IndexClient
+from resolver.limits import Limits
 from tests.conformance.scenarios import Scenario
 from tests.support.server import serve_index
 from tests.support.universe import build_index

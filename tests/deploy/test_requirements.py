@@ -3,9 +3,15 @@ or index host (they are compiled on a developer's machine and installed everywhe
 
 from __future__ import annotations
 
+import ast
+import importlib.metadata
 import re
+import sys
+from pathlib import Path
 
 import pytest
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 from tests.support.deployment import ROOT
 
@@ -31,3 +37,56 @@ def test_every_production_dependency_is_pinned() -> None:
         if line:
             name = re.match(r"[A-Za-z0-9_.-]+", line).group(0).lower().replace("_", "-")
             assert name in pinned, line
+
+
+def declared(name: str) -> list[str]:
+    """The distributions a requirements .in file names, one entry per line that names one."""
+    lines = (line.split("#")[0].strip() for line in (ROOT / name).read_text().splitlines())
+    return [canonicalize_name(Requirement(line).name) for line in lines if line and not line.startswith("-")]
+
+
+def third_party_imports(package: str) -> dict[str, str]:
+    """Each top-level module the package imports (outside `if TYPE_CHECKING:`), with one importer."""
+    first_party = {"resolver", "conflicts", "config"}
+    found: dict[str, str] = {}
+    for path in sorted((ROOT / package).rglob("*.py")):
+        tree = ast.parse(path.read_text())
+        typing_only = {
+            id(inner)
+            for node in ast.walk(tree)
+            if isinstance(node, ast.If) and ast.unparse(node.test).endswith("TYPE_CHECKING")
+            for inner in ast.walk(node)
+        }
+        for node in ast.walk(tree):
+            if id(node) in typing_only:
+                continue
+            if isinstance(node, ast.Import):
+                modules = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                modules = [node.module]
+            else:
+                continue
+            for module in modules:
+                top = module.split(".")[0]
+                if top not in sys.stdlib_module_names and top not in first_party:
+                    found.setdefault(top, str(Path(path).relative_to(ROOT)))
+    return found
+
+
+def test_nothing_is_declared_twice() -> None:
+    for name in ("requirements.in", "requirements-dev.in"):
+        names = declared(name)
+        assert sorted({n for n in names if names.count(n) > 1}) == [], name
+
+
+@pytest.mark.parametrize("package", ["resolver", "conflicts", "config"])
+def test_every_import_of_the_app_is_a_declared_dependency(package: str) -> None:
+    """What the code imports is declared itself, not left to arrive with something else."""
+    distributions = importlib.metadata.packages_distributions()
+    wanted = set(declared("requirements.in"))
+    missing = {
+        module: importer
+        for module, importer in third_party_imports(package).items()
+        if not wanted & {canonicalize_name(d) for d in distributions.get(module, [module])}
+    }
+    assert missing == {}

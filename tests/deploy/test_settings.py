@@ -56,7 +56,7 @@ def test_production_settings_use_the_urls(tmp_path: Path) -> None:
     assert shown["database"]["ENGINE"] == "django.db.backends.postgresql"
     assert (shown["database"]["HOST"], shown["database"]["NAME"]) == ("db.invalid", "conflicts")
     assert shown["database"]["CONN_MAX_AGE"] == 60 and shown["database"]["CONN_HEALTH_CHECKS"] is True
-    assert shown["cache"] == "config.cache.ResilientRedisCache"
+    assert shown["cache"] == "django_redis.cache.RedisCache"
     assert shown["transport"]["visibility_timeout"] == 7200
     assert shown["debug"] is False
 
@@ -128,7 +128,7 @@ def test_sqlite_url() -> None:
     [
         ("mysql://u@h/db", "DATABASE_URL: unsupported scheme mysql://"),
         ("postgres://u@h:5432/", "DATABASE_URL: name the database"),
-        ("postgres://u@h:notaport/db", "DATABASE_URL: Port could not be cast"),
+        ("postgres://u@h:notaport/db", "DATABASE_URL: This string is not a valid url"),
         ("sqlite://", "DATABASE_URL: a sqlite URL needs a file"),
         ("db.sqlite3", "DATABASE_URL: unsupported scheme 'db.sqlite3'"),
     ],
@@ -141,9 +141,9 @@ def test_bad_database_urls_name_the_variable(url: str, message: str) -> None:
 
 def test_cache_urls() -> None:
     redis = cache_from_url("redis://:pw@cache:6379/1", key_prefix="ce")
-    assert redis["BACKEND"] == "config.cache.ResilientRedisCache"
+    assert redis["BACKEND"] == "django_redis.cache.RedisCache"
     assert redis["LOCATION"] == "redis://:pw@cache:6379/1" and redis["KEY_PREFIX"] == "ce"
-    assert redis["OPTIONS"]["socket_timeout"] == 2.0
+    assert redis["OPTIONS"]["SOCKET_TIMEOUT"] == 2.0 and redis["OPTIONS"]["IGNORE_EXCEPTIONS"] is True
     assert cache_from_url("locmem://")["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
     with pytest.raises(ImproperlyConfigured, match="CACHE_URL: unsupported scheme memcached://"):
         cache_from_url("memcached://h:11211")

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from resolver.engine import Limits, resolve
+from resolver.engine import resolve
 from resolver.environment import Target
 from resolver.index.client import IndexClient
+from resolver.limits import Limits
 from resolver.output.report import Report
 from tests.support.server import serve_index
 from tests.support.universe import Universe, build_index

@@ -10,7 +10,7 @@ version is tried in turn: versions ** plugins rounds. pip resolves it in 28 roun
 
 from __future__ import annotations
 
-from resolver.engine import Limits
+from resolver.limits import Limits
 from tests.resolver.conftest import Resolve
 from tests.support.universe import Universe
 

@@ -8,9 +8,10 @@ from functools import partial
 from pathlib import Path
 
 from resolver.analysis.budget import AnalysisLimits, Budget
-from resolver.engine import Limits, resolve
+from resolver.engine import resolve
 from resolver.environment import Target
 from resolver.index.client import IndexClient
+from resolver.limits import Limits
 from tests.support.server import serve_index
 from tests.support.universe import build_index
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from resolver.engine import Limits
+from resolver.limits import Limits
 from tests.resolver.conftest import Resolve
 from tests.support.universe import CLASSIC
 

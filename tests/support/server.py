@@ -15,6 +15,7 @@ import base64
 import email.utils
 import hashlib
 import re
+import ssl
 import threading
 import time
 from collections import Counter
@@ -165,12 +166,15 @@ def _handler(server: IndexServer) -> type[BaseHTTPRequestHandler]:
 
 
 @contextmanager
-def serve_index(root: Path, **options: object) -> Iterator[IndexServer]:
-    """Serve `root` (the parent of `simple/` and `files/`) on an ephemeral loopback port."""
+def serve_index(root: Path, tls: ssl.SSLContext | None = None, **options: object) -> Iterator[IndexServer]:
+    """Serve `root` (the parent of `simple/` and `files/`) on an ephemeral loopback port; over
+    https with a `tls` server context."""
     state = IndexServer(root=root, **options)  # type: ignore[arg-type]
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
     httpd.daemon_threads = True
-    state.url = f"http://127.0.0.1:{httpd.server_address[1]}"
+    if tls is not None:
+        httpd.socket = tls.wrap_socket(httpd.socket, server_side=True)
+    state.url = f"{'https' if tls else 'http'}://127.0.0.1:{httpd.server_address[1]}"
     thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
     thread.start()
     try:

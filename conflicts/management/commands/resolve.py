@@ -14,9 +14,9 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from conflicts.indexes import PIP_NAME, default_index_urls, offline_choice
 from resolver import cli
-from resolver.engine import Limits
 from resolver.index import pipindex
 from resolver.index.urls import redact
+from resolver.limits import Limits
 
 
 class Command(BaseCommand):

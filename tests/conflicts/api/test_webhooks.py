@@ -17,6 +17,7 @@ import pytest
 from conflicts import tasks
 from conflicts.jobs import run, submit, sweep, webhooks
 from conflicts.models import ApiToken, Report, Status
+from tests.support.proxy import serve_proxy
 from tests.support.queue import record_sends
 
 pytestmark = pytest.mark.django_db
@@ -169,11 +170,12 @@ def test_the_task_retries_while_the_receiver_fails_then_delivers(receiver: Recei
     assert len(receiver.received) == 3
 
 
-def test_the_task_gives_up_after_the_configured_retries(receiver: Receiver, settings) -> None:
-    settings.API_WEBHOOK_MAX_RETRIES = 2
+def test_the_task_gives_up_after_the_configured_retries(receiver: Receiver, monkeypatch) -> None:
+    monkeypatch.setattr(tasks.deliver_webhook, "max_retries", 2)  # API_WEBHOOK_MAX_RETRIES, read at start-up
     receiver.statuses = [500] * 10
-    tasks.deliver_webhook.apply(args=[str(finished(receiver).id)])
+    result = tasks.deliver_webhook.apply(args=[str(finished(receiver).id)])
     assert len(receiver.received) == 3
+    assert isinstance(result.result, webhooks.DeliveryFailed) and "answered 500" in str(result.result)
 
 
 def test_a_refusal_is_not_retried(receiver: Receiver) -> None:
@@ -201,5 +203,36 @@ def test_an_unreachable_receiver_is_retried_later(receiver: Receiver, settings) 
         webhooks.deliver(str(report.id))
 
 
-def test_the_backoff_doubles_up_to_an_hour() -> None:
-    assert [webhooks.backoff(n) for n in (0, 1, 2, 3, 12)] == [10, 20, 40, 80, 3600]
+def test_the_retries_wait_10_s_doubling_up_to_an_hour(receiver: Receiver, monkeypatch) -> None:
+    """The schedule the README documents, as Celery computes it from the task's options."""
+    waits: list[float] = []
+    real_retry = tasks.deliver_webhook.retry
+
+    def retry(*args, countdown=None, **kwargs):
+        waits.append(countdown)
+        return real_retry(*args, countdown=countdown, **kwargs)
+
+    monkeypatch.setattr(tasks.deliver_webhook, "max_retries", 13)
+    monkeypatch.setattr(tasks.deliver_webhook, "retry", retry)
+    receiver.statuses = [503] * 14
+    tasks.deliver_webhook.apply(args=[str(finished(receiver).id)])
+    assert waits[:5] == [10, 20, 40, 80, 160] and waits[-1] == 3600 and len(waits) == 14
+
+
+def test_a_webhook_goes_through_the_proxy_of_the_environment_when_allowed(
+    receiver: Receiver, settings, monkeypatch
+) -> None:
+    """The same transport as the index's: HTTP_PROXY is honoured, and the proxy must be allowed."""
+    for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy", "http_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    with serve_proxy() as proxy:
+        monkeypatch.setenv("HTTP_PROXY", proxy.url)
+        settings.RESOLVER_ALLOWED_PROXIES = []
+        assert webhooks.deliver(str(finished(receiver).id)) is False  # a proxy not allowed: nothing sent
+        assert proxy.seen == [] and receiver.received == []
+        settings.RESOLVER_ALLOWED_PROXIES = [proxy.url]
+        report = finished(receiver)
+        assert webhooks.deliver(str(report.id)) is True
+    assert proxy.seen == [("POST", receiver.url)]
+    ((headers, body),) = receiver.received
+    assert json.loads(body)["id"] == str(report.id) and headers["webhook-id"] == f"report-{report.id}"
