@@ -219,11 +219,11 @@ def test_the_form_is_throttled_per_client_with_a_page_saying_when_to_retry(clien
     assert client.get("/").status_code == 200  # reading the form is never throttled
 
 
-# -- The access model (issue 14, item 13; README "Access model") -------------------------------------
+# -- The access model (docs/security.md, "Access model") ---------------------------------------------------------
 
 
 def test_a_report_id_is_a_capability_any_holder_reads_it(make_report, client) -> None:
-    """As the README states: the id alone reads the report, on the page and over any token."""
+    """As docs/security.md states: the id alone reads the report, on the page and over any token."""
     report = make_report("django\n")
     assert client.get(f"/r/{report.id}/").status_code == 200
     assert client.get(f"/r/{report.id}/status.json").json()["status"] == report.status

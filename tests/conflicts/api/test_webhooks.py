@@ -110,7 +110,7 @@ def test_a_report_failed_by_the_sweeper_queues_its_webhook(
 
 
 def verify(headers: dict[str, str], body: bytes, secret: str, now: float | None = None) -> bool:
-    """What a receiver does (Standard Webhooks), written from the README's description."""
+    """What a receiver does (Standard Webhooks), written from docs/api.md's description."""
     key = base64.b64decode(secret.removeprefix("whsec_")) if secret.startswith("whsec_") else secret.encode()
     message_id, timestamp = headers["webhook-id"], headers["webhook-timestamp"]
     if abs((now or time.time()) - int(timestamp)) > 300:
