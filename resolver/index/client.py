@@ -95,6 +95,7 @@ class IndexClient:
             )
             transports = {"http": http, "https": http, "file": FileTransport()}
         self._fetcher = Fetcher(transports, self.limits, self.stats, allow_url)
+        self._learn_links: Callable[[str, Iterable[str]], None] | None = getattr(allow_url, "learn_links", None)
         self._indexes: list[tuple[str, str]] = []  # (URL without credentials, URL to show)
         for url in index_urls:
             url = url if url.endswith("/") else url + "/"
@@ -211,6 +212,8 @@ class IndexClient:
         for index, shown in self._indexes:
             page = self._page(index + name + "/")
             if page is not None:
+                if self._learn_links is not None:  # the hosts a configured index links its files to
+                    self._learn_links(index, {e["url"].split("/", 3)[2] for e in page["files"] if "://" in e["url"]})
                 return view(page, name, shown)
         return None
 

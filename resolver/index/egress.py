@@ -25,6 +25,12 @@ hosts are checked: an IP literal directly, a name by resolving it (`getaddrinfo`
 100.64/10), multicast, reserved, unspecified or otherwise not globally routable -- unless
 `allow_private`.
 
+Files of a configured index often live on another host (a CDN, a file server): the client tells
+the policy which hosts a trusted origin's pages link to (`learn_links`), and those hosts are then
+trusted as the index that links them is (on the allowed ports, without the address check: the
+operator chose that index, and an upload cannot make it link elsewhere). Pages of an index named
+in an upload are not trusted, so their links teach nothing.
+
 DNS rebinding: a hostile DNS server may answer a public address when the name is vetted and a
 private one a moment later, when the HTTP stack resolves it again to connect. So the addresses a
 name was vetted with are kept, and `connect_address` gives the transport the one to connect to
@@ -209,6 +215,7 @@ class EgressPolicy:
         self._lock = threading.Lock()
         self._dns: dict[str, tuple[float, str | None]] = {}
         self._vetted: dict[str, str] = {}  # name -> the public address it was vetted with
+        self._linked: set[str | IPAddress] = set()  # hosts a trusted origin's pages link files to
 
     @classmethod
     def permissive(cls) -> EgressPolicy:
@@ -250,6 +257,8 @@ class EgressPolicy:
         effective_port = port if port is not None else SCHEME_PORTS[scheme]
         if (scheme, host, effective_port) in self._trusted_origins:
             return None
+        if host in self._linked and (self.allowed_ports is None or effective_port in self.allowed_ports):
+            return None
         if self.allowed_hosts is not None and host not in self.allowed_hosts:
             kind = None if isinstance(host, str) else non_public(host)
             return f"the host {host} is not an allowed index host" + (f" ({kind})" if kind else "")
@@ -261,6 +270,26 @@ class EgressPolicy:
             kind = non_public(host)
             return f"{host} is {kind}" if kind else None
         return self._check_name(host)
+
+    def learn_links(self, page_url: str, netlocs: Iterable[str]) -> None:
+        """Trust the hosts of `netlocs` (as in `scheme://NETLOC/...`) when `page_url` is on a trusted
+        origin: a configured index's own links, on the allowed ports."""
+        try:
+            parts = urlsplit(page_url)
+            origin = (parts.scheme.lower(), normalise_host(parts.hostname or ""), parts.port)
+        except ValueError:
+            return
+        scheme, host, port = origin
+        if (scheme, host, port if port is not None else SCHEME_PORTS.get(scheme, 0)) not in self._trusted_origins:
+            return
+        found = set()
+        for netloc in netlocs:
+            try:
+                found.add(normalise_host(_raw_host(netloc)))
+            except ValueError:
+                continue
+        with self._lock:
+            self._linked |= found
 
     def allow_proxy(self, url: str) -> bool:
         """Whether a connection may go to the proxy at `url` (its host and port are compared)."""

@@ -276,3 +276,23 @@ def test_the_connection_goes_to_the_address_that_was_vetted() -> None:
     assert policy.connect_address("REBIND.example.") == "93.184.216.34"
     assert policy.connect_address("other.example") is None
     assert policy.connect_address("127.0.0.1") is None  # an IP literal is connected to as written
+
+
+def test_a_configured_index_may_link_its_files_to_another_host() -> None:
+    # Files of an index often live on a file host of their own: links from a configured index's
+    # pages are trusted as that index is, on the allowed ports.
+    policy = EgressPolicy(set(), trusted_urls=["https://trusted.example:8443/simple/"], resolver=fake_resolver)
+    file_url = "https://index.example/packages/a-1.0-py3-none-any.whl"
+    assert policy.check(file_url) is not None
+    policy.learn_links("https://trusted.example:8443/simple/", ["index.example", "internal.example:443"])
+    assert policy.check(file_url) is None
+    assert policy.check("https://internal.example/x.whl") is None  # the operator's index chose it
+    assert policy.check("https://metadata.example/x.whl") is not None  # not linked: checked as ever
+    assert policy.check("https://index.example:8080/x.whl") is not None  # another port of it: not linked
+
+
+def test_links_from_an_origin_not_configured_teach_nothing() -> None:
+    policy = EgressPolicy(set(), trusted_urls=["https://trusted.example:8443/simple/"], resolver=fake_resolver)
+    for page in ("https://index.example/simple/", "https://trusted.example/simple/", "http://trusted.example:8443/"):
+        policy.learn_links(page, ["mirror.example"])
+    assert policy.check("https://mirror.example/x.whl") is not None
