@@ -142,6 +142,8 @@ def resolve(
     drop_lines: frozenset[tuple[str, int]] = frozenset(),
     formats: FormatControl = DEFAULT_FORMATS,
     on_verdict: Callable[[Report], None] | None = None,
+    explain: bool = True,
+    preferences: Mapping[str, int] | None = None,
 ) -> Report:
     """Resolve requirements files for a target against an index, and explain any failure.
 
@@ -156,6 +158,10 @@ def resolve(
     `formats` is the caller's `--only-binary`/`--no-binary`; the files' own lines add to it.
     `on_verdict` gets the report of a failed resolution before the analyses start (they can take
     seconds), so a caller can show the verdict and its conflicts meanwhile.
+    `explain=False` is for the analyses' yes/no questions: a certain failure then gives its status
+    alone, without the conflicts and graph that explaining costs. `preferences` (identifier ->
+    rank, lower first) are packages an earlier resolution of the same input found clashing: they
+    are decided first, so a failure shows at once; the answer is the same, only found sooner.
     """
     limits = limits or Limits()
     started = time.monotonic()
@@ -186,7 +192,20 @@ def resolve(
         index = ExcludeNewer(chosen, exclude_newer)  # type: ignore[assignment]
         report["input"]["exclude_newer"] = to_iso(exclude_newer)
     try:
-        _run(parsed, index, target, pre or parsed.pre, limits, on_progress, report, set_aside, drop_lines, started)
+        _run(
+            parsed,
+            index,
+            target,
+            pre or parsed.pre,
+            limits,
+            on_progress,
+            report,
+            set_aside,
+            drop_lines,
+            started,
+            explain,
+            preferences,
+        )
     except ResolverError as error:
         report["status"] = "error"
         report["diagnoses"].append(_error_diagnosis(error))
@@ -275,6 +294,8 @@ def _run(
     set_aside: frozenset[str] = frozenset(),
     drop_lines: frozenset[tuple[str, int]] = frozenset(),
     started: float | None = None,
+    explain: bool = True,
+    preferences: Mapping[str, int] | None = None,
 ) -> None:
     started = time.monotonic() if started is None else started
     roots: list[Req] = []
@@ -297,6 +318,8 @@ def _run(
     options["formats"] = parsed.formats
     if set_aside:
         options["set_aside"] = set_aside
+    if preferences:
+        options["preferences"] = preferences
 
     def attempt(optimistic: bool | frozenset[str], rounds: int, seconds: float) -> tuple[Provider, Recorder, Any]:
         kind = SetAsideProvider if set_aside else Provider
@@ -360,7 +383,7 @@ def _run(
             verdicts.cannot_tell(report, roots, *cautious, assumed, provider)
             return
     if isinstance(outcome, ResolutionImpossible):
-        verdicts.certain_conflict(report, roots, provider, recorder, outcome)
+        verdicts.certain_conflict(report, roots, provider, recorder, outcome, explain=explain)
         return
     result = outcome
     pins = {
