@@ -192,20 +192,8 @@ def resolve(
         index = ExcludeNewer(chosen, exclude_newer)  # type: ignore[assignment]
         report["input"]["exclude_newer"] = to_iso(exclude_newer)
     try:
-        _run(
-            parsed,
-            index,
-            target,
-            pre or parsed.pre,
-            limits,
-            on_progress,
-            report,
-            set_aside,
-            drop_lines,
-            started,
-            explain,
-            preferences,
-        )
+        run = partial(_run, explain=explain, preferences=preferences)
+        run(parsed, index, target, pre or parsed.pre, limits, on_progress, report, set_aside, drop_lines, started)
     except ResolverError as error:
         report["status"] = "error"
         report["diagnoses"].append(_error_diagnosis(error))

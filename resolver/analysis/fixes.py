@@ -4,13 +4,10 @@ Candidates: loosen or move the user's pin to what the other side accepts, drop a
 version of a parent whose requirement is compatible with the other constraints, or the nearest
 target Python. Each is re-resolved with the other conflicts' packages set aside, so it is judged
 on its own conflict; only those that resolve are offered. When none does, that is reported as
-proven for the candidates tried ("no single change fixes this"). The target Python is one change
-for the whole input: it is searched once per report (the nearest few versions) and offered to
-every problem when the whole input then resolves.
-
-Each candidate is first asked as a yes/no question (`Budget.resolve(question=True)`: no
-explanation of a failure, the known clashes decided first); one that resolves is resolved again
-as pip would, for the pins it shows.
+proven for the candidates tried ("no single change fixes this"). The target Python, one change
+for the whole input, is searched once per report (nearest few) and offered where all resolves.
+Each candidate is first a yes/no question (`Budget.resolve(question=True)`); one that resolves is
+resolved again as pip would, for the pins it shows.
 
 Proven fixes are then ranked by how little they disturb (a user whose deploy failed wants the
 change that keeps their major versions, then the fewest lines, then the smallest version moves)
