@@ -125,6 +125,8 @@ def resolve(
     drop_lines: frozenset[tuple[str, int]] = frozenset(),
     formats: FormatControl = DEFAULT_FORMATS,
     on_verdict: Callable[[Report], None] | None = None,
+    explain: bool = True,
+    preferences: Mapping[str, int] | None = None,
 ) -> Report:
     """Resolve requirements files for a target against an index, and explain any failure.
 
@@ -139,6 +141,10 @@ def resolve(
     `formats` is the caller's `--only-binary`/`--no-binary`; the files' own lines add to it.
     `on_verdict` gets the report of a failed resolution before the analyses start (they can take
     seconds), so a caller can show the verdict and its conflicts meanwhile.
+    `explain=False` is for the analyses' yes/no questions: a certain failure then gives its status
+    alone, without the conflicts and graph that explaining costs. `preferences` (identifier ->
+    rank, lower first) are packages an earlier resolution of the same input found clashing: they
+    are decided first, so a failure shows at once; the answer is the same, only found sooner.
     """
     limits = limits or Limits()
     started = time.monotonic()
@@ -169,7 +175,8 @@ def resolve(
         index = ExcludeNewer(chosen, exclude_newer)  # type: ignore[assignment]
         report["input"]["exclude_newer"] = to_iso(exclude_newer)
     try:
-        _run(parsed, index, target, pre or parsed.pre, limits, on_progress, report, set_aside, drop_lines, started)
+        run = partial(_run, explain=explain, preferences=preferences)
+        run(parsed, index, target, pre or parsed.pre, limits, on_progress, report, set_aside, drop_lines, started)
     except ResolverError as error:
         report["status"] = "error"
         report["diagnoses"].append(_error_diagnosis(error))
@@ -258,6 +265,8 @@ def _run(
     set_aside: frozenset[str] = frozenset(),
     drop_lines: frozenset[tuple[str, int]] = frozenset(),
     started: float | None = None,
+    explain: bool = True,
+    preferences: Mapping[str, int] | None = None,
 ) -> None:
     started = time.monotonic() if started is None else started
     roots: list[Req] = []
@@ -280,6 +289,8 @@ def _run(
     options["formats"] = parsed.formats
     if set_aside:
         options["set_aside"] = set_aside
+    if preferences:
+        options["preferences"] = preferences
 
     def attempt(optimistic: bool | frozenset[str], rounds: int, seconds: float) -> tuple[Provider, Recorder, Any]:
         kind = SetAsideProvider if set_aside else Provider
@@ -343,7 +354,7 @@ def _run(
             verdicts.cannot_tell(report, roots, *cautious, assumed, provider)
             return
     if isinstance(outcome, ResolutionImpossible):
-        verdicts.certain_conflict(report, roots, provider, recorder, outcome)
+        verdicts.certain_conflict(report, roots, provider, recorder, outcome, explain=explain)
         return
     result = outcome
     pins = {

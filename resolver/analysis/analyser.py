@@ -94,6 +94,7 @@ class Analyser(MinimalLinesPart, FixesPart, CombinedPart):
     def run(self) -> None:
         try:
             self.every_conflict()
+            self.budget.preferences = self._known_clashes()
             self.minimal_lines()
             for conflict in self.report["conflicts"]:
                 with suppress(ResolverError):  # the index failed on metadata: no matrix rather than a wrong one
@@ -181,6 +182,22 @@ class Analyser(MinimalLinesPart, FixesPart, CombinedPart):
         }
         self.report["missing_projects"] = group
         return set(self.missing)
+
+    def _known_clashes(self) -> dict[str, int]:
+        """Each conflict's parents, then its package: what the yes/no re-resolutions decide first.
+
+        Parents first: pinned first, the clashing package would be tried at each of its versions
+        in turn before the clash is blamed on a parent (Django 3.2.25, 3.2.24, ... against a
+        django-filter that needs 4.2); a parent has fewer versions that bring the clash.
+        """
+        ranks: dict[str, int] = {}
+        for conflict in self.report["conflicts"]:
+            for constraint in conflict["constraints"]:
+                if constraint.get("parent"):
+                    ranks.setdefault(constraint["parent"].split("==")[0], len(ranks))
+        for conflict in self.report["conflicts"]:
+            ranks.setdefault(conflict["package"], len(ranks))
+        return ranks
 
     def _highlight(self, conflict: Conflict) -> None:
         """Mark a later conflict in the report's graph as the first one is marked."""

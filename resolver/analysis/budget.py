@@ -29,6 +29,7 @@ class AnalysisLimits:
     matrix_rows: int = 20  # rows: versions of each parent
     parent_tries: int = 3  # versions of one parent re-resolved as fixes, in each group
     parent_versions: int = 80  # versions of one parent whose metadata is read for fixes
+    python_versions: int = 4  # target Pythons tried as a fix, nearest first
 
 
 class Budget:
@@ -48,6 +49,8 @@ class Budget:
         # Lines every re-resolution leaves out: those naming projects the index does not have.
         # Dropping them costs nothing, where hundreds of set-aside placeholders cost seconds.
         self.drop_lines: frozenset[tuple[str, int]] = frozenset()
+        # Packages the failed resolution found clashing, decided first by yes/no questions.
+        self.preferences: dict[str, int] = {}
 
     def elapsed(self) -> float:
         return time.monotonic() - self.started
@@ -68,7 +71,10 @@ class Budget:
                 self.stopped = f"the time budget of {self.analysis.max_seconds:g} s was used up"
         return self.stopped is not None
 
-    def resolve(self, files: dict[str, str], **changes: Any) -> Report | None:
+    def resolve(self, files: dict[str, str], *, question: bool = False, **changes: Any) -> Report | None:
+        """A re-resolution, or None once the budget is used up. A `question` asks only whether the
+        input resolves: a failure is not explained, and the known clashes are decided first (the
+        same answer, found sooner, but a success's pins may differ from pip's)."""
         if self.exhausted():
             return None
         self.resolutions += 1
@@ -81,6 +87,8 @@ class Budget:
         limits = replace(self.limits, max_seconds=seconds, deadline=self.wall())
         if self.drop_lines:
             changes["drop_lines"] = changes.get("drop_lines", frozenset()) | self.drop_lines
+        if question:
+            changes |= {"explain": False, "preferences": self.preferences}
         report = self.rerun(files, limits=limits, **changes)
         if not decided(report):
             self.undecided += 1

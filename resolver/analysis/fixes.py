@@ -4,7 +4,10 @@ Candidates: loosen or move the user's pin to what the other side accepts, drop a
 version of a parent whose requirement is compatible with the other constraints, or the nearest
 target Python. Each is re-resolved with the other conflicts' packages set aside, so it is judged
 on its own conflict; only those that resolve are offered. When none does, that is reported as
-proven for the candidates tried ("no single change fixes this").
+proven for the candidates tried ("no single change fixes this"). The target Python, one change
+for the whole input, is searched once per report (nearest few) and offered where all resolves.
+Each candidate is first a yes/no question (`Budget.resolve(question=True)`); one that resolves is
+resolved again as pip would, for the pins it shows.
 
 Proven fixes are then ranked and described by `resolver.analysis.ranking`.
 """
@@ -75,7 +78,9 @@ class FixesPart(MatrixPart):
                 if seen[key] and group is not None:
                     settled.add(group)
                 continue
-            found = self.budget.resolve(files, set_aside=aside)
+            found = self.budget.resolve(files, set_aside=aside, question=True)
+            if found is not None and found["status"] == "resolved":
+                found = self.budget.resolve(files, set_aside=aside)  # its pins as pip would choose them
             if found is None:
                 stopped = True
                 break
@@ -86,11 +91,11 @@ class FixesPart(MatrixPart):
                 if group is not None:
                     settled.add(group)
         if not stopped:
-            python = self._python_fix(aside)
+            python = self._python_fix()
             if python is not None:
                 version, found = python
                 title = f"Target Python {version} instead of {self.target.python_version}"
-                fix = self._fix("python_version", title, None, self.files, found, aside)
+                fix = self._fix("python_version", title, None, self.files, found, self._python_aside())
                 fix["python_version"] = version
                 fixes.append(fix)
             stopped = python is None and self.budget.stopped is not None
@@ -126,8 +131,20 @@ class FixesPart(MatrixPart):
             "complete": not aside,
         }
 
-    def _python_fix(self, aside: frozenset[str]) -> tuple[str, Report] | None:
-        """The nearest target Python (newer first on a tie) for which the input resolves."""
+    def _python_aside(self) -> frozenset[str]:
+        """What the target Python is judged without: the projects the index does not have, which
+        only their own lines can fix."""
+        missing = [d for d in self.report["diagnoses"] if d["kind"] == "not_found" and d.get("package")]
+        return frozenset(d["package"] for d in missing)
+
+    def _python_fix(self) -> tuple[str, Report] | None:
+        """The nearest target Python (newer first on a tie) for which the whole input resolves.
+
+        Searched once per report, not per problem: the target is one change for the whole input,
+        and each Python tried costs a full resolution (proving a failure often means backtracking
+        through everything). Only the `python_versions` nearest are tried.
+        """
+        aside = self._python_aside()
         if aside in self._python_fixes:
             return self._python_fixes[aside]
         current = self.target.version_info[1]
@@ -136,8 +153,11 @@ class FixesPart(MatrixPart):
             key=lambda v: (abs(int(v.split(".")[1]) - current), -int(v.split(".")[1])),
         )
         answer = None
-        for version in order:
-            found = self.budget.resolve(self.files, target=Target(version, self.target.platform), set_aside=aside)
+        for version in order[: self.limits.python_versions]:
+            target = Target(version, self.target.platform)
+            found = self.budget.resolve(self.files, target=target, set_aside=aside, question=True)
+            if found is not None and found["status"] == "resolved":
+                found = self.budget.resolve(self.files, target=target, set_aside=aside)  # pip's pins
             if found is None:
                 return None
             if found["status"] == "resolved":

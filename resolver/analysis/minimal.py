@@ -43,7 +43,7 @@ class MinimalLinesPart:
         def fails(subset: list[Line]) -> bool:
             key = frozenset(subset)
             if key not in known:
-                found = self.budget.resolve(self.files, drop_lines=everything - key)
+                found = self.budget.resolve(self.files, drop_lines=everything - key, question=True)
                 if found is None:
                     return False  # out of budget: keep the set known to fail
                 known[key] = found["status"] == "conflict" and decided(found)

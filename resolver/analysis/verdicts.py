@@ -22,8 +22,17 @@ from resolver.resolution.provider import Provider
 from resolver.resolution.requirements import Candidate, Req
 
 
-def certain_conflict(report: Report, roots: list[Req], provider: Provider, recorder: Recorder, impossible: Any) -> None:
-    """A certain failure: the clashes hold whatever the versions of unknown metadata depend on."""
+def certain_conflict(
+    report: Report, roots: list[Req], provider: Provider, recorder: Recorder, impossible: Any, explain: bool = True
+) -> None:
+    """A certain failure: the clashes hold whatever the versions of unknown metadata depend on.
+
+    Without `explain` (a yes/no question of the analyses) only the status is set: explaining is
+    a good part of a failed re-resolution's time, and nobody reads it.
+    """
+    if not explain:
+        report["status"] = "conflict"
+        return
     from resolver.analysis.explain import Explainer  # networkx: only a failure needs it, not the CLI's start-up
 
     graph = explored_graph(recorder, roots)

@@ -27,6 +27,11 @@ class OrderPart:
     """resolvelib's `narrow_requirement_selection` and `get_preference`, as a part of `Provider`."""
 
     user_requested: dict[str, int]
+    # Identifiers an earlier resolution of the same input found clashing (rank, lower first): an
+    # analysis's re-resolution decides them right after Python, so a clash that still holds shows
+    # in the first rounds instead of after backtracking through everything pinned before it. The
+    # order changes how soon an answer is found, not whether one exists.
+    preferences: dict[str, int]
     _pins: Mapping[str, AnyCandidate]
     _blamed: Counter[str]
     _promoted: set[str]
@@ -107,6 +112,7 @@ class OrderPart:
         forced = requested == math.inf and self._first_clashes(identifier, candidates, resolutions)
         return (
             identifier != PYTHON,
+            self.preferences.get(identifier, math.inf),
             identifier not in self._promoted,
             not pinned,
             not upper_bounded,

@@ -85,6 +85,7 @@ class Provider(OrderPart, AbstractProvider[AnyReq, AnyCandidate, str]):
         optimistic: bool | frozenset[str] = False,
         urls: Mapping[str, tuple[Version, str]] | None = None,
         formats: FormatControl = DEFAULT_FORMATS,
+        preferences: Mapping[str, int] | None = None,
     ) -> None:
         self.index = index
         self.formats = formats  # --only-binary/--no-binary: part of the classified view's key
@@ -120,6 +121,7 @@ class Provider(OrderPart, AbstractProvider[AnyReq, AnyCandidate, str]):
         self._criteria: dict[str, SpecifierSet] = {}  # the last joint specifier asked for, by identifier
         self._blamed: Counter[str] = Counter()  # unpinned identifiers, by times named in backtrack causes
         self._promoted: set[str] = set()
+        self.preferences = dict(preferences or {})  # resolver.resolution.order: known clashes first
 
     # -- what the index knows, classified once per project ------------------------------------
 
