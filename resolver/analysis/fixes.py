@@ -26,7 +26,7 @@ from resolver.analysis.edits import Line, diff, pin_parent, requirement_text, se
 from resolver.analysis.matrix import MatrixPart, spec_of
 from resolver.environment import PYTHON_VERSIONS, Target
 from resolver.input.reqfile import InputRequirement, ParsedInput
-from resolver.output.report import Conflict, Fix, Report
+from resolver.output.report import Conflict, Fix, PinMove, Report
 
 # A candidate change: (kind, title, line changed or None, the input files with it, group). Changes
 # of one group are alternatives (versions of one parent): once one resolves the rest are skipped.
@@ -58,11 +58,11 @@ class FixesPart(MatrixPart):
         """Re-resolve each candidate change for one problem (a conflict, or a diagnosis) and keep those that resolve."""
         name = conflict["package"]
         problems = [*self.report["conflicts"], *self._uninstallable()]
-        aside = set(conflict.get("set_aside", [])) | {problem["package"] for problem in problems}
+        others = set(conflict.get("set_aside", [])) | {problem["package"] for problem in problems}
         # A missing project fails every candidate; only its own line can change that, so it is no
         # reason to reject a change that fixes this problem.
-        aside |= {d["package"] for d in self.report["diagnoses"] if d["kind"] == "not_found" and d.get("package")}
-        aside = frozenset(aside - {name})
+        others |= {p for d in self.report["diagnoses"] if d["kind"] == "not_found" and (p := d.get("package"))}
+        aside = frozenset(others - {name})
         fixes: list[Fix] = []
         tried = 0
         seen: dict[tuple[tuple[str, str], ...], bool] = {}  # each change once, and whether it resolved
@@ -116,7 +116,7 @@ class FixesPart(MatrixPart):
             if old != new:
                 changes[package] = [old, new]
         return {
-            "kind": kind,  # type: ignore[typeddict-item]
+            "kind": kind,  # type: ignore[typeddict-item]  # one of Fix's kinds: a Change carries it as str
             "title": title,
             "line": {"file": line[0], "line": line[1]} if line else None,
             "diff": "".join(diff(name, self.files[name], text) for name, text in changed.items()),
@@ -248,13 +248,13 @@ class FixesPart(MatrixPart):
         else:
             nearest = []
         for group, order in (("newest", fitting), ("nearest", nearest)):
-            for version, specifier, meets in order[: self.limits.parent_tries]:
+            for version, specifier, fits in order[: self.limits.parent_tries]:
                 asks = f"asks for {name}{specifier}" if specifier else f"does not depend on {name}"
                 line, files = self._pin_parent(parent, version)
-                item = self.by_origin.get(line) if line else None
-                change = f"Change {item.text} to {parent}=={version}" if item else f"Add {parent}=={version}"
+                given = self.by_origin.get(line) if line else None
+                change = f"Change {given.text} to {parent}=={version}" if given else f"Add {parent}=={version}"
                 where = f" ({line[0]}:{line[1]})" if line else ""
-                title = f"{change}: it {asks}, which {name} {meets} meets with the other constraints{where}"
+                title = f"{change}: it {asks}, which {name} {fits} meets with the other constraints{where}"
                 yield ("parent_version", title, line, files, f"{parent}:{group}")
 
     def _accepted_by_some_version(self, conflict: Conflict, mine: int) -> list[Version]:
@@ -304,6 +304,8 @@ def _newest_patch(version: Version, versions: list[Version]) -> Version:
     return max(series, default=version)
 
 
+Cost = tuple[int, int, int, int]  # majors, lines, distance, kind: the smallest disturbs least
+Origins = dict[Line, Any]  # the user's lines by (file, line)
 _KIND_ORDER = {"parent_version": 0, "loosen_pin": 1, "drop_line": 2, "python_version": 3}
 
 
@@ -311,7 +313,11 @@ def _series(version: str) -> str:
     return ".".join(version.split(".")[:2])
 
 
-def _move(package: str, old: str, new: str) -> dict[str, Any]:
+class _Move(PinMove):
+    distance: int  # how far it moves, for the ranking only
+
+
+def _move(package: str, old: str, new: str) -> _Move:
     """One pin's move: direction, size ('major', 'minor', 'patch') and a line for people."""
     before, after = Version(old), Version(new)
     size = "major" if before.major != after.major else "minor" if before.minor != after.minor else "patch"
@@ -329,7 +335,7 @@ def _move(package: str, old: str, new: str) -> dict[str, Any]:
     }
 
 
-def _describe(fix: Fix, heading: dict[str, str | None], direct: set[str], by_origin: dict[Line, Any]) -> tuple:
+def _describe(fix: Fix, heading: dict[str, str | None], direct: set[str], by_origin: Origins) -> Cost:
     """Add `direction`, `jump`, `moves`, `keeps_majors` and `headline`; return the fix's disturbance."""
     changes = fix["pin_changes"]
     moves = [
@@ -342,8 +348,8 @@ def _describe(fix: Fix, heading: dict[str, str | None], direct: set[str], by_ori
     subject = item.name if item is not None else None
     if fix["kind"] == "drop_line" and subject and subject not in fix["pins"] and subject not in removed:
         removed.append(subject)  # the failed run may not have pinned it, but the user loses it
-    if item is not None and subject not in heading and fix["pins"].get(subject):
-        moves += _from_bounds(subject, item.requirement.specifier, fix["pins"][subject])
+    if item is not None and item.name not in heading and fix["pins"].get(item.name):
+        moves += _from_bounds(item.name, item.requirement.specifier, fix["pins"][item.name])
     own = next((m for m in moves if m["package"] == subject), None) or (moves[0] if moves else None)
     where = f" ({fix['line']['file']}:{fix['line']['line']})" if fix["line"] else ""
     new_text = _changed_line(fix)
@@ -359,11 +365,11 @@ def _describe(fix: Fix, heading: dict[str, str | None], direct: set[str], by_ori
         what = f"{own['jump']}" if own else (subject or "a line")
         how = f"{item.text} \N{RIGHTWARDS ARROW} {new_text}" if item is not None and new_text else (new_text or "")
         headline = f"{verb} {what}: {how}{where}" if how else f"{verb} {what}{where}"
-    fix["direction"] = direction  # type: ignore[typeddict-unknown-key]
-    fix["jump"] = own["jump"] if own else None  # type: ignore[typeddict-unknown-key]
-    fix["moves"] = [{k: v for k, v in m.items() if k != "distance"} for m in moves]  # type: ignore[typeddict-unknown-key]
-    fix["keeps_majors"] = not removed and all(m["size"] != "major" for m in moves)  # type: ignore[typeddict-unknown-key]
-    fix["headline"] = headline  # type: ignore[typeddict-unknown-key]
+    fix["direction"] = direction
+    fix["jump"] = own["jump"] if own else None
+    fix["moves"] = [{k: v for k, v in m.items() if k != "distance"} for m in moves]  # type: ignore[misc]  # a _Move less its distance is a PinMove
+    fix["keeps_majors"] = not removed and all(m["size"] != "major" for m in moves)
+    fix["headline"] = headline
     majors = sum(1 for m in moves if m["size"] == "major") + len(removed) + (fix["kind"] == "python_version")
     lines = sum(1 for row in fix["diff"].splitlines() if row.startswith("-") and not row.startswith("---"))
     lines += sum(1 for row in fix["diff"].splitlines() if row.startswith("+") and not row.startswith("+++")) - lines
@@ -371,7 +377,7 @@ def _describe(fix: Fix, heading: dict[str, str | None], direct: set[str], by_ori
     return (majors, max(lines, 1), distance, _KIND_ORDER.get(fix["kind"], 9))
 
 
-def _from_bounds(package: str, specifier: SpecifierSet, new: str) -> list[dict[str, Any]]:
+def _from_bounds(package: str, specifier: SpecifierSet, new: str) -> list[_Move]:
     """The move from the bound the user's line set, when the failed run pinned nothing for it
     (django>=5.0 -> 4.1.13 moves down from 5.0)."""
     if not _comparable(new, new) or specifier.contains(new, prereleases=True):
@@ -417,14 +423,14 @@ def _still_allows(text: str | None, version: str | None) -> bool:
         return False
 
 
-def rank_fixes(fixes: list[Fix], heading: dict[str, str | None], direct: set[str], by_origin: dict) -> list[Fix]:
+def rank_fixes(fixes: list[Fix], heading: dict[str, str | None], direct: set[str], by_origin: Origins) -> list[Fix]:
     """The fixes least disturbing first, each with `rank` (1-based) and `same_as` for equivalents."""
     costs = [(_describe(fix, heading, direct, by_origin), index) for index, fix in enumerate(fixes)]
     ordered = [fixes[index] for _, index in sorted(costs)]
-    first: dict[tuple, int] = {}
+    first: dict[tuple[tuple[tuple[str, str], ...], str | None], int] = {}
     for rank, fix in enumerate(ordered, 1):
-        fix["rank"] = rank  # type: ignore[typeddict-unknown-key]
+        fix["rank"] = rank
         outcome = (tuple(sorted(fix["pins"].items())), fix.get("python_version"))
-        fix["same_as"] = first.get(outcome)  # type: ignore[typeddict-unknown-key]
+        fix["same_as"] = first.get(outcome)
         first.setdefault(outcome, rank)
     return ordered
