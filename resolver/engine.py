@@ -310,7 +310,7 @@ def _run(
 
     def attempt(optimistic: bool | frozenset[str], rounds: int, seconds: float) -> tuple[Provider, Recorder, Any]:
         kind = SetAsideProvider if set_aside else Provider
-        provider = kind(index, target, optimistic=optimistic, **options)  # type: ignore[arg-type]
+        provider = kind(index, target, optimistic=optimistic, **options)  # type: ignore[arg-type]  # options: mixed keyword values
         # The clock started before parsing: the first round (every input line's page) is bounded too,
         # and no attempt runs past the resolution's own wall (its time limit, or the worker's).
         begun = started if not attempts else time.monotonic()
