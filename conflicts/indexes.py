@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from django.conf import settings
 
@@ -24,6 +24,7 @@ from resolver.index.coverage import coverage_of
 from resolver.index.egress import EgressPolicy
 from resolver.index.limits import IndexLimits
 from resolver.index.urls import host_of, redact
+from resolver.output.report import Report as ReportV1
 from resolver.snapshot import bundle
 
 logger = logging.getLogger(__name__)
@@ -193,13 +194,13 @@ class InputIndexes:
         self.clients.append(index_client(kept, self.policy))
         return self.clients[-1]
 
-    def annotate(self, result: dict[str, Any]) -> None:
+    def annotate(self, result: ReportV1) -> None:
         if not self.refused:
             return
         for option in result["input"].get("index_options", []):
-            if option.get("value") in self.refused:
+            if (value := option.get("value")) and value in self.refused:
                 option["honoured"] = False
-                option["reason"] = f"not fetched: {self.refused[option['value']]}"
+                option["reason"] = f"not fetched: {self.refused[value]}"
         result["input"]["index"] = " ".join(dict.fromkeys(self.shown))
 
     def close(self) -> None:

@@ -18,7 +18,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, NoReturn, TextIO
+from typing import Any, NoReturn, Protocol, TextIO
 
 from resolver.analysis.targets import parse_target, resolve_targets
 from resolver.analysis.timeline import what_broke
@@ -124,7 +124,13 @@ def _read_files(paths: list[str]) -> dict[str, str]:
     return files
 
 
-def run(options: argparse.Namespace, defaults: Defaults, stdout: TextIO, stderr: TextIO) -> int:
+class Writer(Protocol):
+    """Where `run` writes: a text stream, or Django's OutputWrapper (or `_LineWriter`, which acts like it)."""
+
+    def write(self, text: str, /) -> object: ...
+
+
+def run(options: argparse.Namespace, defaults: Defaults, stdout: Writer, stderr: Writer) -> int:
     """Resolve, print the explanation or the JSON report, write the outputs; return the exit code."""
     try:
         files = _read_files(options.files)
@@ -208,6 +214,7 @@ def run(options: argparse.Namespace, defaults: Defaults, stdout: TextIO, stderr:
 # -- the fast path of `manage.py resolve` ------------------------------------------------------------
 
 # Options Django's BaseCommand adds to every command: with any of them, Django must run the command.
+_DJANGO_OPTIONS: tuple[str, ...]
 _DJANGO_OPTIONS = ("-h", "--help", "--version", "-v", "--verbosity", "--settings", "--pythonpath", "--traceback")
 _DJANGO_OPTIONS += ("--no-color", "--force-color", "--skip-checks")
 
@@ -288,4 +295,4 @@ def main(argv: list[str], environ: Mapping[str, str], stdout: TextIO, stderr: Te
     if not root.handlers:
         root.addHandler(logging.StreamHandler())
         root.setLevel(environ.get("LOG_LEVEL", "INFO"))
-    return run(options, defaults, _LineWriter(stdout), _LineWriter(stderr))  # type: ignore[arg-type]
+    return run(options, defaults, _LineWriter(stdout), _LineWriter(stderr))

@@ -35,7 +35,15 @@ from resolver.input.formats import DEFAULT as DEFAULT_FORMATS
 from resolver.input.formats import FormatControl
 from resolver.input.reqfile import InputRequirement, ParsedInput, parse
 from resolver.limits import Limits
-from resolver.output.report import SCHEMA_VERSION, Report
+from resolver.output.report import (
+    SCHEMA_VERSION,
+    Diagnosis,
+    Distribution,
+    IndexOption,
+    Report,
+    RequirementLine,
+    SourceLine,
+)
 from resolver.resolution.graph import Progress, Recorder, success_graph, to_node_link
 from resolver.resolution.order import user_order
 from resolver.resolution.provider import Provider
@@ -70,7 +78,7 @@ def _to_req(line: InputRequirement) -> Req:
     )
 
 
-def _describe(line: InputRequirement) -> dict[str, Any]:
+def _describe(line: InputRequirement) -> RequirementLine:
     requirement = line.requirement
     return {
         "file": line.origin.file,
@@ -95,7 +103,8 @@ def _empty_report(files: Mapping[str, str], target: Target, index_name: str) -> 
             "files": dict(files),
             "requirements": [],
             "index": redact(index_name),
-            **target.to_dict(),
+            "python_version": target.python_version,
+            "platform": target.platform,
             "exclude_newer": None,
         },
         "pins": {},
@@ -149,7 +158,7 @@ def resolve(
     limits = limits or Limits()
     started = time.monotonic()
     report = _empty_report(files, target, index_name)
-    report["input"] |= formats.to_dict()
+    report["input"] = {**report["input"], **formats.to_dict()}
     try:
         parsed = parse(files, roots, formats)
     except InputError as error:
@@ -165,14 +174,15 @@ def resolve(
         return report
     report["input"]["files"] = dict(parsed.files)
     report["input"]["requirements"] = [_describe(line) for line in parsed.requirements + parsed.constraints]
-    report["input"] |= parsed.formats.to_dict()  # the effective sets, as pip's FormatControl holds them
+    # the effective sets, as pip's FormatControl holds them
+    report["input"] = {**report["input"], **parsed.formats.to_dict()}
     report["input"]["format_options"] = [
         {"option": o.option, "value": o.value, "file": o.origin.file, "line": o.origin.line}
         for o in parsed.format_options
     ]
     index = chosen = _choose_index(parsed, index, input_index, report)
     if exclude_newer is not None:
-        index = ExcludeNewer(chosen, exclude_newer)  # type: ignore[assignment]
+        index = ExcludeNewer(chosen, exclude_newer)  # type: ignore[assignment]  # a wrapper with the client's interface, not a subclass
         report["input"]["exclude_newer"] = to_iso(exclude_newer)
     try:
         run = partial(_run, explain=explain, preferences=preferences)
@@ -185,7 +195,7 @@ def resolve(
         report["stats"]["requests"] = index.stats.requests
         report["stats"]["cache_hits"] = index.stats.cache_hits
         if isinstance(index, ExcludeNewer):
-            report["diagnoses"].extend(index.diagnoses())  # type: ignore[arg-type]
+            report["diagnoses"].extend(index.diagnoses())  # type: ignore[arg-type]  # Diagnosis-shaped; resolver.index may not import the report
     coverage = coverage_of(getattr(chosen, "index_urls", []))
     mark_gaps(report, coverage)
     if analyse and report["status"] == "conflict":
@@ -220,19 +230,19 @@ def resolve(
 def _choose_index(
     parsed: ParsedInput, index: IndexClient, input_index: IndexFactory | None, report: Report
 ) -> IndexClient:
-    options = [
+    urls = [o.value for o in parsed.index_options if o.option in ("--index-url", "--extra-index-url") and o.value]
+    honoured = bool(urls and input_index is not None)
+    options: list[IndexOption] = [
         {
             "option": o.option,
             "value": redact(o.value) if o.value else None,
             "file": o.origin.file,
             "line": o.origin.line,
+            "honoured": honoured and o.option in ("--index-url", "--extra-index-url"),
         }
         for o in parsed.index_options
     ]
-    urls = [o.value for o in parsed.index_options if o.option in ("--index-url", "--extra-index-url") and o.value]
-    honoured = bool(urls and input_index is not None)
     for option in options:
-        option["honoured"] = honoured and option["option"] in ("--index-url", "--extra-index-url")
         if not option["honoured"]:
             option["reason"] = NOT_HONOURED.get(option["option"], NO_INPUT_INDEX)
     report["input"]["index_options"] = options
@@ -270,7 +280,7 @@ def _run(
 ) -> None:
     started = time.monotonic() if started is None else started
     roots: list[Req] = []
-    skipped = []
+    skipped: list[SourceLine] = []
     for line in parsed.requirements:
         if (line.origin.file, line.origin.line) in drop_lines:
             continue
@@ -294,7 +304,7 @@ def _run(
 
     def attempt(optimistic: bool | frozenset[str], rounds: int, seconds: float) -> tuple[Provider, Recorder, Any]:
         kind = SetAsideProvider if set_aside else Provider
-        provider = kind(index, target, optimistic=optimistic, **options)  # type: ignore[arg-type]
+        provider = kind(index, target, optimistic=optimistic, **options)  # type: ignore[arg-type]  # options: mixed keyword values
         # The clock started before parsing: the first round (every input line's page) is bounded too,
         # and no attempt runs past the resolution's own wall (its time limit, or the worker's).
         begun = started if not attempts else time.monotonic()
@@ -357,7 +367,7 @@ def _run(
         verdicts.certain_conflict(report, roots, provider, recorder, outcome, explain=explain)
         return
     result = outcome
-    pins = {
+    pins: dict[str, str] = {
         c.name: str(c.version)
         for identifier, c in result.mapping.items()
         if identifier != PYTHON and isinstance(c, Candidate)
@@ -379,7 +389,7 @@ def _run(
         )
 
 
-def _distribution(candidate: Candidate, index: IndexClient, url: str | None) -> dict[str, Any]:
+def _distribution(candidate: Candidate, index: IndexClient, url: str | None) -> Distribution:
     file = candidate.file
     assert file is not None
     if url is not None:  # a URL line: never fetched, so where its dependencies came from is nowhere
@@ -389,7 +399,7 @@ def _distribution(candidate: Candidate, index: IndexClient, url: str | None) -> 
             source = index.metadata(file).source
         except (MetadataUnavailable, IndexAccessError):
             source = None
-    found = {
+    found: Distribution = {
         "version": str(candidate.version),
         "filename": file.filename,
         "url": redact(file.url),
@@ -398,7 +408,9 @@ def _distribution(candidate: Candidate, index: IndexClient, url: str | None) -> 
         "upload_time": file.upload_time,
         "metadata_source": source,  # where its dependencies were read: resolver.index.dists.MetadataSource
     }
-    return found | ({"kind": "url", "url": redact(url)} if url is not None else {})
+    if url is not None:
+        found |= {"kind": "url", "url": redact(url)}
+    return found
 
 
 def _heartbeat(on_progress: Progress, report: Report, index: IndexClient) -> None:
@@ -412,7 +424,7 @@ def _finish_stats(report: Report, recorders: list[Recorder]) -> None:
     report["stats"]["backtracks"] = sum(recorder.backtracks for recorder in recorders)
 
 
-def _error_diagnosis(error: ResolverError) -> dict[str, Any]:
+def _error_diagnosis(error: ResolverError) -> Diagnosis:
     if isinstance(error, IndexAccessError):
         from resolver.analysis.explain import index_error_diagnosis
 

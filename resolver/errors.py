@@ -6,7 +6,7 @@ and is picklable, because errors cross the Celery boundary.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict
 
 
 def _rebuild(cls: type[ResolverError], state: dict[str, Any]) -> ResolverError:
@@ -30,6 +30,17 @@ class ResolverError(Exception):
 
     def __str__(self) -> str:
         return self.message
+
+
+class LineErrorFields(TypedDict):
+    """A bad line in report v1 (resolver.output.report.LineError, which this module may not import)."""
+
+    code: str
+    file: str
+    line: int
+    text: str
+    span: list[int]
+    message: str
 
 
 class LineError(ResolverError):
@@ -72,7 +83,7 @@ class LineError(ResolverError):
     def __str__(self) -> str:
         return self.render()
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> LineErrorFields:
         return {
             "code": self.code,
             "file": self.file,

@@ -22,6 +22,12 @@ def unauthorized(detail: str, error: str = "") -> ApiProblem:
     return ApiProblem("unauthorized", detail, headers={"WWW-Authenticate": challenge})
 
 
+class TokenRequest(HttpRequest):
+    """A request django-ninja let through `BearerToken`, which it sets as `auth`: the caller's token."""
+
+    auth: ApiToken
+
+
 class BearerToken(HttpBearer):
     """`Authorization: Bearer <token>`, checked against the stored digests, then throttled.
 

@@ -82,6 +82,7 @@ class Constraint(Open):
 class VersionMatch(Open):
     version: str
     satisfies: list[int] = Field(description="Indexes into the conflict's constraints.")
+    invalid_metadata: bool | None = Field(default=None, description="Ignored as pip does: its metadata is invalid.")
 
 
 class FixLine(Open):

@@ -143,7 +143,7 @@ def _multipart(request: HttpRequest) -> dict[str, Any]:
     files: dict[str, str] = {}
     for upload in uploads.getlist("files"):
         name = (upload.name or "").replace("\\", "/").rsplit("/", 1)[-1]
-        if upload.size > settings.UPLOAD_MAX_FILE_BYTES:
+        if (upload.size or 0) > settings.UPLOAD_MAX_FILE_BYTES:
             message = f"{name}: {upload.size} bytes; at most {settings.UPLOAD_MAX_FILE_BYTES} are accepted."
             problem = Problem(message, field=file_field(name), code="file-too-large")
             raise ApiProblem("too-large", message, errors=[_problem_error(problem)])
@@ -273,7 +273,7 @@ def _options(body: ReportCreate, python_version: str, platform: str, errors: lis
                 moments[name] = parse(value, name)
             except OptionsError as error:
                 problems += error.problems
-    binary: dict[str, tuple[str, ...]] = {}
+    binary: dict[str, Any] = {}  # only_binary, no_binary: tuple[str, ...], for Options' fields
     for name in ("only_binary", "no_binary"):
         try:
             binary[name] = parse_formats(getattr(body, name) or [], name)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
@@ -21,11 +21,12 @@ from ninja.errors import ValidationError as NinjaValidationError
 from pydantic import Field
 
 from conflicts.api import request as api_request
-from conflicts.api.auth import BearerToken, unauthorized
+from conflicts.api.auth import BearerToken, TokenRequest, unauthorized
 from conflicts.api.problems import PROBLEM_CONTENT_TYPE, PROBLEM_TYPES, ApiProblem, field_error, problem_response
 from conflicts.api.schemas import Graph, Problem, ProblemTypeOut, ReportCreate, ReportCreated, ReportOut
 from conflicts.jobs import submit
 from conflicts.models import Report
+from resolver.output.report import Report as ReportV1
 from resolver.output.report import requirements_txt, requirements_urls
 
 logger = logging.getLogger(__name__)
@@ -181,7 +182,7 @@ def json_response(request: HttpRequest, data: Any, *, status: int = 200) -> Http
     openapi_extra=CREATE_EXTRA,
 )
 def create_report(
-    request: HttpRequest,
+    request: TokenRequest,
     idempotency_key: str | None = Header(
         None,
         alias="Idempotency-Key",
@@ -305,11 +306,11 @@ def download(body: str, filename: str) -> HttpResponse:
     return response
 
 
-def pinned_result(report: Report) -> dict[str, Any]:
+def pinned_result(report: Report) -> ReportV1:
     result = finished_result(report)
     if result.get("status") != "resolved":
         raise ApiProblem("not-found", f"Only a resolved report has pinned outputs; this one is {report.status}.")
-    return result
+    return cast("ReportV1", result)  # the stored JSON: a report v1 as the engine wrote it
 
 
 TEXT_DOWNLOAD = {

@@ -11,9 +11,10 @@ report, whose main answer stands on its own.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, time
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 
@@ -26,6 +27,8 @@ from resolver.environment import Target
 from resolver.errors import ResolverError
 from resolver.index.client import IndexClient
 from resolver.limits import Limits
+from resolver.output.report import AnalysisFailure, Targets, WhatBroke
+from resolver.output.report import Report as ReportV1
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +47,7 @@ def engine_options(report: Report) -> dict[str, Any]:
     return {"exclude_newer": options.exclude_newer, "analyse": True, "analysis_limits": limits, "formats": formats}
 
 
-def extend(result: dict[str, Any], report: Report, index: IndexClient, limits: Limits | None = None) -> None:
+def extend(result: ReportV1, report: Report, index: IndexClient, limits: Limits | None = None) -> None:
     """Add the extra targets' matrix and the 'what broke' answer to `result`, when asked for.
 
     They can take minutes; `run.run_report` calls this inside its heartbeat thread, so the
@@ -52,7 +55,7 @@ def extend(result: dict[str, Any], report: Report, index: IndexClient, limits: L
     options = Options.from_json(report.options)
     limits = limits or Limits(max_rounds=settings.RESOLVER_MAX_ROUNDS, max_seconds=settings.RESOLVER_MAX_SECONDS)
     main = Target(report.python_version, report.platform)
-    common = {
+    common: dict[str, Any] = {
         "roots": report.roots or None,
         "pre": report.pre,
         "limits": limits,
@@ -78,9 +81,12 @@ def extend(result: dict[str, Any], report: Report, index: IndexClient, limits: L
         )
 
 
-def _answer(name: str, compute: Any) -> dict[str, Any]:
+Answer = TypeVar("Answer", Targets, WhatBroke)
+
+
+def _answer(name: str, compute: Callable[[], Answer]) -> Answer | AnalysisFailure:
     try:
-        return dict(compute())
+        return compute()
     except ResolverError as error:
         logger.info("the %s analysis stopped: %s", name, error)
         return {"error": str(error)}

@@ -12,6 +12,7 @@ nor leaves it running.
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import threading
 import time
@@ -32,6 +33,7 @@ from conflicts.models import Report, Status
 from resolver.engine import resolve
 from resolver.environment import Target
 from resolver.limits import Limits
+from resolver.output.report import Report as ReportV1
 
 T = TypeVar("T")
 
@@ -141,7 +143,7 @@ class ProgressWriter:
         self.last = 0.0
         self.known: dict[str, Any] = {}
 
-    def __call__(self, progress: dict[str, Any], result: dict[str, Any] | None = None) -> None:
+    def __call__(self, progress: dict[str, Any], result: ReportV1 | None = None) -> None:
         now = time.monotonic()
         if result is None and now - self.last < self.interval:
             return
@@ -156,7 +158,7 @@ class ProgressWriter:
             with contextlib.suppress(DatabaseError):
                 connection.close()
 
-    def verdict(self, result: dict[str, Any]) -> None:
+    def verdict(self, result: ReportV1) -> None:
         messages = [c["message"] for c in result["conflicts"]]
         messages += [d["message"] for d in result["diagnoses"] if d.get("severity") != "warning"]
         self.known = {"verdict": result["status"], "messages": messages}
@@ -217,7 +219,7 @@ def run_report(report_id: Any) -> None:
     finish(report_id, status=Status(result["status"]), result=result)
 
 
-def finish(report_id: Any, *, status: Status, result: dict[str, Any] | None = None, error: str = "") -> None:
+def finish(report_id: Any, *, status: Status, result: ReportV1 | None = None, error: str = "") -> None:
     """Store the outcome, once: only a report still running is finished (a second run loses)."""
     finished = retrying(
         lambda: Report.objects.filter(id=report_id, status=Status.RUNNING).update(
@@ -233,4 +235,4 @@ def announce(report_ids: list[Any]) -> None:
     """Queue the completion webhook of those finished reports that asked for one."""
     hooked = Report.objects.filter(id__in=report_ids).exclude(webhook_url="").values_list("id", flat=True)
     for report_id in hooked:
-        transaction.on_commit(lambda report_id=report_id: current_app.send_task(WEBHOOK_TASK, args=[str(report_id)]))
+        transaction.on_commit(functools.partial(current_app.send_task, WEBHOOK_TASK, args=[str(report_id)]))

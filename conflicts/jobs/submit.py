@@ -69,7 +69,7 @@ def submit_once(
     kept as long as the reports; a concurrent twin loses the race on the unique constraint and
     gets the winner's report. Raises IdempotencyKeyReused for a different request under a key.
     """
-    fields = {"token": token, "idempotency_key": idempotency_key, "request_digest": request_digest}
+    fields: dict[str, Any] = {"token": token, "idempotency_key": idempotency_key, "request_digest": request_digest}
     if idempotency_key:
         existing = Report.objects.filter(token=token, idempotency_key=idempotency_key).first()
         if existing is not None:

@@ -116,7 +116,9 @@ class SubmitForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["index"].choices = [(name, name) for name, _url in configured_indexes()]
+        index = self.fields["index"]
+        assert isinstance(index, forms.ChoiceField)  # as declared above
+        index.choices = [(name, name) for name, _url in configured_indexes()]
         self.fields["python_version"].initial = settings.RESOLVER_DEFAULT_PYTHON
         self.fields["platform"].initial = settings.RESOLVER_DEFAULT_PLATFORM
         self.files_by_name: dict[str, str] = {}
@@ -202,7 +204,7 @@ class SubmitForm(forms.Form):
                 exclude_newer=cleaned.get("exclude_newer"),
                 good_date=cleaned.get("good_date"),
             )
-            binary = {name: cleaned.get(name) or () for name in ("only_binary", "no_binary")}
+            binary: dict[str, Any] = {name: cleaned.get(name) or () for name in ("only_binary", "no_binary")}
             self.options = replace(self.options, **binary)
         except OptionsError as error:
             for problem in error.problems:
@@ -210,6 +212,7 @@ class SubmitForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
+        assert cleaned is not None  # Django's Form.clean returns cleaned_data
         self._clean_options(cleaned)
         files = {**self.kept(), **(cleaned.get("upload") or {})}
         text = cleaned.get("text") or ""

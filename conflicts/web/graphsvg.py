@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import html
+import io
 import os
 import re
 import shutil
@@ -108,6 +109,8 @@ def run_graphviz(dot_source: str, executable: str, *, timeout: float, max_bytes:
         )
     except OSError as error:
         raise RendererNotFound(f"cannot run {Path(executable).name}: {error.strerror or error}") from error
+    stdin, stdout, stderr = proc.stdin, proc.stdout, proc.stderr  # three pipes, buffered (so read1 exists)
+    assert stdin is not None and isinstance(stdout, io.BufferedReader) and isinstance(stderr, io.BufferedReader)
     out = bytearray()
     err = bytearray()
     too_large = threading.Event()
@@ -123,15 +126,15 @@ def run_graphviz(dot_source: str, executable: str, *, timeout: float, max_bytes:
 
     def feed() -> None:
         try:
-            proc.stdin.write(data)
+            stdin.write(data)
         except (BrokenPipeError, OSError):
             pass  # it died or was killed; its exit status says why
         finally:
             with contextlib.suppress(OSError):
-                proc.stdin.close()
+                stdin.close()
 
     def drain_stdout() -> None:
-        while chunk := proc.stdout.read1(65536):
+        while chunk := stdout.read1(65536):
             if len(out) + len(chunk) > max_bytes:
                 too_large.set()
                 kill()
@@ -139,7 +142,7 @@ def run_graphviz(dot_source: str, executable: str, *, timeout: float, max_bytes:
             out.extend(chunk)
 
     def drain_stderr() -> None:
-        while chunk := proc.stderr.read1(65536):
+        while chunk := stderr.read1(65536):
             if len(err) < 65536:  # keep the start; warnings can be long
                 err.extend(chunk[: 65536 - len(err)])
 
@@ -156,7 +159,7 @@ def run_graphviz(dot_source: str, executable: str, *, timeout: float, max_bytes:
     finally:
         for thread in threads:
             thread.join(timeout=2)
-        for pipe in (proc.stdin, proc.stdout, proc.stderr):
+        for pipe in (stdin, stdout, stderr):
             with contextlib.suppress(OSError):
                 pipe.close()
     if too_large.is_set():

@@ -22,7 +22,7 @@ from conflicts.web.analysis_context import (
 )
 from conflicts.web.answer import answer, kind_words, version_ranges
 from conflicts.web.graphsvg import GraphvizError, render_svg
-from resolver.output.dot import to_dot
+from resolver.output.dot import Focus, to_dot
 from resolver.output.graphml import to_graphml
 from resolver.output.tree import dependency_tree, reverse_tree, text_tree
 from resolver.resolution.graph import ROOT, from_node_link
@@ -89,7 +89,7 @@ def _graph(report: Report):
     return from_node_link(report.result["graph"])
 
 
-def default_focus(report: Report, graph: Any) -> str:
+def default_focus(report: Report, graph: Any) -> Focus:
     has_conflict = any(graph.nodes[n].get("conflict") for n in graph.nodes)
     return "conflict" if has_conflict and len(graph) > 1 else "all"
 
@@ -98,12 +98,12 @@ def dot_source(report: Report, *, focus: str, graph: Any = None) -> str:
     graph = graph if graph is not None else _graph(report)
     if graph is None:
         return "digraph {}\n"
-    focus = focus if focus in ("conflict", "all") else default_focus(report, graph)
+    shown: Focus = "conflict" if focus == "conflict" else "all" if focus == "all" else default_focus(report, graph)
 
     def link(name: str) -> str:
         return reverse("conflicts:node", args=[report.id, name])
 
-    return to_dot(graph, focus=focus, link=link)
+    return to_dot(graph, focus=shown, link=link)
 
 
 def graph_svg(report: Report, *, focus: str, graph: Any = None) -> str:

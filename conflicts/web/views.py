@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HTMX_STOP_POLLING
+from django_htmx.middleware import HtmxDetails
 
 from conflicts.jobs import submit
 from conflicts.models import Report
@@ -31,6 +32,12 @@ from resolver.output.report import requirements_txt, requirements_urls
 
 PROGRESS_WAIT_SECONDS = 3.0  # the longest a progress poll waits for news
 PROGRESS_STEP_SECONDS = 0.05  # how often it looks
+
+
+class HtmxHttpRequest(HttpRequest):
+    """A request through django-htmx's middleware, which sets `htmx` (the type its docs suggest)."""
+
+    htmx: HtmxDetails
 
 
 def throttled(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -117,7 +124,7 @@ def _report(report_id: Any) -> Report:
 
 @require_GET
 @vary_on_headers("HX-Request")
-def report(request: HttpRequest, report_id: Any) -> HttpResponse:
+def report(request: HtmxHttpRequest, report_id: Any) -> HttpResponse:
     item = _report(report_id)
     context = presenters.report_context(item, focus=request.GET.get("graph", ""))
     context["seen"] = progress_state(item)
@@ -128,7 +135,7 @@ def report(request: HttpRequest, report_id: Any) -> HttpResponse:
 
 @require_GET
 @vary_on_headers("HX-Request")
-def progress(request: HttpRequest, report_id: Any) -> HttpResponse:
+def progress(request: HtmxHttpRequest, report_id: Any) -> HttpResponse:
     """The polled fragment: progress while running; the finished report, with polling stopped.
 
     A long poll: given the state the page shows (`seen`), the answer waits until the row moves on,
@@ -159,7 +166,7 @@ def progress_state(item: Report) -> str:
 
 @require_GET
 @vary_on_headers("HX-Request")
-def node(request: HttpRequest, report_id: Any, name: str) -> HttpResponse:
+def node(request: HtmxHttpRequest, report_id: Any, name: str) -> HttpResponse:
     """Who requires this package, with which specifier, and what it requires."""
     item = _report(report_id)
     context = presenters.node_context(item, name)
@@ -171,7 +178,7 @@ def node(request: HttpRequest, report_id: Any, name: str) -> HttpResponse:
 
 @require_GET
 @vary_on_headers("HX-Request")
-def tree(request: HttpRequest, report_id: Any) -> HttpResponse:
+def tree(request: HtmxHttpRequest, report_id: Any) -> HttpResponse:
     """The whole dependency tree, fetched when its section is opened (it can be large)."""
     context = presenters.tree_context(_report(report_id))
     template = "conflicts/partials/dependency_tree.html" if request.htmx else "conflicts/tree.html"

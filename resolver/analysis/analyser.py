@@ -45,7 +45,7 @@ from resolver.analysis.ranking import depended_on
 from resolver.environment import Target
 from resolver.errors import ResolverError
 from resolver.input.reqfile import InputRequirement, ParsedInput
-from resolver.output.report import Conflict, MissingProjects, Report
+from resolver.output.report import Conflict, Constraint, MissingProjects, Report
 from resolver.resolution.provider import Provider
 
 
@@ -122,7 +122,7 @@ class Analyser(MinimalLinesPart, FixesPart, CombinedPart):
     def every_conflict(self) -> None:
         report = self.report
         problems = {c["package"] for c in report["conflicts"]}
-        problems |= {d["package"] for d in report["diagnoses"] if d.get("package") and d.get("severity") != "warning"}
+        problems |= {p for d in report["diagnoses"] if (p := d.get("package")) and d.get("severity") != "warning"}
         problems |= self.missing_projects()
         aside = set(problems)
         while aside:
@@ -143,8 +143,8 @@ class Analyser(MinimalLinesPart, FixesPart, CombinedPart):
                 self._highlight(conflict)
             for diagnosis in new_diagnoses:
                 diagnosis["set_aside"] = sorted(aside)
-            report["diagnoses"].extend(new_diagnoses)  # type: ignore[arg-type]
-            aside |= {c["package"] for c in new_conflicts} | {d["package"] for d in new_diagnoses}
+            report["diagnoses"].extend(new_diagnoses)
+            aside |= {c["package"] for c in new_conflicts} | {p for d in new_diagnoses if (p := d["package"])}
 
     def missing_projects(self) -> set[str]:
         """Diagnose every line whose project the index does not have, without a resolution each."""
@@ -165,7 +165,7 @@ class Analyser(MinimalLinesPart, FixesPart, CombinedPart):
                     "kind": "not_found",
                     "package": name,
                     "message": f"No project named {name!r} was found on the index",
-                    "constraints": [_line_constraint(item) for item in lines[name]],  # type: ignore[typeddict-unknown-key]
+                    "constraints": [_line_constraint(item) for item in lines[name]],
                 }
             )
         shown = ", ".join(names[:3]) + (f" … (and {len(names) - 3} more)" if len(names) > 3 else "")
@@ -193,8 +193,8 @@ class Analyser(MinimalLinesPart, FixesPart, CombinedPart):
         ranks: dict[str, int] = {}
         for conflict in self.report["conflicts"]:
             for constraint in conflict["constraints"]:
-                if constraint.get("parent"):
-                    ranks.setdefault(constraint["parent"].split("==")[0], len(ranks))
+                if parent := constraint.get("parent"):
+                    ranks.setdefault(parent.split("==")[0], len(ranks))
         for conflict in self.report["conflicts"]:
             ranks.setdefault(conflict["package"], len(ranks))
         return ranks
@@ -214,7 +214,7 @@ class Analyser(MinimalLinesPart, FixesPart, CombinedPart):
                     nodes[parent]["culprit"] = True
 
 
-def _line_constraint(item: InputRequirement) -> dict[str, Any]:
+def _line_constraint(item: InputRequirement) -> Constraint:
     """A user's line as the constraint of a diagnosis, as the engine writes one."""
     where = f"{item.origin.file}:{item.origin.line}"
     return {

@@ -20,6 +20,7 @@ from packaging.version import Version
 
 from resolver.index.dists import parse_filename
 from resolver.index.urls import redact
+from resolver.output.report import Conflict, Constraint, Diagnosis, ParentVersion, VersionMatch
 from resolver.resolution.finder import matching_versions
 from resolver.resolution.graph import (
     ROOT,
@@ -60,7 +61,7 @@ class Explainer:
 
     # -- constraints ------------------------------------------------------------------------
 
-    def input_constraints(self, name: str) -> list[dict[str, Any]]:
+    def input_constraints(self, name: str) -> list[Constraint]:
         found = []
         for req in self.roots:
             if req.name == name and req.origin is not None:
@@ -69,7 +70,7 @@ class Explainer:
             found.append(self._root_constraint(constraint, kind="constraint"))
         return found
 
-    def _root_constraint(self, req: Req, *, kind: str) -> dict[str, Any]:
+    def _root_constraint(self, req: Req, *, kind: str) -> Constraint:
         origin = req.origin
         assert origin is not None
         return {
@@ -81,7 +82,7 @@ class Explainer:
             "text": req.text,
         }
 
-    def reached_through(self, name: str) -> list[dict[str, Any]]:
+    def reached_through(self, name: str) -> list[Constraint]:
         """The chain from the user's line to a package none of their lines names, as a constraint."""
         if name not in self.graph:
             return []
@@ -98,7 +99,7 @@ class Explainer:
             }
         ]
 
-    def parent_constraint(self, name: str, clashing: list[Any]) -> dict[str, Any]:
+    def parent_constraint(self, name: str, clashing: list[Any]) -> Constraint:
         """The constraint one parent package puts on `name`, shown at its newest clashing version.
 
         `clashing` are the resolver's causes from that parent (one per version that clashed);
@@ -108,7 +109,7 @@ class Explainer:
         newest = max(clashing, key=lambda cause: cause.parent.version)
         parent, req = newest.parent, newest.requirement
         tried = [c for c in self.recorder.pins.get(parent.identifier, []) if isinstance(c, Candidate)]
-        per_version = []
+        per_version: list[ParentVersion] = []
         for candidate in tried or [parent]:
             reqs = self.recorder.edges.get((candidate.identifier, str(candidate.version)), [])
             asked = [r for r in reqs if isinstance(r, Req) and r.name == name]
@@ -143,7 +144,7 @@ class Explainer:
         self.graph.nodes[parent]["culprit"] = True
         self.graph.edges[parent, name]["clash"] = True
 
-    def constraints_for(self, name: str, causes: list[Any]) -> list[dict[str, Any]]:
+    def constraints_for(self, name: str, causes: list[Any]) -> list[Constraint]:
         constraints = self.input_constraints(name)
         by_parent: dict[str, list[Any]] = {}
         for cause in causes:
@@ -195,9 +196,9 @@ class Explainer:
 
     # -- classification ---------------------------------------------------------------------
 
-    def explain(self, causes: list[Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-        conflicts: list[dict[str, Any]] = []
-        diagnoses: list[dict[str, Any]] = []
+    def explain(self, causes: list[Any]) -> tuple[list[Conflict], list[Diagnosis]]:
+        conflicts: list[Conflict] = []
+        diagnoses: list[Diagnosis] = []
         for name, group in self.real_clashes(causes).items():
             if name == PYTHON:
                 diagnoses.extend(self.python_diagnoses(group))
@@ -210,9 +211,9 @@ class Explainer:
                 diagnoses.append({"kind": kind, "package": name, "message": message, "constraints": constraints})
         return conflicts, diagnoses
 
-    def conflict(self, name: str, constraints: list[dict[str, Any]]) -> dict[str, Any]:
+    def conflict(self, name: str, constraints: list[Constraint]) -> Conflict:
         merged = merged_specifier(c["specifier"] for c in constraints)
-        versions = []
+        versions: list[VersionMatch] = []
         specs = [_spec(c["specifier"]) for c in constraints]
         pre = True if self.provider.pre else None
         for version in sorted(self.provider.version_files(name), reverse=True):
@@ -221,8 +222,10 @@ class Explainer:
                 continue
             satisfies = [i for i, spec in enumerate(specs) if spec.contains(version, prereleases=pre)]
             if satisfies:
-                ignored = {"invalid_metadata": True} if (name, version) in self.provider.invalid else {}
-                versions.append({"version": str(version), "satisfies": satisfies} | ignored)
+                match: VersionMatch = {"version": str(version), "satisfies": satisfies}
+                if (name, version) in self.provider.invalid:
+                    match["invalid_metadata"] = True
+                versions.append(match)
         return {
             "package": name,
             "specifier": merged,
@@ -266,7 +269,7 @@ class Explainer:
         error = self.provider.invalid[(name, max(versions))]
         return f"{name} {_version_range(versions)} ignored for invalid metadata, as pip does ({error.message})"
 
-    def classify(self, name: str, constraints: list[dict[str, Any]]) -> tuple[str, str]:
+    def classify(self, name: str, constraints: list[Constraint]) -> tuple[str, str]:
         """Tell a conflict from a missing project, a missing version, or no usable file."""
         if name in self.provider.urls:
             return "conflict", ""  # its one version, the URL line's, against the others
@@ -283,7 +286,7 @@ class Explainer:
             return self.why_none(name, joint, "all of them together")
         return "conflict", ""
 
-    def minimal(self, name: str, constraints: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def minimal(self, name: str, constraints: list[Constraint]) -> list[Constraint]:
         """Drop parents whose constraint is not needed for the clash; the user's lines stay.
 
         A parent listed by resolvelib may agree with every version that clashes (as
@@ -319,8 +322,8 @@ class Explainer:
             f"{target.python_version} ({target.platform}): {'; '.join(reasons) or 'no files'}"
         )
 
-    def python_diagnoses(self, causes: list[Any]) -> list[dict[str, Any]]:
-        found = []
+    def python_diagnoses(self, causes: list[Any]) -> list[Diagnosis]:
+        found: list[Diagnosis] = []
         target = self.provider.target.python_version
         for cause in causes:
             parent = cause.parent
@@ -394,8 +397,8 @@ def place_index_error(error: Any, provider: Provider, recorder: Recorder, roots:
         error.package, error.constraints = name, constraints
 
 
-def index_error_diagnosis(error: Any) -> dict[str, Any]:
-    diagnosis = {"kind": "index_error", "package": None, "message": error.message, "url": redact(error.url)}
+def index_error_diagnosis(error: Any) -> Diagnosis:
+    diagnosis: Diagnosis = {"kind": "index_error", "package": None, "message": error.message, "url": redact(error.url)}
     if constraints := getattr(error, "constraints", None):  # the message stays the index's own words
         diagnosis |= {"package": error.package, "constraints": constraints}
     return diagnosis

@@ -59,11 +59,11 @@ class FixesPart(MatrixPart):
         """Re-resolve each candidate change for one problem (a conflict, or a diagnosis) and keep those that resolve."""
         name = conflict["package"]
         problems = [*self.report["conflicts"], *self._uninstallable()]
-        aside = set(conflict.get("set_aside", [])) | {problem["package"] for problem in problems}
+        others = set(conflict.get("set_aside", [])) | {problem["package"] for problem in problems}
         # A missing project fails every candidate; only its own line can change that, so it is no
         # reason to reject a change that fixes this problem.
-        aside |= {d["package"] for d in self.report["diagnoses"] if d["kind"] == "not_found" and d.get("package")}
-        aside = frozenset(aside - {name})
+        others |= {p for d in self.report["diagnoses"] if d["kind"] == "not_found" and (p := d.get("package"))}
+        aside = frozenset(others - {name})
         fixes: list[Fix] = []
         tried = 0
         seen: dict[tuple[tuple[str, str], ...], bool] = {}  # each change once, and whether it resolved
@@ -101,7 +101,7 @@ class FixesPart(MatrixPart):
             stopped = python is None and self.budget.stopped is not None
             tried += 1
         undecided = self.budget.undecided - undecided
-        direct = {item.name for item in self.lines}
+        direct: set[str] = {item.name for item in self.lines}
         fixes = rank_fixes(fixes, self.heading, direct, self.by_origin, self.depended)
         conflict["fixes"] = fixes
         conflict["fix_candidates"] = tried
@@ -121,7 +121,7 @@ class FixesPart(MatrixPart):
             if old != new:
                 changes[package] = [old, new]
         return {
-            "kind": kind,  # type: ignore[typeddict-item]
+            "kind": kind,  # type: ignore[typeddict-item]  # one of Fix's kinds: a Change carries it as str
             "title": title,
             "line": {"file": line[0], "line": line[1]} if line else None,
             "diff": "".join(diff(name, self.files[name], text) for name, text in changed.items()),
@@ -135,7 +135,7 @@ class FixesPart(MatrixPart):
         """What the target Python is judged without: the projects the index does not have, which
         only their own lines can fix."""
         missing = [d for d in self.report["diagnoses"] if d["kind"] == "not_found" and d.get("package")]
-        return frozenset(d["package"] for d in missing)
+        return frozenset(d["package"] for d in missing if d["package"])
 
     def _python_fix(self) -> tuple[str, Report] | None:
         """The nearest target Python (newer first on a tie) for which the whole input resolves.
@@ -268,13 +268,13 @@ class FixesPart(MatrixPart):
         else:
             nearest = []
         for group, order in (("newest", fitting), ("nearest", nearest)):
-            for version, specifier, meets in order[: self.limits.parent_tries]:
+            for version, specifier, fits in order[: self.limits.parent_tries]:
                 asks = f"asks for {name}{specifier}" if specifier else f"does not depend on {name}"
                 line, files = self._pin_parent(parent, version)
-                item = self.by_origin.get(line) if line else None
-                change = f"Change {item.text} to {parent}=={version}" if item else f"Add {parent}=={version}"
+                given = self.by_origin.get(line) if line else None
+                change = f"Change {given.text} to {parent}=={version}" if given else f"Add {parent}=={version}"
                 where = f" ({line[0]}:{line[1]})" if line else ""
-                title = f"{change}: it {asks}, which {name} {meets} meets with the other constraints{where}"
+                title = f"{change}: it {asks}, which {name} {fits} meets with the other constraints{where}"
                 yield ("parent_version", title, line, files, f"{parent}:{group}")
 
     def _accepted_by_some_version(self, conflict: Conflict, mine: int) -> list[Version]:

@@ -14,7 +14,7 @@ from packaging.version import Version
 
 from resolver.analysis.budget import AnalysisLimits
 from resolver.errors import ResolverError
-from resolver.output.report import Conflict, Matrix, MatrixParent
+from resolver.output.report import Conflict, Matrix, MatrixParent, MatrixRow
 from resolver.resolution.finder import VersionFiles
 from resolver.resolution.provider import Provider
 from resolver.resolution.requirements import Candidate, Req
@@ -99,7 +99,7 @@ class MatrixPart:
             self.provider.index.prefetch_metadata(
                 versions[v].usable[0] for v in rows_versions if v in versions and versions[v].usable
             )
-            rows = []
+            rows: list[MatrixRow] = []
             for version in rows_versions:
                 read, specifier = self.requirement_of(parent, version, name)
                 if not read:

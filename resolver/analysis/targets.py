@@ -47,9 +47,7 @@ def summary(report: Report) -> str:
 def cell(report: Report) -> TargetCell:
     names = [c["package"] for c in report["conflicts"]]
     names += [
-        d["package"]
-        for d in report["diagnoses"]
-        if d.get("package") and d.get("severity") != "warning" and d["package"] not in names
+        p for d in report["diagnoses"] if (p := d.get("package")) and d.get("severity") != "warning" and p not in names
     ]
     return {
         "python_version": report["input"]["python_version"],

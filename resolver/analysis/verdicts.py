@@ -16,7 +16,7 @@ from typing import Any
 from packaging.version import Version
 
 from resolver.errors import MetadataUnavailable
-from resolver.output.report import Report
+from resolver.output.report import Diagnosis, Report
 from resolver.resolution.graph import Recorder, explored_graph, to_node_link
 from resolver.resolution.provider import Provider
 from resolver.resolution.requirements import Candidate, Req
@@ -53,7 +53,7 @@ def undecided(report: Report, roots: list[Req], provider: Provider, recorder: Re
     """
     certain_conflict(report, roots, provider, recorder, impossible)
     involved = {c["package"] for c in report["conflicts"]} | {
-        k["parent"].split("==")[0] for c in report["conflicts"] for k in c["constraints"] if k.get("parent")
+        parent.split("==")[0] for c in report["conflicts"] for k in c["constraints"] if (parent := k.get("parent"))
     }
     for conflict in report["conflicts"]:
         conflict["certain"] = False
@@ -91,7 +91,7 @@ def cannot_tell(
     by_package: dict[str, list[Candidate]] = {}
     for candidate in assumed:
         by_package.setdefault(candidate.name, []).append(candidate)
-    undecided = []
+    undecided: list[Diagnosis] = []
     for name, candidates in sorted(by_package.items()):
         error = optimistic.unavailable[(name, candidates[0].version)]
         versions = [str(c.version) for c in candidates]
@@ -116,7 +116,7 @@ def cannot_tell(
     report["graph"] = to_node_link(graph)
 
 
-def set_aside_warnings(provider: Provider, exclude: frozenset[str] | set[str] = frozenset()) -> list[dict[str, Any]]:
+def set_aside_warnings(provider: Provider, exclude: frozenset[str] | set[str] = frozenset()) -> list[Diagnosis]:
     """Versions left out because their metadata could not be read (pip might have built them), or
     with `provider.optimistic`, tried as if they had no dependencies; then those ignored because
     their metadata is invalid (pip ignores them too).
@@ -132,13 +132,13 @@ def _warnings(
     errors: Mapping[tuple[str, Version], MetadataUnavailable],
     exclude: frozenset[str] | set[str],
     assumes: Callable[[str], bool],
-) -> list[dict[str, Any]]:
+) -> list[Diagnosis]:
     by_package: dict[str, list[tuple[Version, MetadataUnavailable]]] = {}
     for (name, version), error in errors.items():
         if name in exclude:
             continue
         by_package.setdefault(name, []).append((version, error))
-    warnings = []
+    warnings: list[Diagnosis] = []
     for name, entries in sorted(by_package.items()):
         if kind == "invalid_metadata":
             done = "ignored as pip does, for invalid metadata"

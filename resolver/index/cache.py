@@ -183,7 +183,7 @@ def freshness(headers: Mapping[str, str], now: float) -> Freshness:
 def expiry(entry: Mapping[str, object]) -> float:
     """A stored entry's `expires`; one missing or damaged there is stale, not an error."""
     try:
-        return float(entry.get("expires"))  # type: ignore[arg-type]
+        return float(entry.get("expires"))  # type: ignore[arg-type]  # whatever is stored: a bad value is caught below
     except (TypeError, ValueError):
         return 0.0
 

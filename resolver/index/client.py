@@ -1,17 +1,14 @@
-"""The index client: the one object of the engine that does I/O, with its helpers beside it in `resolver.index`.
+"""The index client: the one object of the engine that does I/O; its helpers live beside it.
 
-It reads PEP 503 (HTML) and PEP 691 (JSON) project pages and core metadata (a PEP 658 file, else
-the wheel's METADATA read by byte ranges, else what an sdist declares statically: `sdist`) from
-http(s) and file:// indexes. The work is split: `transport` moves bytes, `fetch` decides on requests (policy,
-credentials, redirects, retries, limits), `pages` parses pages, `coremeta` reads metadata out of
-archives, `lazywheel` reads a remote zip by ranges, `cache` keeps results.
-
-Each page and each file's metadata is fetched at most once per client, even when several threads
-ask at the same time; across clients, a shared cache keeps metadata by file hash forever, and pages
-(and the metadata of files without a hash) as long as the index's HTTP caching headers allow,
-revalidating a stale page with its `ETag`/`Last-Modified` (see `resolver.cache` for the rules).
+It reads PEP 503/691 project pages and core metadata (a PEP 658 file, else the wheel's METADATA
+read by byte ranges, else what an sdist declares statically) from http(s) and file:// indexes:
+`transport` moves bytes, `fetch` decides on requests (policy, credentials, redirects, retries,
+limits), `pages` parses pages, `coremeta` and `sdist` read metadata out of archives, `lazywheel`
+reads a remote zip by ranges, `cache` keeps results. Each page and each file's metadata is
+fetched at most once per client, even when several threads ask at the same time; across
+clients, the cache keeps metadata by file hash forever, and pages as long as the index's HTTP
+caching headers allow, revalidating a stale page with its validators (rules in `cache`).
 """
-
 from __future__ import annotations
 
 import hashlib
@@ -196,7 +193,8 @@ class IndexClient:
                     raise
             else:
                 future.set_result(result)
-        return future.result()
+        shared: T = future.result()  # the memo holds every kind of outcome, as Future[Any]
+        return shared
 
     def _submit(self, key: tuple[str, str], call: Callable[[Any], object], argument: object) -> None:
         with self._lock:
@@ -223,7 +221,8 @@ class IndexClient:
         now = time.time()
         if entry is not None and (now < expiry(entry) or key in self._settled):
             self._fetcher.count(cache_hits=1)
-            return entry.get("page")
+            page: pages.Page | None = entry.get("page")  # the cache's JSON, as stored by _store_page
+            return page
         kept = entry.get("headers") if entry is not None and entry.get("page") is not None else None
         validators = freshness(kept, now).validators if isinstance(kept, dict) else {}
         response, final = self._fetcher.get(url, {"Accept": pages.ACCEPT, **validators}, *self._limit("page"))
@@ -231,7 +230,8 @@ class IndexClient:
             self._fetcher.count(cache_hits=1)
             self._revalidated(key, entry, response.headers, now)
             self._settled.add(key)
-            return entry["page"]
+            page = entry["page"]
+            return page
         if response.status in (404, 410):
             self._store_page(key, response.headers, now, None)
             return None
@@ -360,7 +360,8 @@ class IndexClient:
                 f"(and the sdist itself could not be read: {error})",
             ) from None
         if not is_zip and isinstance(archive, RangeFile):
-            archive = sdist.Ahead(archive)  # a tar is read from its start, and often not to its end
+            # a tar is read from its start, and often not to its end
+            archive = sdist.Ahead(archive)  # type: ignore[assignment]  # a RawIOBase: a binary file, not typing.IO
         return sdist.read_sdist(archive, file, limit)
 
     def _pep658(self, file: DistFile, answers: list[Mapping[str, str]]) -> bytes | None:
@@ -411,7 +412,7 @@ class IndexClient:
                     raise IndexAccessError(f"{shown} is larger than {limit_text}", url=shown)
                 return self._range(final, start, end, size)
 
-            return RangeFile(size, fetch, seed=(int(match[1]), response.body))
+            return RangeFile(size, fetch, seed=(int(match[1]), response.body))  # type: ignore[return-value]  # a RawIOBase, as Ahead
         self._fetcher.expect(response, final, 200)
         if file.sha256 and hashlib.sha256(response.body).hexdigest() != file.sha256.lower():
             shown = self._fetcher.shown(final)

@@ -71,7 +71,7 @@ _DNS_CACHE_SECONDS = 30.0
 
 
 def _system_resolver(host: str) -> list[str]:
-    return [info[4][0] for info in socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)]
+    return [str(info[4][0]) for info in socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)]
 
 
 def parse_ipv4(host: str) -> ipaddress.IPv4Address | None:

@@ -64,7 +64,7 @@ class RangeFile(io.RawIOBase):
         self._pos = end
         return self._chunks[index][offset : offset + end - start]
 
-    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]  # RawIOBase's buffer type is wider than what we take
         data = self.read(len(buffer))
         buffer[: len(data)] = data
         return len(data)

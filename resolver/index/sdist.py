@@ -235,7 +235,7 @@ def _setuptools(files: Mapping[str, bytes], file: DistFile, tried: list[str]) ->
         extras += [extra] if extra else []
         requires += [conditioned(line, extra, marker, file, f"{origin} extra {key!r}") for line in lines]
     python = values.get("python_requires")
-    return requires, extras, python.strip() or None if python else None, origin  # type: ignore[return-value]
+    return requires, extras, python.strip() or None if python else None, origin  # type: ignore[return-value]  # merged() types its origin, a MetadataSource name, as str
 
 
 def _text(data: bytes, name: str, file: DistFile) -> str:
@@ -339,7 +339,7 @@ class Ahead(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]  # RawIOBase's buffer type is wider than what we take
         if self._offset >= len(self._buffer):
             self._buffer, self._offset = self._raw.read(max(self._next, len(buffer))), 0
             self._next = min(self._next * 2, self._most)

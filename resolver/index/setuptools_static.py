@@ -215,7 +215,7 @@ class _Scope:
         if isinstance(node, ast.Dict):
             if any(key is None for key in node.keys):
                 raise Unknown("a dict with ** in it")
-            keys = [self.value(key, depth + 1) for key in node.keys]  # type: ignore[arg-type]
+            keys = [self.value(key, depth + 1) for key in node.keys]  # type: ignore[arg-type]  # no None key: checked just above
             if not all(isinstance(key, str) for key in keys):
                 raise Unknown("a dict whose keys are not all strings")
             return dict(zip(keys, (self.value(v, depth + 1) for v in node.values), strict=True))

@@ -224,7 +224,7 @@ class HttpTransport:
             return connection, False
         address = self._connect_address(host) if self._connect_address is not None else None
         if address is not None:  # the socket goes to the vetted address; Host and SNI keep the name
-            connection._create_connection = functools.partial(_connect_to, address)  # type: ignore[attr-defined]
+            connection._create_connection = functools.partial(_connect_to, address)  # type: ignore[attr-defined]  # a private hook of http.client, not in its stubs
         return connection, False
 
     def _release(self, origin: Origin, connection: Any) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TypedDict
 
 from packaging.utils import canonicalize_name
 
@@ -29,6 +30,13 @@ class FormatError(ValueError):
         super().__init__(message)
         self.message = message
         self.span = span
+
+
+class FormatSets(TypedDict):
+    """The sets in force, as report v1's `input` lists them."""
+
+    only_binary: list[str]
+    no_binary: list[str]
 
 
 @dataclass(frozen=True)
@@ -96,7 +104,7 @@ class FormatControl:
         allowed = "wheels" if kind == "sdist" else "sdists"
         return f"{kind} excluded by {rule[1]} (only {allowed} allowed)"
 
-    def to_dict(self) -> dict[str, list[str]]:
+    def to_dict(self) -> FormatSets:
         return {"only_binary": sorted(self.only_binary), "no_binary": sorted(self.no_binary)}
 
     def key(self) -> str:

@@ -195,6 +195,7 @@ class ParentVersion(TypedDict):
 class VersionMatch(TypedDict):
     version: str
     satisfies: list[int]  # indexes into the conflict's constraints
+    invalid_metadata: NotRequired[bool]  # True: ignored as pip does, its metadata being invalid
 
 
 class Conflict(TypedDict):

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
+from resolver.output.report import (
+    Conflict,
+    Constraint,
+    Diagnosis,
+    Distribution,
+    Matrix,
+    MinimalLines,
+    MissingProjects,
+    Report,
+    Targets,
+    WhatBroke,
+)
 
-from resolver.output.report import Report
 
-
-def _constraint_lines(index: int, constraint: dict[str, Any]) -> list[str]:
+def _constraint_lines(index: int, constraint: Constraint) -> list[str]:
     spec = constraint["specifier"] or "(any version)"
     if constraint["parent"] is None:
         who = "your line" if constraint.get("kind") != "constraint" else "your constraint"
@@ -17,7 +26,7 @@ def _constraint_lines(index: int, constraint: dict[str, Any]) -> list[str]:
         lines.append(f"      {'':<20} via {' -> '.join(constraint['path'])}")
         tried = constraint.get("parent_versions") or []
         if len(tried) > 1:
-            asked = {}
+            asked: dict[str, list[str]] = {}
             for entry in tried:
                 asked.setdefault(entry["specifier"] or "nothing", []).append(entry["version"])
             summary = "; ".join(f"{', '.join(versions)} ask for {spec}" for spec, versions in asked.items())
@@ -27,7 +36,7 @@ def _constraint_lines(index: int, constraint: dict[str, Any]) -> list[str]:
     return lines
 
 
-def _versions_line(conflict: dict[str, Any]) -> str:
+def _versions_line(conflict: Conflict) -> str:
     groups: dict[tuple[int, ...], list[str]] = {}
     for entry in conflict["versions"]:
         groups.setdefault(tuple(entry["satisfies"]), []).append(entry["version"])
@@ -102,10 +111,15 @@ def render_text(report: Report) -> str:
             out.append(f"  URL: {diagnosis['url']}")
         if "fix_status" in diagnosis:
             out += _fix_lines(diagnosis, others=len(report["conflicts"]))
-    if report.get("targets"):
-        out += _target_lines(report["targets"])
-    if report.get("what_broke"):
-        out += _what_broke_lines(report["what_broke"])
+    targets, broke = report.get("targets"), report.get("what_broke")
+    if targets and "error" not in targets:
+        out += _target_lines(targets)
+    elif targets:  # an analysis that stopped: its reason
+        out += ["", f"Targets: {targets.get('error')}"]
+    if broke and "error" not in broke:
+        out += _what_broke_lines(broke)
+    elif broke:
+        out += ["", f"What broke it: {broke.get('error')}"]
     stats = report["stats"]
     out += [
         "",
@@ -128,12 +142,12 @@ def render_text(report: Report) -> str:
 DECLARED_SOURCES = ("egg-info", "pyproject", "setup.cfg", "setup.py")
 
 
-def _declared_lines(distributions: dict[str, dict[str, Any]]) -> list[str]:
+def _declared_lines(distributions: dict[str, Distribution]) -> list[str]:
     """Which pins rest on what an sdist's files say rather than on metadata a build or PEP 643 gives."""
     by_source: dict[str, list[str]] = {}
     for name, dist in sorted(distributions.items()):
-        if dist.get("metadata_source") in DECLARED_SOURCES:
-            by_source.setdefault(dist["metadata_source"], []).append(name)
+        if (source := dist.get("metadata_source")) and source in DECLARED_SOURCES:
+            by_source.setdefault(source, []).append(name)
     if not by_source:
         return []
     count = sum(len(names) for names in by_source.values())
@@ -146,7 +160,7 @@ def _declared_lines(distributions: dict[str, dict[str, Any]]) -> list[str]:
     return [f"({count} {rests} ({parts}), not on a build)"]
 
 
-def _minimal_lines(minimal: dict[str, Any]) -> list[str]:
+def _minimal_lines(minimal: MinimalLines) -> list[str]:
     out = ["", minimal["message"] + ":"]
     out += [f"  {line['file']}:{line['line']}: {line['text']}" for line in minimal["lines"]]
     return out
@@ -158,7 +172,7 @@ def _grouped_missing(report: Report) -> set[str]:
     return set(missing["packages"]) if missing and missing["count"] > 1 else set()
 
 
-def _missing_lines(missing: dict[str, Any], shown: int = 20) -> list[str]:
+def _missing_lines(missing: MissingProjects, shown: int = 20) -> list[str]:
     lines = missing["lines"]
     out = ["", f"not_found: {missing['message']}; drop or correct these lines:"]
     out += [f"  {line['file']}:{line['line']}: {line['text']}" for line in lines[:shown]]
@@ -167,7 +181,7 @@ def _missing_lines(missing: dict[str, Any], shown: int = 20) -> list[str]:
     return out
 
 
-def _matrix_lines(package: str, matrix: dict[str, Any]) -> list[str]:
+def _matrix_lines(package: str, matrix: Matrix) -> list[str]:
     """Versions of each parent (rows) against versions of the package (columns): x accepts it."""
     columns = matrix["versions"]
     if not columns or not matrix["parents"]:
@@ -189,7 +203,7 @@ def _matrix_lines(package: str, matrix: dict[str, Any]) -> list[str]:
     return out
 
 
-def _fix_lines(conflict: dict[str, Any], *, others: int) -> list[str]:
+def _fix_lines(conflict: Conflict | Diagnosis, *, others: int) -> list[str]:
     fixes = conflict.get("fixes") or []
     tried = conflict.get("fix_candidates", 0)
     undecided = conflict.get("fix_undecided", 0)
@@ -238,7 +252,7 @@ def _pin_changes(changes: dict[str, list[str | None]], shown: int = 8) -> str:
     return ", ".join(first + first_added) + (f" and {more} more" if more else "")
 
 
-def _target_lines(targets: dict[str, Any]) -> list[str]:
+def _target_lines(targets: Targets) -> list[str]:
     out = ["", "Targets:"]
     cells = targets["cells"]
     width = max((len(f"{c['python_version']} {c['platform']}") for c in cells), default=0)
@@ -248,7 +262,7 @@ def _target_lines(targets: dict[str, Any]) -> list[str]:
     return out
 
 
-def _what_broke_lines(what: dict[str, Any]) -> list[str]:
+def _what_broke_lines(what: WhatBroke) -> list[str]:
     out = ["", f"What broke it since {what['good_date']}: {what['message']}"]
     out += [f"  {r['package']} {r['version']}, uploaded {r['uploaded']}" for r in what["broken_by"]]
     return out

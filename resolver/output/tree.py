@@ -152,7 +152,8 @@ def reverse_tree(graph: nx.DiGraph[str], name: str, *, max_depth: int = DEFAULT_
         for parent in preds:
             edge = graph.edges[parent, child]
             if parent == ROOT:
-                for source in _sources(edge) or [None]:
+                sources: list[str | None] = [*_sources(edge)]
+                for source in sources or [None]:
                     node = TreeNode(
                         name=source.rsplit(":", 1)[0] if source else "your requirements",
                         source=source,

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     import networkx as nx
 
     from resolver.output.report import Graph as ReportGraph
+    from resolver.output.report import Source
 
 ROOT = "<root>"
 
@@ -257,7 +258,7 @@ def path_labels(graph: nx.DiGraph[str], node: str) -> list[str]:
     return head + labels
 
 
-def input_source(graph: nx.DiGraph[str], node: str) -> dict[str, Any] | None:
+def input_source(graph: nx.DiGraph[str], node: str) -> Source | None:
     """The user's line at the top of the shortest chain to `node`."""
     import networkx as nx
 
@@ -267,7 +268,7 @@ def input_source(graph: nx.DiGraph[str], node: str) -> dict[str, Any] | None:
         return None
     if len(path) < 2:
         return None
-    sources = graph.edges[ROOT, path[1]].get("sources") or []
+    sources: list[Source] = graph.edges[ROOT, path[1]].get("sources") or []
     return sources[0] if sources else None
 
 

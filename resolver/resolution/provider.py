@@ -26,7 +26,7 @@ from resolvelib import AbstractProvider
 from resolver.environment import Target
 from resolver.errors import InvalidMetadata, MetadataUnavailable
 from resolver.index.client import IndexClient
-from resolver.index.dists import DistFile, Project
+from resolver.index.dists import DistFile, DistKind, Project
 from resolver.index.pages import Page
 from resolver.input.formats import DEFAULT as DEFAULT_FORMATS
 from resolver.input.formats import FormatControl
@@ -141,8 +141,9 @@ class Provider(OrderPart, AbstractProvider[AnyReq, AnyCandidate, str]):
         if name in self.urls:
             version, url = self.urls[name]
             filename = url.split("#")[0].split("?")[0].rstrip("/").rsplit("/", 1)[-1]
-            kind = "wheel" if filename.endswith(".whl") else "sdist"
-            return {version: VersionFiles(version, usable=[DistFile(filename, url, name, version, kind)])}  # type: ignore[arg-type]
+            kind: DistKind = "wheel" if filename.endswith(".whl") else "sdist"
+            file = DistFile(filename, url, NormalizedName(name), version, kind)  # the URL line's name, canonical
+            return {version: VersionFiles(version, usable=[file])}
         self.project(name)
         return self.versions[name]
 

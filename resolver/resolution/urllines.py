@@ -6,12 +6,11 @@ unknown (only a build would tell), which the report says rather than hides.
 
 from __future__ import annotations
 
-from typing import Any
-
 from packaging.version import Version
 
 from resolver.index.urls import redact
 from resolver.input.reqfile import ParsedInput
+from resolver.output.report import Diagnosis, Source
 
 
 def url_lines(parsed: ParsedInput, dropped: frozenset[tuple[str, int]]) -> dict[str, tuple[Version, str]]:
@@ -24,13 +23,13 @@ def url_lines(parsed: ParsedInput, dropped: frozenset[tuple[str, int]]) -> dict[
     return found
 
 
-def url_warnings(parsed: ParsedInput, urls: dict[str, tuple[Version, str]], pins: dict[str, str]) -> list[Any]:
+def url_warnings(parsed: ParsedInput, urls: dict[str, tuple[Version, str]], pins: dict[str, str]) -> list[Diagnosis]:
     """A URL line is taken as the archive the user asked for, but what it needs is not read (only its
     build would tell): the resolution holds if it needs nothing that clashes. Said, not hidden."""
-    warnings = []
+    warnings: list[Diagnosis] = []
     for line in parsed.requirements:
         if line.url and line.name in pins and urls.get(line.name, (None, None))[1] == line.url:
-            source = {"file": line.origin.file, "line": line.origin.line}
+            source: Source = {"file": line.origin.file, "line": line.origin.line}
             warnings.append(
                 {
                     "kind": "url_dependencies_unknown",

@@ -251,8 +251,8 @@ class _Walk:
         for specifier in self.seed_specs.get(name, []):
             chosen.update(specifier.filter(newest, prereleases=True))
         self.select(name, chosen)
-        for specifier in sorted(self.wanted.pop(name, set())):
-            self.pull(name, specifier)
+        for wanted in sorted(self.wanted.pop(name, set())):
+            self.pull(name, wanted)
 
     def select(self, name: str, versions: Iterable[Version]) -> None:
         state = self.states[name]
@@ -310,7 +310,7 @@ class _Walk:
         followed: list[Metadata] = []
         groups = self.groups(files)
         for group in groups:
-            result = self.read(group[0])
+            result: Metadata | MetadataUnavailable | str | None = self.read(group[0])
             if isinstance(result, Metadata):
                 data = metadata_file(result)
                 out.metadata.update((file.filename, data) for file in group)
@@ -387,7 +387,7 @@ class _Walk:
     def run(self) -> Snapshot:
         for seed in self.snapshot.seeds:
             requirement = Requirement(seed)
-            name = canonicalize_name(requirement.name)
+            name: str = canonicalize_name(requirement.name)
             if requirement.specifier:
                 self.seed_specs.setdefault(name, []).append(requirement.specifier)
             self.push(name, (0, 0), {canonicalize_name(e) for e in requirement.extras}, "")
