@@ -39,9 +39,8 @@ logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 TAIL_BYTES = 64 * 1024  # first range read of a wheel: its end holds the zip's central directory
-# Bumped when the sdist reader learns more: an sdist's "unavailable" cached by an older reader is
-# read again (entries by sha256 are otherwise kept forever). From 3 on, any file's: it now says
-# whether the metadata was invalid, which older entries could not tell from "needs a build".
+# Bumped when the metadata readers learn more: an "unavailable" cached by an older reader is read
+# again (entries by sha256 are otherwise kept forever); 3 tells invalid metadata from unknown.
 SDIST_READER = 3
 _CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+)")
 
