@@ -9,6 +9,7 @@ fetched at most once per client, even when several threads ask at the same time;
 clients, the cache keeps metadata by file hash forever, and pages as long as the index's HTTP
 caching headers allow, revalidating a stale page with its validators (rules in `cache`).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -356,7 +357,7 @@ class IndexClient:
             raise coremeta.unavailable(
                 file,
                 f"{not_static.message.removeprefix(file.filename + ': ')} "
-                f"(and the sdist itself could not be read: {error})",
+                f"(and the sdist itself could not be read: {coremeta.why_unread(file, error)})",
             ) from None
         if not is_zip and isinstance(archive, RangeFile):
             # a tar is read from its start, and often not to its end

@@ -16,7 +16,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from resolver.errors import InvalidMetadata, MetadataUnavailable
+from resolver.errors import IndexAccessError, InvalidMetadata, MetadataUnavailable
 from resolver.index.dists import DistFile, Metadata
 
 if TYPE_CHECKING:
@@ -51,6 +51,12 @@ def invalid(file: DistFile, reason: str) -> InvalidMetadata:
 def first_line(error: Exception) -> str:
     """packaging's message without the caret drawing under it: a report shows the line itself."""
     return str(error).split("\n", 1)[0]
+
+
+def why_unread(file: DistFile, error: IndexAccessError) -> str:
+    """Why an archive could not be read; a local index's missing copy (the bundled snapshot keeps
+    none) is said so, without the server path its URL would show."""
+    return "the index holds no copy of it" if file.url.startswith("file:") and error.status == 404 else str(error)
 
 
 def parse_metadata(data: bytes, file: DistFile, source: Source) -> Metadata:

@@ -199,3 +199,15 @@ def test_range_file_fails_when_the_server_sends_too_little():
     lazy = RangeFile(100, lambda start, end: b"short")
     with pytest.raises(OSError, match="asked for 100 bytes at 0, got 5"):
         lazy.read()
+
+
+def test_a_local_index_without_the_archive_says_so_without_its_path() -> None:
+    from resolver.errors import IndexAccessError
+    from resolver.index.coremeta import why_unread
+
+    local = DistFile("a-1.0.tar.gz", "file:///srv/cache/offline/files/a-1.0.tar.gz", "a", Version("1.0"), "sdist")
+    missing = IndexAccessError(f"{local.url} answered HTTP 404", url=local.url, status=404)
+    assert why_unread(local, missing) == "the index holds no copy of it"
+    remote = DistFile("a-1.0.tar.gz", "https://files.example/a-1.0.tar.gz", "a", Version("1.0"), "sdist")
+    failed = IndexAccessError("https://files.example/a-1.0.tar.gz answered HTTP 404", url=remote.url, status=404)
+    assert why_unread(remote, failed) == str(failed)
