@@ -88,6 +88,9 @@ class Report(models.Model):
     heartbeat = models.DateTimeField(null=True, blank=True)
     finished = models.DateTimeField(null=True, blank=True)
     progress = models.JSONField(default=dict, blank=True)
+    # Set by the page's Stop button: the worker's analyses end at their next re-resolution and the
+    # report keeps what they proved.
+    stop_requested = models.BooleanField(default=False)
 
     # The result: the JSON report v1, or why there is none.
     result = TextJSONField(null=True, blank=True)

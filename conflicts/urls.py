@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("r/<uuid:report_id>/", views.report, name="report"),
     path("r/<uuid:report_id>/progress/", views.progress, name="progress"),
+    path("r/<uuid:report_id>/stop/", views.stop, name="stop"),
     path("r/<uuid:report_id>/status.json", views.status_json, name="status"),
     path("r/<uuid:report_id>/graph.svg", views.graph_svg, name="graph_svg"),
     path("r/<uuid:report_id>/tree/", views.tree, name="tree"),

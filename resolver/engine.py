@@ -136,6 +136,7 @@ def resolve(
     on_verdict: Callable[[Report], None] | None = None,
     explain: bool = True,
     preferences: Mapping[str, int] | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> Report:
     """Resolve requirements files for a target against an index, and explain any failure.
 
@@ -154,6 +155,8 @@ def resolve(
     alone, without the conflicts and graph that explaining costs. `preferences` (identifier ->
     rank, lower first) are packages an earlier resolution of the same input found clashing: they
     are decided first, so a failure shows at once; the answer is the same, only found sooner.
+    `should_stop` is asked before each of the analyses' re-resolutions (a user's Stop button):
+    once it answers True they end and the report keeps what they proved.
     """
     limits = limits or Limits()
     started = time.monotonic()
@@ -222,6 +225,7 @@ def resolve(
             analysis_limits=analysis_limits or AnalysisLimits(),
             pre=pre,
             heartbeat=on_progress and partial(_heartbeat, on_progress, report, chosen),
+            should_stop=should_stop,
         )
         mark_unproven(report, coverage)
     return report
@@ -413,10 +417,12 @@ def _distribution(candidate: Candidate, index: IndexClient, url: str | None) -> 
     return found
 
 
-def _heartbeat(on_progress: Progress, report: Report, index: IndexClient) -> None:
-    """Progress while the analyses run: the resolution's figures again, as a sign of life."""
+def _heartbeat(on_progress: Progress, report: Report, index: IndexClient, phase: dict[str, Any]) -> None:
+    """Progress while the analyses run: the resolution's figures again, as a sign of life, and
+    the analyses' phase and budget used (`Budget.progress`)."""
     packages = len(report["graph"]["nodes"]) - 1 if report["graph"]["nodes"] else 0
-    on_progress({"rounds": report["stats"]["rounds"], "packages": packages, "requests": index.stats.requests})
+    figures = {"rounds": report["stats"]["rounds"], "packages": packages, "requests": index.stats.requests}
+    on_progress({**figures, **phase})
 
 
 def _finish_stats(report: Report, recorders: list[Recorder]) -> None:

@@ -30,9 +30,12 @@ from django.utils import timezone
 from conflicts.indexes import InputIndexes, egress_policy, index_client, index_url
 from conflicts.jobs import questions as analysis
 from conflicts.models import Report, Status
+from conflicts.submission.options import Options
+from resolver.analysis.budget import STOPPED_BY_USER
 from resolver.engine import resolve
 from resolver.environment import Target
 from resolver.limits import Limits
+from resolver.output.report import AnalysisFailure
 from resolver.output.report import Report as ReportV1
 
 T = TypeVar("T")
@@ -134,20 +137,27 @@ class ProgressWriter:
 
     Once the resolution has failed, `verdict` stores the report as it is before the analyses
     (still "running"), and keeps its verdict and conflict messages in `progress`, so the page shows
-    them during the seconds the analyses take.
+    them during the seconds the analyses take. A new phase of the analyses is written at once,
+    with the wall-clock moment they started (`analysis_started_at`), from which the page counts
+    the seconds even while one long re-resolution sends no news.
     """
 
     def __init__(self, report_id: Any, interval: float = 0.5) -> None:
         self.report_id = report_id
         self.interval = interval
         self.last = 0.0
+        self.phase: str | None = None
         self.known: dict[str, Any] = {}
+        self.latest: dict[str, Any] = {}
 
     def __call__(self, progress: dict[str, Any], result: ReportV1 | None = None) -> None:
         now = time.monotonic()
-        if result is None and now - self.last < self.interval:
+        phase = progress.get("phase")
+        if result is None and phase == self.phase and now - self.last < self.interval:
             return
-        self.last = now
+        self.last, self.phase, self.latest = now, phase, progress
+        if "analysis_seconds" in progress and "analysis_started_at" not in self.known:
+            self.known["analysis_started_at"] = round(time.time() - progress["analysis_seconds"], 1)
         fields: dict[str, Any] = {"progress": {**progress, **self.known}, "heartbeat": timezone.now()}
         if result is not None:
             fields["result"] = result
@@ -158,6 +168,11 @@ class ProgressWriter:
             with contextlib.suppress(DatabaseError):
                 connection.close()
 
+    def enter(self, phase: str) -> None:
+        """A phase after the analyses: the resolution's figures, without the analyses' budget."""
+        figures: dict[str, Any] = {k: v for k, v in self.latest.items() if k in ("rounds", "packages", "requests")}
+        self({**figures, "phase": phase})
+
     def verdict(self, result: ReportV1) -> None:
         messages = [c["message"] for c in result["conflicts"]]
         messages += [d["message"] for d in result["diagnoses"] if d.get("severity") != "warning"]
@@ -165,6 +180,17 @@ class ProgressWriter:
         stats = result["stats"]
         packages = max(len(result["graph"]["nodes"]) - 1, 0)
         self({"rounds": stats["rounds"], "packages": packages, "requests": stats["requests"]}, result)
+
+
+def stop_requested(report_id: Any) -> bool:
+    """Whether the page's Stop button was pressed; a database blip is not a request to stop."""
+    try:
+        return Report.objects.filter(id=report_id, stop_requested=True).exists()
+    except DatabaseError as error:
+        logger.warning("report %s: the stop flag could not be read (%s)", report_id, error)
+        with contextlib.suppress(DatabaseError):
+            connection.close()
+        return False
 
 
 def run_report(report_id: Any) -> None:
@@ -198,10 +224,11 @@ def run_report(report_id: Any) -> None:
                     on_progress=(progress := ProgressWriter(report.id)),
                     on_verdict=progress.verdict,
                     input_index=input_indexes,
+                    should_stop=functools.partial(stop_requested, report.id),
                     **analysis.engine_options(report),
                 )
                 input_indexes.annotate(result)
-                analysis.extend(result, report, client, limits)
+                extend(result, report, client, limits, progress)
         finally:
             client.close()
             input_indexes.close()
@@ -217,6 +244,21 @@ def run_report(report_id: Any) -> None:
         finish(report_id, status=Status.FAILED, error=TIME_LIMIT.format(seconds=seconds))
         return
     finish(report_id, status=Status(result["status"]), result=result)
+
+
+def extend(result: ReportV1, report: Report, client: Any, limits: Limits, progress: ProgressWriter) -> None:
+    """The extra questions (other targets, what broke), unless the user already said stop."""
+    asked = Options.from_json(report.options)
+    if not asked.targets and asked.good_date is None:
+        return
+    if stop_requested(report.id):
+        stopped: AnalysisFailure = {"error": STOPPED_BY_USER}
+        result.update({"targets": stopped} if asked.targets else {})
+        result.update({"what_broke": stopped} if asked.good_date is not None else {})
+        return
+    phase = "resolving the other targets" if asked.targets else "searching for the release that broke it"
+    progress.enter(phase)
+    analysis.extend(result, report, client, limits)
 
 
 def finish(report_id: Any, *, status: Status, result: ReportV1 | None = None, error: str = "") -> None:

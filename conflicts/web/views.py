@@ -21,13 +21,14 @@ from django_htmx.http import HTMX_STOP_POLLING
 from django_htmx.middleware import HtmxDetails
 
 from conflicts.jobs import submit
-from conflicts.models import Report
+from conflicts.models import Report, Status
 from conflicts.submission.forms import SubmitForm
 from conflicts.submission.inputs import Problem
 from conflicts.submission.options import Options, OptionsError, check_options, parse_day, parse_moment
 from conflicts.throttling import over_limit, parse_rate
 from conflicts.web import analysis_context as explanations
 from conflicts.web import presenters
+from conflicts.web.progress import progress_context
 from resolver.output.report import requirements_txt, requirements_urls
 
 PROGRESS_WAIT_SECONDS = 3.0  # the longest a progress poll waits for news
@@ -128,6 +129,7 @@ def report(request: HtmxHttpRequest, report_id: Any) -> HttpResponse:
     item = _report(report_id)
     context = presenters.report_context(item, focus=request.GET.get("graph", ""))
     context["seen"] = progress_state(item)
+    context["run"] = progress_context(item)
     if request.htmx:
         return render(request, "conflicts/partials/report_body.html", context)
     return render(request, "conflicts/report.html", context)
@@ -150,18 +152,28 @@ def progress(request: HtmxHttpRequest, report_id: Any) -> HttpResponse:
     deadline = time.monotonic() + PROGRESS_WAIT_SECONDS
     while seen == progress_state(item) and not item.is_finished and time.monotonic() < deadline:
         time.sleep(PROGRESS_STEP_SECONDS)
-        item.refresh_from_db(fields=["status", "progress"])
+        item.refresh_from_db(fields=["status", "progress", "stop_requested"])
     if item.is_finished:
         item.refresh_from_db()
         context = presenters.report_context(item, focus="")
         return render(request, "conflicts/partials/report_body.html", context, status=HTMX_STOP_POLLING)
-    return render(request, "conflicts/partials/progress.html", {"report": item, "seen": progress_state(item)})
+    context = {"report": item, "seen": progress_state(item), "run": progress_context(item)}
+    return render(request, "conflicts/partials/progress.html", context)
 
 
 def progress_state(item: Report) -> str:
     """What the progress fragment shows, in short: the `seen` of its next poll."""
-    shown = json.dumps([item.status, item.progress], sort_keys=True).encode()
+    shown = json.dumps([item.status, item.progress, item.stop_requested], sort_keys=True).encode()
     return hashlib.blake2b(shown, digest_size=8).hexdigest()
+
+
+@require_POST
+def stop(request: HttpRequest, report_id: Any) -> HttpResponse:
+    """The Stop button: the worker's analyses end at their next re-resolution and the report
+    keeps what they proved. A finished report is left as it is."""
+    item = _report(report_id)
+    Report.objects.filter(id=item.id, status__in=[Status.QUEUED, Status.RUNNING]).update(stop_requested=True)
+    return redirect(item)
 
 
 @require_GET

@@ -37,7 +37,7 @@ from collections.abc import Callable
 from contextlib import suppress
 from typing import Any
 
-from resolver.analysis.budget import AnalysisLimits, Budget, Rerun
+from resolver.analysis.budget import AnalysisLimits, Budget, Heartbeat, Rerun
 from resolver.analysis.combined import CombinedPart
 from resolver.analysis.fixes import FixesPart
 from resolver.analysis.minimal import MinimalLinesPart
@@ -59,10 +59,14 @@ def analyse_failure(
     limits: Any,
     analysis_limits: AnalysisLimits,
     pre: bool = False,
-    heartbeat: Callable[[], None] | None = None,
+    heartbeat: Heartbeat | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> None:
-    """Add every conflict, `minimal_lines`, each conflict's `matrix` and `fixes`, and `analysis`."""
-    budget = Budget(rerun, limits, analysis_limits, heartbeat)
+    """Add every conflict, `minimal_lines`, each conflict's `matrix` and `fixes`, and `analysis`.
+
+    `heartbeat` hears the phase before each re-resolution; once `should_stop` answers True the
+    analyses stop there and keep what they proved (`analysis.stopped` says so)."""
+    budget = Budget(rerun, limits, analysis_limits, heartbeat, should_stop)
     Analyser(report, parsed, target, index, budget, pre).run()
 
 
@@ -93,17 +97,24 @@ class Analyser(MinimalLinesPart, FixesPart, CombinedPart):
 
     def run(self) -> None:
         try:
+            self.budget.enter("finding every conflict")
             self.every_conflict()
             self.budget.preferences = self._known_clashes()
+            self.budget.enter("finding the smallest clash")
             self.minimal_lines()
             for conflict in self.report["conflicts"]:
                 with suppress(ResolverError):  # the index failed on metadata: no matrix rather than a wrong one
                     conflict["matrix"] = self.matrix(conflict)
-            for conflict in self.report["conflicts"]:
-                self.fixes(conflict, self._candidates(conflict))
-            for diagnosis in self._uninstallable():  # only a line or the target can change that
-                self.fixes(diagnosis, self._drop_candidates(diagnosis))
-            self.combined_fix([*self.report["conflicts"], *self._uninstallable()])
+            problems = [*self.report["conflicts"], *self._uninstallable()]
+            for number, problem in enumerate(problems, 1):
+                of = f" ({number} of {len(problems)})" if len(problems) > 1 else ""
+                self.budget.enter(f"proving fixes for {problem['package']}{of}")
+                if number <= len(self.report["conflicts"]):
+                    self.fixes(problem, self._candidates(problem))
+                else:  # only a line or the target can change an uninstallable package
+                    self.fixes(problem, self._drop_candidates(problem))
+            self.budget.enter("proving a change that fixes the whole file")
+            self.combined_fix(problems)
         except ResolverError as error:  # the index failed or a request limit was reached
             self.budget.stopped = f"the index could not be read: {error.message}"
             for problem in [*self.report["conflicts"], *self._uninstallable()]:

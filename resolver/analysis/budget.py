@@ -1,7 +1,9 @@
 """The analyses' budget: time and re-resolutions for all analyses of one report together.
 
 Every analysis asks through `Budget.resolve`, so one wall shared by all of them decides when
-they stop; an analysis cut short says so instead of guessing.
+they stop; an analysis cut short says so instead of guessing. The same place is where a caller
+hears how far they are (`heartbeat`, with the phase) and can ask them to stop (`should_stop`,
+asked before each re-resolution): what was proven until then is kept.
 """
 
 from __future__ import annotations
@@ -14,6 +16,9 @@ from typing import Any
 from resolver.output.report import Report
 
 Rerun = Callable[..., Report]
+# What the caller hears before each re-resolution: the phase and the budget used so far.
+Heartbeat = Callable[[dict[str, Any]], None]
+STOPPED_BY_USER = "stopped at your request"
 
 
 @dataclass(frozen=True)
@@ -36,10 +41,18 @@ class Budget:
     """Counts re-resolutions and time; `resolve` answers None once either is used up."""
 
     def __init__(
-        self, rerun: Rerun, limits: Any, analysis: AnalysisLimits, heartbeat: Callable[[], None] | None = None
+        self,
+        rerun: Rerun,
+        limits: Any,
+        analysis: AnalysisLimits,
+        heartbeat: Heartbeat | None = None,
+        should_stop: Callable[[], bool] | None = None,
     ) -> None:
         self.rerun = rerun
         self.heartbeat = heartbeat
+        self.should_stop = should_stop
+        self.phase = "explaining"  # what the analyses are doing, in words, set by the analyser
+        self.phase_resolutions = 0
         self.limits = limits
         self.analysis = analysis
         self.started = time.monotonic()
@@ -61,9 +74,25 @@ class Budget:
         deadline = getattr(self.limits, "deadline", None)
         return own if deadline is None else min(own, deadline)
 
+    def enter(self, phase: str) -> None:
+        """Name what the next re-resolutions are for, as the progress shows it."""
+        self.phase, self.phase_resolutions = phase, 0
+
+    def progress(self) -> dict[str, Any]:
+        return {
+            "phase": self.phase,
+            "phase_resolutions": self.phase_resolutions,
+            "analysis_resolutions": self.resolutions,
+            "analysis_max_resolutions": self.analysis.max_resolutions,
+            "analysis_seconds": round(self.elapsed(), 1),
+            "analysis_max_seconds": self.analysis.max_seconds,
+        }
+
     def exhausted(self) -> bool:
         if self.stopped is None:
-            if time.monotonic() >= self.wall() and self.elapsed() < self.analysis.max_seconds:
+            if self.should_stop is not None and self.should_stop():
+                self.stopped = STOPPED_BY_USER
+            elif time.monotonic() >= self.wall() and self.elapsed() < self.analysis.max_seconds:
                 self.stopped = "the report's time limit was reached"
             elif self.resolutions >= self.analysis.max_resolutions:
                 self.stopped = f"the budget of {self.analysis.max_resolutions} re-resolutions was used up"
@@ -78,8 +107,9 @@ class Budget:
         if self.exhausted():
             return None
         self.resolutions += 1
+        self.phase_resolutions += 1
         if self.heartbeat is not None:  # a worker's sign of life while the analyses run
-            self.heartbeat()
+            self.heartbeat(self.progress())
         # What is left of the wall, not a floor of a second more: the budget is a hard limit.
         remaining = max(0.0, self.wall() - time.monotonic())
         seconds = min(self.limits.max_seconds, remaining, self.analysis.max_seconds_each)

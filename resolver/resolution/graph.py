@@ -26,7 +26,8 @@ if TYPE_CHECKING:
 
 ROOT = "<root>"
 
-Progress = Callable[[dict[str, int]], None]
+# The figures of a resolution (ints), and while the analyses run their phase (words) too.
+Progress = Callable[[dict[str, Any]], None]
 
 
 class Recorder(BaseReporter[AnyReq, AnyCandidate, str]):
