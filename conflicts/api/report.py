@@ -212,6 +212,9 @@ class GraphEdge(Open):
     text: str | None = None
     sources: list[Source] | None = None
     via_versions: list[str] | None = None
+    parent_versions: list[ParentVersion] | None = Field(
+        default=None, description="Each version of the parent tried and its own specifier (`specifier` joins them)."
+    )
     clash: bool | None = None
 
 

@@ -15,6 +15,8 @@ from typing import Any
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
+from resolver.output.ranges import version_ranges
+
 # Diagnosis kinds in words; the enum names stay in the JSON report only.
 KIND_WORDS = {
     "conflict": "Conflict",
@@ -34,25 +36,6 @@ RANGES_IN_SENTENCE = 3
 
 def kind_words(kind: str | None) -> str:
     return KIND_WORDS.get(kind or "", (kind or "problem").replace("_", " ").capitalize())
-
-
-def version_ranges(parent_versions: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Consecutive versions (newest first in the report) asking for the same thing, oldest range first.
-
-    [3.15.2 >=4.2, 3.15.1 >=3.0, 3.14.0 >=3.0] -> [{first 3.14.0, last 3.15.1, >=3.0}, {3.15.2, >=4.2}]
-    """
-    groups: list[dict[str, Any]] = []
-    for entry in reversed(parent_versions):
-        if groups and groups[-1]["specifier"] == entry.get("specifier"):
-            groups[-1]["last"] = entry["version"]
-            groups[-1]["count"] += 1
-        else:
-            groups.append(
-                {"first": entry["version"], "last": entry["version"], "specifier": entry.get("specifier"), "count": 1}
-            )
-    for group in groups:
-        group["label"] = group["first"] if group["count"] == 1 else f"{group['first']}\N{EN DASH}{group['last']}"
-    return groups
 
 
 def _where(source: dict[str, Any] | None, single_file: bool) -> str:

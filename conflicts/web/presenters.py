@@ -20,10 +20,11 @@ from conflicts.web.analysis_context import (
     grouped_missing,
     user_specifiers,
 )
-from conflicts.web.answer import answer, kind_words, version_ranges
+from conflicts.web.answer import answer, kind_words
 from conflicts.web.graphsvg import GraphvizError, render_svg
 from resolver.output.dot import Focus, to_dot
 from resolver.output.graphml import to_graphml
+from resolver.output.ranges import asked_ranges, version_ranges
 from resolver.output.tree import dependency_tree, reverse_tree, text_tree
 from resolver.resolution.graph import ROOT, from_node_link
 
@@ -245,25 +246,38 @@ def node_context(report: Report, name: str) -> dict[str, Any] | None:
     for parent in graph.predecessors(name):
         edge = graph.edges[parent, name]
         where = [f"{s['file']}:{s['line']}" for s in edge.get("sources", [])]
+        ranges = asked_ranges(edge.get("parent_versions") or [])
         required_by.append(
             {
                 "parent": "your input" if parent == ROOT else parent,
-                "parent_version": None if parent == ROOT else graph.nodes[parent].get("version"),
+                "parent_version": None if parent == ROOT or ranges else graph.nodes[parent].get("version"),
                 "specifier": edge.get("specifier") or "any version",
+                "ranges": ranges,  # versions of the parent asking different things: each its own
                 "marker": edge.get("marker"),
                 "where": where,
                 "clash": edge.get("clash", False),
             }
         )
-    requires = [
-        {"name": child, "specifier": graph.edges[name, child].get("specifier") or "any version"}
-        for child in sorted(graph.successors(name))
-    ]
+    version = data.get("version")
+    requires = [_requires(version, child, graph.edges[name, child]) for child in graph.successors(name)]
     return {
         "report": report,
         "name": name,
         "node": data,
         "required_by": sorted(required_by, key=lambda r: (not r["clash"], r["parent"])),
-        "requires": requires,
+        "requires": sorted(requires, key=lambda r: r["name"]),
         "why": reverse_tree(graph, name),
     }
+
+
+def _requires(version: str | None, child: str, edge: dict[str, Any]) -> dict[str, Any]:
+    """What a package at its shown version asks of `child`, and what its other versions ask when
+    that differs (the edge's own specifier joins them all)."""
+    entries = edge.get("parent_versions") or []
+    own = next((e for e in entries if e["version"] == version), None)
+    ranges = asked_ranges(entries)
+    if own is None:  # the edge's joined specifier only when no version asks something else
+        specifier = None if ranges else edge.get("specifier") or "any version"
+    else:
+        specifier = "not at this version" if own["specifier"] is None else own["specifier"] or "any version"
+    return {"name": child, "specifier": specifier, "ranges": ranges}

@@ -31,6 +31,7 @@ from urllib.parse import quote
 
 import networkx as nx
 
+from resolver.output.ranges import asked_ranges
 from resolver.resolution.graph import ROOT
 
 Focus = Literal["conflict", "all"]
@@ -42,6 +43,7 @@ COMPACT_ABOVE = 120
 # Above this many, compact drawings use straight edges: spline routing is then a third of the
 # time (of graphviz-pure's above all), and curves no longer make a hairball easier to follow.
 STRAIGHT_ABOVE = 500
+LABEL_RANGES = 3  # ranges of a parent's versions on an edge's label, the newest; the tooltip has all
 
 # C0/C1 controls, lone surrogates and the two non-characters cannot appear in XML 1.0 (or would
 # break the UTF-8 the renderer reads); they become U+FFFD so a hostile name still draws.
@@ -315,14 +317,16 @@ class _Drawing:
             (colour, _, text_colour), pen, style = COLOURS["edge"], "1.2", "solid"
         extras = data.get("extras") or []
         specifier = (f"[{','.join(map(str, extras))}]" if extras else "") + str(data.get("specifier") or "")
-        spec_markup = _xml(specifier or "any")
-        if data.get("clash"):
-            spec_markup = f"<B>{spec_markup}</B>"
-        lines = [spec_markup]
+        # Versions of the parent asking different things: each range its own, never all joined.
+        ranges = asked_ranges(data.get("parent_versions") or [])
+        shown = ranges[-LABEL_RANGES:] if ranges else [specifier or "any"]
+        lines = [f"<B>{_xml(line)}</B>" if data.get("clash") else _xml(line) for line in shown]
+        if len(ranges) > LABEL_RANGES:
+            lines.insert(0, _xml(f"… {len(ranges) - LABEL_RANGES} older ranges"))
         sources = _source_lines(data)
         if sources:
             lines.append(_xml(", ".join(sources)))
-        notes = [str(data.get("text") or f"{v}{specifier}")]
+        notes = [f"{u} asks {v}: {'; '.join(ranges)}"] if ranges else [str(data.get("text") or f"{v}{specifier}")]
         if data.get("marker"):
             notes[0] += f" ; {data['marker']}"
         if sources:

@@ -156,6 +156,7 @@ class GraphEdge(TypedDict):
     text: str
     sources: list[Source]  # the input lines asking for it (for the root's edges)
     via_versions: NotRequired[list[str]]  # in a failed resolution: the parent's versions asking for it
+    parent_versions: NotRequired[list[ParentVersion]]  # in a failed resolution: what each version tried asks
     clash: NotRequired[bool]  # in a failed resolution: this requirement takes part in a clash
 
 

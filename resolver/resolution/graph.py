@@ -189,7 +189,9 @@ def explored_graph(recorder: Recorder, roots: Iterable[Req]) -> nx.DiGraph[str]:
 
     Edges are the union over every version tried, each remembering which versions asked for it
     (`via_versions`, newest first): the resolver may have stopped reading the newest version's
-    requirements at the clash, so a chain to a culprit can run through an older one.
+    requirements at the clash, so a chain to a culprit can run through an older one. The edge's
+    `specifier` joins what all of them asked, which no single version may ask (`>=2.2,<4.0,>=4.2`):
+    `parent_versions` keeps each tried version's own specifier (None: it does not ask for it).
     """
     graph = new_graph()
     for req in roots:
@@ -198,7 +200,9 @@ def explored_graph(recorder: Recorder, roots: Iterable[Req]) -> nx.DiGraph[str]:
     visited = {ROOT}
     while frontier:
         node = frontier.pop(0)
-        for candidate, reqs in _requirements_of(recorder, node):
+        own: dict[str, dict[str, list[str]]] = {}  # child -> each version's own specifiers
+        tried = _requirements_of(recorder, node)
+        for candidate, reqs in tried:
             if candidate is not None and graph.nodes[node].get("status") != "tried":
                 graph.nodes[node].update(version=str(candidate.version), status="tried")
             for asked in reqs:
@@ -209,13 +213,24 @@ def explored_graph(recorder: Recorder, roots: Iterable[Req]) -> nx.DiGraph[str]:
                     via = graph.edges[node, asked.name].setdefault("via_versions", [])
                     if str(candidate.version) not in via:
                         via.append(str(candidate.version))
+                    own.setdefault(asked.name, {}).setdefault(str(candidate.version), []).append(str(asked.specifier))
                 if asked.name not in visited:
                     visited.add(asked.name)
                     frontier.append(asked.name)
+        versions = list(dict.fromkeys(str(c.version) for c, _ in tried if c is not None))  # newest first
+        for child, by_version in own.items():
+            graph.edges[node, child]["parent_versions"] = [
+                {"version": v, "specifier": _joined(by_version[v]) if v in by_version else None} for v in versions
+            ]
     for node in graph.nodes:
         if node != ROOT:
             graph.nodes[node]["versions_tried"] = recorder.versions_tried(node)
     return graph
+
+
+def _joined(specifiers: list[str]) -> str:
+    """One version's specifiers for a package (two lines, or `x` and `x[extra]`), each clause once."""
+    return ",".join(dict.fromkeys(c for s in specifiers for c in s.split(",") if c))
 
 
 def _requirements_of(recorder: Recorder, node: str) -> Sequence[tuple[Candidate | None, list[AnyReq]]]:
