@@ -152,7 +152,10 @@ def progress(request: HtmxHttpRequest, report_id: Any) -> HttpResponse:
     deadline = time.monotonic() + PROGRESS_WAIT_SECONDS
     while seen == progress_state(item) and not item.is_finished and time.monotonic() < deadline:
         time.sleep(PROGRESS_STEP_SECONDS)
-        item.refresh_from_db(fields=["status", "progress", "stop_requested"])
+        try:
+            item.refresh_from_db(fields=["status", "progress", "stop_requested"])
+        except Report.DoesNotExist as error:  # deleted while the poll waited
+            raise Http404("No such report") from error
     if item.is_finished:
         item.refresh_from_db()
         context = presenters.report_context(item, focus="")
