@@ -17,6 +17,7 @@ urlpatterns = [
     path("r/<uuid:report_id>/node/<path:name>/", views.node, name="node"),
     path("r/<uuid:report_id>/rerun/", views.rerun, name="rerun"),
     path("r/<uuid:report_id>/as-of/", views.rerun_as_of, name="rerun_as_of"),
+    path("r/<uuid:report_id>/full-index/", views.rerun_on_full_index, name="rerun_full_index"),
     path("r/<uuid:report_id>/what-broke/", views.what_broke, name="what_broke"),
     path("r/<uuid:report_id>/download/<str:filename>", views.download, name="download"),
 ]

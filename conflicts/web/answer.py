@@ -29,6 +29,7 @@ KIND_WORDS = {
     "index_error": "Index error",
     "limit": "Limit reached",
     "exclude_newer": "Left out by date",
+    "gap": "Not in the snapshot",  # a problem that may be only the bundled snapshot's gap
 }
 TOP_FIXES = 2  # fixes shown in the answer when there is one conflict; one each when there are several
 RANGES_IN_SENTENCE = 3
@@ -154,11 +155,16 @@ def answer(conflicts: list[dict[str, Any]], problems: list[dict[str, Any]], file
         )
     for problem in problems:
         items.append(
-            {"package": problem.get("package"), "sentence": problem.get("message", ""), "kind": problem.get("kind")}
+            {
+                "package": problem.get("package"),
+                "sentence": problem.get("message", ""),
+                "kind": problem.get("kind"),
+                "gap": problem.get("gap"),
+            }
         )
     per_item = TOP_FIXES if len(items) == 1 else 1
     for item, problem in zip(items, [*conflicts, *problems], strict=True):
-        item["kind_words"] = kind_words(item["kind"])
+        item["kind_words"] = kind_words("gap" if item.get("gap") else item["kind"])
         item["fixes"] = _best(problem.get("fix_list") or [], per_item)
         item["more_fixes"] = max(0, len(_best(problem.get("fix_list") or [], 99)) - len(item["fixes"]))
         item["anchor"] = problem.get("anchor")

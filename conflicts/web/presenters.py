@@ -12,6 +12,7 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils.html import format_html
 
+from conflicts.indexes import configured_indexes, offline_choice
 from conflicts.models import Report, Status
 from conflicts.web.analysis_context import (
     analysis_context,
@@ -172,6 +173,12 @@ def _waited(report: Report) -> str | None:
     return f"{ms} ms" if ms < 1000 else f"{ms / 1000:.1f} s"
 
 
+def full_index_name() -> str | None:
+    """The first configured index that is not the bundled snapshot: where a snapshot's gap is settled."""
+    offline = offline_choice()
+    return next((choice.name for choice in configured_indexes() if offline is None or choice.url != offline.url), None)
+
+
 def report_context(report: Report, *, focus: str) -> dict[str, Any]:
     result = report.result or {}
     graph = _graph(report)
@@ -193,7 +200,11 @@ def report_context(report: Report, *, focus: str) -> dict[str, Any]:
         if d.get("severity") != "warning" and not (d["kind"] == "not_found" and d.get("package") in grouped)
     )
     context["problems"] = [
-        {**conflict_extras(d, allowed), "kind_words": kind_words(d.get("kind")), "anchor": f"problem-{i}"}
+        {
+            **conflict_extras(d, allowed),
+            "kind_words": kind_words("gap" if d.get("gap") else d.get("kind")),
+            "anchor": f"problem-{i}",
+        }
         for i, d in enumerate(problems, 1)
     ]
     context["warnings"] = [
@@ -208,6 +219,8 @@ def report_context(report: Report, *, focus: str) -> dict[str, Any]:
     if report.status != Status.RESOLVED and (context["conflicts"] or context["problems"]):
         context["answer"] = answer(context["conflicts"], context["problems"], report.files)
         context["answer"]["combined"] = combined_view(result)
+        if result.get("gaps"):  # the answer is "ask an index that holds everything"
+            context["answer"]["full_index"] = full_index_name()
     downloads = ["report.json"]
     if graph is not None:
         focus = focus if focus in ("conflict", "all") else default_focus(report, graph)

@@ -264,14 +264,14 @@ def rerun(request: HttpRequest, report_id: Any) -> HttpResponse:
     return render(request, "conflicts/home.html", context)
 
 
-def _linked_rerun(item: Report, options: Options) -> Report:
+def _linked_rerun(item: Report, options: Options, index_name: str | None = None) -> Report:
     """A new report with this one's input and `options`, linked to it (reports never change)."""
     return submit.submit_report(
         item.files,
         roots=item.roots,
         python_version=item.python_version,
         platform=item.platform,
-        index_name=item.index_name,
+        index_name=index_name or item.index_name,
         pre=item.pre,
         rerun_of=item,
         options=options.to_json(),
@@ -290,6 +290,17 @@ def rerun_as_of(request: HttpRequest, report_id: Any) -> HttpResponse:
     moment = parse_moment(read_at, "index_read_at")
     good_date = options.good_date if options.good_date and options.good_date < moment.date() else None
     return redirect(_linked_rerun(item, replace(options, exclude_newer=moment, good_date=good_date)))
+
+
+@require_POST
+@throttled
+def rerun_on_full_index(request: HttpRequest, report_id: Any) -> HttpResponse:
+    """A snapshot answer that rests on what the snapshot lacks: ask an index that holds everything."""
+    item = _report(report_id)
+    full = presenters.full_index_name()
+    if full is None:
+        return HttpResponseBadRequest("No index other than the bundled snapshot is configured on this server.")
+    return redirect(_linked_rerun(item, Options.from_json(item.options), index_name=full))
 
 
 @require_POST

@@ -359,8 +359,7 @@ class IndexClient:
                 f"{not_static.message.removeprefix(file.filename + ': ')} "
                 f"(and the sdist itself could not be read: {coremeta.why_unread(file, error)})",
             ) from None
-        if not is_zip and isinstance(archive, RangeFile):
-            # a tar is read from its start, and often not to its end
+        if not is_zip and isinstance(archive, RangeFile):  # a tar is read from its start, often not to its end
             archive = sdist.Ahead(archive)  # type: ignore[assignment]  # a RawIOBase: a binary file, not typing.IO
         return sdist.read_sdist(archive, file, limit)
 

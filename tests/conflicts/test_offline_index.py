@@ -249,3 +249,37 @@ def test_resolve_with_index_pip_uses_what_pip_names(bundled: Path, tmp_path: Pat
     code, report = resolve_json(tmp_path, "django==1.11.29\n", "--index", "pip")
     assert (code, report["status"]) == (0, "resolved")
     assert report["input"]["index"].startswith("the index pip uses: file://")
+
+
+def test_a_snapshot_gap_offers_to_resolve_on_an_index_that_holds_everything(
+    bundled: Path, settings, tmp_path: Path, client, db
+) -> None:
+    from conflicts.indexes import offline_choice
+    from conflicts.jobs.run import run_report
+    from conflicts.jobs.submit import submit_report
+    from conflicts.models import Report, Status
+
+    full = build_index(
+        tmp_path / "full", {"flask": {"2.0.0": {"requires": ["werkzeug>=2"]}}, "werkzeug": {"3.0.1": {}}}
+    )
+    settings.RESOLVER_INDEX_URLS = [full.as_uri() + "/"]
+    snapshot = offline_choice()
+    assert snapshot is not None
+    report = submit_report(
+        {"requirements.in": "flask==2.0\nwerkzeug>=3\n"},
+        roots=["requirements.in"],
+        python_version="3.11",
+        platform="manylinux_2_28_x86_64",
+        index_name=snapshot.name,
+    )
+    run_report(report.id)
+    page = client.get(f"/r/{report.id}/").content.decode()
+    assert "<title>Cannot tell on the snapshot" in page and "Not in the snapshot" in page
+    assert "Resolve it on" in page
+    response = client.post(f"/r/{report.id}/full-index/")
+    again = Report.objects.exclude(id=report.id).get()
+    assert response.status_code == 302 and response["Location"].endswith(f"/r/{again.id}/")
+    assert (again.rerun_of_id, again.index_name) == (report.id, full.as_uri() + "/")
+    run_report(again.id)
+    again.refresh_from_db()
+    assert again.status == Status.RESOLVED and again.result["pins"]["flask"] == "2.0.0"
