@@ -43,7 +43,7 @@ def test_pressing_stop_while_the_analyses_run_keeps_the_conflict_and_says_so(tes
 
 
 def test_the_stop_post_needs_its_csrf_token_and_a_running_report(test_index) -> None:
-    running = _queued(status=Status.RUNNING)
+    running = _queued(status=Status.RUNNING, progress={"verdict": "conflict", "messages": []})
     strict = Client(enforce_csrf_checks=True)
     assert strict.post(f"/r/{running.id}/stop/").status_code == 403
     assert strict.get(f"/r/{running.id}/stop/").status_code == 405
@@ -55,6 +55,7 @@ def test_the_stop_post_needs_its_csrf_token_and_a_running_report(test_index) -> 
     assert running.stop_requested is True
     page = Client().get(f"/r/{running.id}/progress/", HTTP_HX_REQUEST="true").content.decode()
     assert "Stopping at your request" in page and "/stop/" not in page
+    assert "<title>Conflict: stopping… · Conflict Explorer</title>" in page
 
     done = _queued(status=Status.CONFLICT)
     Client().post(f"/r/{done.id}/stop/")
