@@ -157,8 +157,9 @@ class PageCache:
     ) -> StoredPage:
         """The stored page; one whose page turns out damaged is fetched again, whole."""
         digest, hosts = head.get("digest"), head.get("hosts")
-        digest, hosts = (digest if isinstance(digest, str) else None), (hosts if isinstance(hosts, list) else None)
-        found = StoredPage(key, digest, hosts, load)
+        found = StoredPage(
+            key, digest if isinstance(digest, str) else None, hosts if isinstance(hosts, list) else None, load
+        )
 
         def page() -> pages.Page:
             try:
