@@ -64,15 +64,15 @@ def link_hosts(page: pages.Page) -> list[str]:
     return sorted({e["url"].split("/", 3)[2] for e in page["files"] if "://" in e["url"]})
 
 
-def _entry(expires: float, headers: Mapping[str, str], page: pages.Page | None) -> tuple[bytes, str | None]:
-    """A page entry's bytes, its page last, and the page's digest."""
+def _entry(expires: float, headers: Mapping[str, str], page: pages.Page | None) -> tuple[bytes, str | None, list[str]]:
+    """A page entry's bytes, its page last; the page's digest and the hosts it links to."""
     if page is None:
         head = {"expires": expires, "headers": kept_headers(headers), "digest": None, "hosts": []}
-        return json.dumps({**head, "page": None}, separators=(",", ":")).encode(), None
+        return json.dumps({**head, "page": None}, separators=(",", ":")).encode(), None, []
     body = json.dumps(page, separators=(",", ":")).encode()
-    digest = hashlib.sha256(body).hexdigest()
-    head = {"expires": expires, "headers": kept_headers(headers), "digest": digest, "hosts": link_hosts(page)}
-    return json.dumps(head, separators=(",", ":")).encode()[:-1] + _PAGE_FIELD + body + b"}", digest
+    digest, hosts = hashlib.sha256(body).hexdigest(), link_hosts(page)
+    head = {"expires": expires, "headers": kept_headers(headers), "digest": digest, "hosts": hosts}
+    return json.dumps(head, separators=(",", ":")).encode()[:-1] + _PAGE_FIELD + body + b"}", digest, hosts
 
 
 def _split(data: bytes) -> tuple[dict[str, Any], bool, Callable[[], Any]] | None:
@@ -149,8 +149,8 @@ class PageCache:
             raise IndexAccessError(f"{shown} returned a malformed page: {error}", url=shown) from None
         headers = response.headers
         del response  # a large page's body, its parsed form and their cache copy need not all be held at once
-        digest = self._store(key, headers, now, page)
-        return StoredPage(key, digest, link_hosts(page), lambda: page)
+        digest, hosts = self._store(key, headers, now, page)
+        return StoredPage(key, digest, hosts, lambda: page)
 
     def _stored(
         self, key: str, url: str, limit: tuple[int, str], head: dict[str, Any], load: Callable[[], Any]
@@ -177,7 +177,9 @@ class PageCache:
         found.load = page
         return found
 
-    def _store(self, key: str, headers: Mapping[str, str], now: float, page: pages.Page | None) -> str | None:
+    def _store(
+        self, key: str, headers: Mapping[str, str], now: float, page: pages.Page | None
+    ) -> tuple[str | None, list[str]]:
         """Keep a page (None: the index has no such project) as long as HTTP lets it be reused.
 
         This client reuses it whatever its lifetime (unless no-store): one resolution reads one
@@ -185,11 +187,11 @@ class PageCache:
         """
         fresh = freshness(headers, now)
         if not fresh.storable:
-            return None
-        data, digest = _entry(fresh.expires, headers, page)
+            return None, link_hosts(page) if page is not None else []
+        data, digest, hosts = _entry(fresh.expires, headers, page)
         self.cache.set(key, data, fresh.keep_for(now))
         self._settled.add(key)
-        return digest
+        return digest, hosts
 
     def _revalidated(self, key: str, data: bytes, head: dict[str, Any], headers: Mapping[str, str], now: float) -> None:
         """Apply a 304's headers to the stored entry; rewrite it only when that buys something.

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import json
+import operator
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -32,6 +33,7 @@ FORMAT = 1
 Classified = tuple[Project, dict[Version, VersionFiles]]
 # A file as stored: the page's own values; name, version, kind and tags come from its filename.
 _FIELDS = ("filename", "url", "hashes", "requires_python", "yanked", "metadata_hashes", "upload_time", "size")
+_stored = operator.attrgetter(*_FIELDS)
 
 
 class ClassifiedView:
@@ -59,7 +61,7 @@ class ClassifiedView:
         project, versions = view
         numbers = {version: number for number, version in enumerate(versions)}
         position = {id(file): number for number, file in enumerate(project.files)}
-        files = [[numbers[file.version], *(getattr(file, field) for field in _FIELDS)] for file in project.files]
+        files = [[numbers[file.version], *_stored(file)] for file in project.files]
         entries = [
             [str(version), [position[id(f)] for f in entry.usable], [position[id(f)] for f in entry.yanked]]
             for version, entry in versions.items()
