@@ -29,11 +29,12 @@ from packaging.version import InvalidVersion, Version
 
 from resolver.errors import IndexAccessError, InvalidMetadata, MetadataUnavailable
 from resolver.index import coremeta, pages, sdist
-from resolver.index.cache import Cache, MemoryCache, expiry, freshness, kept_headers
+from resolver.index.cache import Cache, MemoryCache, freshness
 from resolver.index.dists import DistFile, Metadata, Project
 from resolver.index.fetch import Fetcher, strip_credentials
 from resolver.index.lazywheel import RangeFile
 from resolver.index.limits import IndexLimits, IndexStats
+from resolver.index.pagecache import PageCache, link_hosts
 from resolver.index.transport import FileTransport, HttpTransport, Transport
 
 logger = logging.getLogger(__name__)
@@ -99,7 +100,7 @@ class IndexClient:
             self._indexes.append((self._fetcher.add_credentials(url), self._fetcher.shown(url)))
         self._lock = threading.Lock()
         self._memo: dict[tuple[str, str], Future[Any]] = {}
-        self._settled: set[str] = set()  # page keys fetched or revalidated by this client: not asked again
+        self._pages = PageCache(self.cache, self._fetcher)
         self._executor: ThreadPoolExecutor | None = None
         self._closed = False
 
@@ -120,10 +121,12 @@ class IndexClient:
         For a caller that keeps only part of a page: a resolver for one target needs a few files
         of a project that lists tens of thousands, and holding every one cost more memory than
         all the rest of a resolution. Memoised per (name, `view_key`), as `project` is per name;
-        None and errors as for `project`.
+        None and errors as for `project`. A view that is a `pagecache.StoredView` is also kept in
+        the cache, tied to the page it was made from, so a warm run neither decodes nor sorts the
+        page again: `view_key` must then name everything the view depends on besides the page.
         """
         canonical = canonicalize_name(name)
-        return self._once(("view:" + view_key, canonical), lambda: self._find_project(canonical, view))
+        return self._once(("view:" + view_key, canonical), lambda: self._find_project(canonical, view, view_key))
 
     def metadata(self, file: DistFile) -> Metadata:
         """Core metadata of one file: PEP 658 file, else wheel METADATA, else static sdist PKG-INFO.
@@ -206,69 +209,17 @@ class IndexClient:
 
     # -- project pages ---------------------------------------------------------------------------
 
-    def _find_project(self, name: str, view: Callable[[pages.Page, str, str], T]) -> T | None:
+    def _find_project(self, name: str, view: Callable[[pages.Page, str, str], T], view_key: str = "") -> T | None:
         for index, shown in self._indexes:
-            page = self._page(index + name + "/")
-            if page is not None:
+            found = self._pages.page(index + name + "/", self._limit("page"))
+            if found is not None:
                 if self._learn_links is not None:  # the hosts a configured index links its files to
-                    self._learn_links(index, {e["url"].split("/", 3)[2] for e in page["files"] if "://" in e["url"]})
-                return view(page, name, shown)
+                    hosts = found.hosts if found.hosts is not None else link_hosts(found.page())
+                    self._learn_links(index, hosts)
+                if not view_key:
+                    return view(found.page(), name, shown)
+                return self._pages.view(found, view, view_key, name, shown)
         return None
-
-    def _page(self, url: str) -> pages.Page | None:
-        key = "page:" + url + self._fetcher.auth_tag(url)
-        entry = self._cached_json(key)
-        now = time.time()
-        if entry is not None and (now < expiry(entry) or key in self._settled):
-            self._fetcher.count(cache_hits=1)
-            page: pages.Page | None = entry.get("page")  # the cache's JSON, as stored by _store_page
-            return page
-        kept = entry.get("headers") if entry is not None and entry.get("page") is not None else None
-        validators = freshness(kept, now).validators if isinstance(kept, dict) else {}
-        response, final = self._fetcher.get(url, {"Accept": pages.ACCEPT, **validators}, *self._limit("page"))
-        if response.status == 304 and validators and entry is not None:
-            self._fetcher.count(cache_hits=1)
-            self._revalidated(key, entry, response.headers, now)
-            self._settled.add(key)
-            page = entry["page"]
-            return page
-        if response.status in (404, 410):
-            self._store_page(key, response.headers, now, None)
-            return None
-        self._fetcher.expect(response, final, 200)
-        try:
-            page = pages.parse_page(response.body, response.header("content-type"), final)
-        except pages.PageError as error:
-            shown = self._fetcher.shown(final)
-            raise IndexAccessError(f"{shown} returned a malformed page: {error}", url=shown) from None
-        headers = response.headers
-        del response  # a large page's body, its parsed form and their cache copy need not all be held at once
-        self._store_page(key, headers, now, page)
-        return page
-
-    def _store_page(self, key: str, headers: Mapping[str, str], now: float, page: pages.Page | None) -> None:
-        """Keep a page (None: the index has no such project) as long as HTTP lets it be reused.
-
-        This client reuses it whatever its lifetime (unless no-store): one resolution reads one
-        state of the index, as pip's does, and a page read under two views is fetched once.
-        """
-        fresh = freshness(headers, now)
-        if fresh.storable:
-            entry = {"expires": fresh.expires, "headers": kept_headers(headers), "page": page}
-            self.cache.set(key, json.dumps(entry, separators=(",", ":")).encode(), fresh.keep_for(now))
-            self._settled.add(key)
-
-    def _revalidated(self, key: str, entry: dict[str, Any], headers: Mapping[str, str], now: float) -> None:
-        """Apply a 304's headers to the stored entry; rewrite it only when that buys something.
-
-        A page revalidated on every use (no-cache, or no lifetime given) would otherwise be
-        serialised and written again on every run, for nothing: its entry did not change.
-        """
-        merged = {**entry["headers"], **kept_headers(headers)}
-        fresh = freshness({**merged, "date": headers.get("date", ""), "age": headers.get("age", "")}, now)
-        if fresh.storable and (fresh.expires > now or merged != entry["headers"]):
-            entry = {**entry, "expires": fresh.expires, "headers": merged}
-            self.cache.set(key, json.dumps(entry, separators=(",", ":")).encode(), fresh.keep_for(now))
 
     # -- metadata --------------------------------------------------------------------------------
 

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
-from urllib.request import url2pathname
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
@@ -98,6 +97,8 @@ def tree_of(url: str) -> Path | None:
     parts = urlsplit(url)
     if parts.scheme != "file":
         return None
+    from urllib.request import url2pathname  # 17 ms of imports, for file:// indexes only
+
     simple = Path(url2pathname(parts.path))
     return simple.parent if simple.name == "simple" else simple
 

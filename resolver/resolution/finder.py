@@ -8,7 +8,7 @@ left out whatever its tags, and its reason names the option.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from packaging.specifiers import SpecifierSet
@@ -29,11 +29,37 @@ class VersionFiles:
     version: Version
     usable: list[DistFile] = field(default_factory=list)
     yanked: list[DistFile] = field(default_factory=list)  # usable but yanked: only for `==` pins
-    rejected: dict[str, str] = field(default_factory=dict)  # filename -> reason
+    rejected: Mapping[str, str] = field(default_factory=dict)  # filename -> reason
 
     @property
     def available(self) -> bool:
         return bool(self.usable)
+
+
+class LaterReasons(Mapping[str, str]):
+    """Why files were left out, worked out on first use by `load`.
+
+    A classified view read back from the cache (`resolver.resolution.views`) keeps no reasons:
+    they are most of a page and only an explanation of a failure reads them.
+    """
+
+    def __init__(self, load: Callable[[], Mapping[str, str]]) -> None:
+        self._load: Callable[[], Mapping[str, str]] | None = load
+        self._reasons: Mapping[str, str] = {}
+
+    def _loaded(self) -> Mapping[str, str]:
+        if self._load is not None:
+            self._reasons, self._load = self._load(), None
+        return self._reasons
+
+    def __getitem__(self, filename: str) -> str:
+        return self._loaded()[filename]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._loaded())
+
+    def __len__(self) -> int:
+        return len(self._loaded())
 
 
 def _file_rank(file: DistFile, target: Target) -> tuple[int, int]:
@@ -49,22 +75,24 @@ def classify(project: Project, target: Target, formats: FormatControl = DEFAULT_
     dozen sets over thousands of wheels.
     """
     found: dict[Version, VersionFiles] = {}
+    reasons: dict[Version, dict[str, str]] = {}
     priority = target.tag_priority
     fits: dict[frozenset[Tag], bool] = {}
     for file in project.files:
         entry = found.get(file.version)
         if entry is None:
-            entry = found[file.version] = VersionFiles(file.version)
+            entry = found[file.version] = VersionFiles(file.version, rejected=reasons.setdefault(file.version, {}))
+        rejected = reasons[file.version]
         if file.kind == "wheel":
             fit = fits.get(file.tags)
             if fit is None:
                 fit = fits[file.tags] = any(tag in priority for tag in file.tags)
         if excluded := formats.excludes(project.name, file.kind):
-            entry.rejected[file.filename] = excluded
+            rejected[file.filename] = excluded
         elif file.kind == "wheel" and not fit:
-            entry.rejected[file.filename] = "no wheel for the target's Python and platform"
+            rejected[file.filename] = "no wheel for the target's Python and platform"
         elif not target.accepts_python(file.requires_python):
-            entry.rejected[file.filename] = f"requires Python {file.requires_python}"
+            rejected[file.filename] = f"requires Python {file.requires_python}"
         elif file.is_yanked:
             entry.yanked.append(file)
         else:
@@ -85,27 +113,29 @@ def classify_page(
     thousands of wheels for a few the target can install: this is what keeps memory down.
     """
     found: dict[Version, VersionFiles] = {}
+    reasons: dict[Version, dict[str, str]] = {}
     priority = target.tag_priority
     fits: dict[frozenset[Tag], bool] = {}
 
     def sieve(
         filename: str, version: Version, kind: DistKind, tags: frozenset[Tag], requires_python: str | None
     ) -> str | None:
-        entry = found.get(version)
-        if entry is None:
-            entry = found[version] = VersionFiles(version)
+        rejected = reasons.get(version)
+        if rejected is None:
+            rejected = reasons[version] = {}
+            found[version] = VersionFiles(version, rejected=rejected)
         if excluded := formats.excludes(name, kind):
-            entry.rejected[filename] = excluded
+            rejected[filename] = excluded
             return excluded
         if kind == "wheel":
             fit = fits.get(tags)
             if fit is None:
                 fit = fits[tags] = any(tag in priority for tag in tags)
             if not fit:
-                entry.rejected[filename] = reason = "no wheel for the target's Python and platform"
+                rejected[filename] = reason = "no wheel for the target's Python and platform"
                 return reason
         if not target.accepts_python(requires_python):
-            entry.rejected[filename] = reason = f"requires Python {requires_python}"
+            rejected[filename] = reason = f"requires Python {requires_python}"
             return reason
         return None
 

@@ -27,10 +27,9 @@ from resolver.environment import Target
 from resolver.errors import InvalidMetadata, MetadataUnavailable
 from resolver.index.client import IndexClient
 from resolver.index.dists import DistFile, DistKind, Project
-from resolver.index.pages import Page
 from resolver.input.formats import DEFAULT as DEFAULT_FORMATS
 from resolver.input.formats import FormatControl
-from resolver.resolution.finder import VersionFiles, classify_page, matching_versions
+from resolver.resolution.finder import VersionFiles, matching_versions
 from resolver.resolution.order import OrderPart
 from resolver.resolution.requirements import (
     PYTHON,
@@ -41,6 +40,7 @@ from resolver.resolution.requirements import (
     PythonReq,
     Req,
 )
+from resolver.resolution.views import ClassifiedView
 
 # How far below what the resolver has reached the prefetch reads ahead (1: the dependencies of the
 # candidates it has taken; 2: theirs too, ...). Deeper hides more latency but reads more that a
@@ -102,8 +102,7 @@ class Provider(OrderPart, AbstractProvider[AnyReq, AnyCandidate, str]):
                 self.constraints[name] = self.constraints.get(name, SpecifierSet()) & line.specifier
         self.user_requested = dict(user_requested or {})
         self.python = PythonCandidate(target.python_full_version)
-        self._view_key = f"classified:{target.python_version}:{target.platform}"
-        self._view_key += f":{formats.key()}" if formats else ""
+        self._view = ClassifiedView(target, formats, self._reasons)
         self.projects: dict[str, Project | None] = {}
         self.versions: dict[str, dict[Version, VersionFiles]] = {}
         self.skipped_dependencies: list[tuple[str, str, str]] = []  # (parent pin, text, reason)
@@ -128,14 +127,18 @@ class Provider(OrderPart, AbstractProvider[AnyReq, AnyCandidate, str]):
     def project(self, name: str) -> Project | None:
         """The project with only the files the target can use (the others are in `versions`)."""
         if name not in self.projects:
-            view = self.index.project_view(name, self._classify_page, self._view_key)
+            view = self.index.project_view(name, self._view, self._view.key)
             project, versions = view if view is not None else (None, {})
             self.versions.setdefault(name, versions)  # prefetch threads may get here too: same values
             self.projects.setdefault(name, project)
         return self.projects[name]
 
-    def _classify_page(self, page: Page, name: str, index_url: str) -> tuple[Project, dict[Version, VersionFiles]]:
-        return classify_page(page, name, index_url, self.target, self.formats)
+    def _reasons(self, name: str) -> tuple[Project, dict[Version, VersionFiles]] | None:
+        """The page classified again, with its reasons, for a view read back from the cache without them."""
+        found: tuple[Project, dict[Version, VersionFiles]] | None = self.index.project_view(
+            name, self._view.sort, self._view.key + ":with-reasons"
+        )
+        return found
 
     def version_files(self, name: str) -> dict[Version, VersionFiles]:
         if name in self.urls:
