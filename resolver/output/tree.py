@@ -78,13 +78,24 @@ def _source_key(graph: nx.DiGraph[str], name: str) -> tuple[str, int, str]:
     return (str(first.get("file")), int(first.get("line") or 0), name)
 
 
-def _package(graph: nx.DiGraph[str], name: str, edge: dict[str, Any], *, reverse: bool = False) -> TreeNode:
+def _asked(edge: dict[str, Any], version: str | None) -> str:
+    """What the asking package's shown version itself asks: in a failed run an edge merges what every
+    tried version of the parent asked (`parent_versions` keeps each one's own)."""
+    for entry in edge.get("parent_versions") or ():
+        if version is not None and entry.get("version") == version and entry.get("specifier") is not None:
+            return str(entry["specifier"])
+    return str(edge.get("specifier") or "")
+
+
+def _package(
+    graph: nx.DiGraph[str], name: str, edge: dict[str, Any], *, reverse: bool = False, asker: str | None = None
+) -> TreeNode:
     data = graph.nodes[name]
     return TreeNode(
         name=name,
         version=data.get("version"),
         status=data.get("status"),
-        specifier=str(edge.get("specifier") or ""),
+        specifier=_asked(edge, graph.nodes[asker].get("version") if asker is not None and asker in graph else None),
         marker=edge.get("marker"),
         extras=list(edge.get("extras") or []),
         conflict=bool(data.get("conflict")),
@@ -109,7 +120,7 @@ def dependency_tree(graph: nx.DiGraph[str], *, max_depth: int = DEFAULT_MAX_DEPT
     expanded: set[str] = set()
 
     def build(name: str, edge: dict[str, Any], depth: int, path: tuple[str, ...]) -> TreeNode:
-        node = _package(graph, name, edge)
+        node = _package(graph, name, edge, asker=path[-1] if path else None)
         if depth == 0:
             sources = _sources(edge)
             node.source = ", ".join(sources) if sources else None
@@ -166,7 +177,7 @@ def reverse_tree(graph: nx.DiGraph[str], name: str, *, max_depth: int = DEFAULT_
                     )
                     found.append(node)
                 continue
-            node = _package(graph, parent, edge, reverse=True)
+            node = _package(graph, parent, edge, reverse=True, asker=parent)
             if parent in path:
                 node.cycle, node.repeat = True, "above"
             elif parent in expanded:

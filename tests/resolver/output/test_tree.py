@@ -143,3 +143,18 @@ def test_tree_nodes_describe_themselves_for_templates() -> None:
 def test_an_empty_graph_has_an_empty_tree() -> None:
     assert dependency_tree(new_graph()) == []
     assert text_tree([]) == ""
+
+
+def test_a_failed_runs_edge_shows_what_the_shown_version_itself_asks() -> None:
+    # The edge merges what every tried version of the parent asked; the tree shows the version it
+    # names, so it shows that version's own requirement.
+    graph = new_graph()
+    add(graph, ROOT, "django", "==1.11.29", line=1, clash=True)
+    add(graph, ROOT, "djangorestframework", line=2)
+    versions = [{"version": "3.15.2", "specifier": ">=4.2"}, {"version": "3.12.4", "specifier": ">=2.2"}]
+    add(graph, "djangorestframework", "django", ">=4.2,>=2.2", clash=True, parent_versions=versions)
+    graph.nodes["djangorestframework"]["version"] = "3.15.2"
+    [_, drf] = dependency_tree(graph)
+    assert drf.children[0].specifier == ">=4.2"
+    [asker] = [node for node in reverse_tree(graph, "django").children if not node.is_input]
+    assert (asker.name, asker.specifier) == ("djangorestframework", ">=4.2")
