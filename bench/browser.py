@@ -8,7 +8,7 @@ answer. So this starts what `make run` starts (runserver, a Celery worker on the
 beat, the filesystem broker, SQLite), each in a temporary directory of its own, and times Debian's
 chromium (driven by Playwright) from the click on Explain to the finished report in the page.
 
-Two cases, as issue 16 sets them: a two-line conflict (the home page's Django 1.11 with a newer
+Two cases: a two-line conflict (the home page's Django 1.11 with a newer
 REST framework) on a loopback HTTP index (the bundled snapshot served by `bench.server`), and the
 home page's "Django 3.2 site ... two conflicts" example on the bundled snapshot itself (file://).
 One untimed run first warms the worker (imports, the index cache); medians of the timed runs

@@ -1,4 +1,4 @@
-"""uv as a second reference beside pip in `python -m bench` (issue 16).
+"""uv as a second reference beside pip in `python -m bench`.
 
 pip is the reference for verdicts; uv is the speed to aim at. It runs as pip does, a fresh process
 per run on the same loopback index, with its own cache directory (empty for cold runs, the last

@@ -1,4 +1,4 @@
-"""Verdicts on real-world requirement sets: our engine against pip and uv on a live index (issue 12).
+"""Verdicts on real-world requirement sets: our engine against pip and uv on a live index.
 
     python -m bench.verdicts --cache-dir DIR --results bench/results/verdicts.json \
         [--index-url URL] [--only NAME] [--timeout 240] [--jobs 2] [--tools ours,pip,uv]

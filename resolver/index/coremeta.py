@@ -10,14 +10,14 @@ metadata that is there but invalid raises its `InvalidMetadata`, as pip then ign
 from __future__ import annotations
 
 import posixpath
-from typing import IO, TYPE_CHECKING, Literal
+from typing import IO, TYPE_CHECKING
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from resolver.errors import IndexAccessError, InvalidMetadata, MetadataUnavailable
-from resolver.index.dists import DistFile, Metadata
+from resolver.index.dists import DistFile, Metadata, MetadataSource
 
 if TYPE_CHECKING:
     import email.message
@@ -26,26 +26,21 @@ if TYPE_CHECKING:
 # email, tarfile and zipfile are imported where used: a warm run reads metadata from the cache
 # and never needs them, and they were a sixth of the CLI's start-up memory.
 
-Source = Literal["pep658", "wheel", "sdist-pkg-info"]
 NEVER = "its dependencies can only be known by running its build, which we never do"
 
 
 def unavailable(file: DistFile, reason: str) -> MetadataUnavailable:
-    return MetadataUnavailable(
-        f"{file.filename}: {reason}",
-        package=file.name,
-        version=str(file.version),
-        filename=file.filename,
-    )
+    """The file's dependencies cannot be known without a build (or it holds no metadata)."""
+    return MetadataUnavailable(f"{file.filename}: {reason}", **_about(file))
 
 
 def invalid(file: DistFile, reason: str) -> InvalidMetadata:
-    return InvalidMetadata(
-        f"{file.filename}: {reason}",
-        package=file.name,
-        version=str(file.version),
-        filename=file.filename,
-    )
+    """The file has metadata, and it is invalid: pip ignores such a version."""
+    return InvalidMetadata(f"{file.filename}: {reason}", **_about(file))
+
+
+def _about(file: DistFile) -> dict[str, str]:
+    return {"package": file.name, "version": str(file.version), "filename": file.filename}
 
 
 def first_line(error: Exception) -> str:
@@ -59,7 +54,7 @@ def why_unread(file: DistFile, error: IndexAccessError) -> str:
     return "the index holds no copy of it" if file.url.startswith("file:") and error.status == 404 else str(error)
 
 
-def parse_metadata(data: bytes, file: DistFile, source: Source) -> Metadata:
+def parse_metadata(data: bytes, file: DistFile, source: MetadataSource) -> Metadata:
     """The fields resolution needs from a core-metadata file belonging to `file`.
 
     For an sdist the metadata must be static (PEP 643: Metadata-Version 2.2 or later and no

@@ -276,7 +276,7 @@ class Report(TypedDict):
     graph: Graph
     stats: Stats
     distributions: NotRequired[dict[str, Distribution]]  # the file chosen for each pin
-    # Added for issue 7; absent in reports stored before it.
+    # Absent in reports stored before the analyses were added.
     index_read_at: NotRequired[str]  # ISO-8601 UTC time the index data was read (always written now)
     # When it did not resolve and the analyses ran, unless the only problems were missing projects.
     minimal_lines: NotRequired[MinimalLines]
