@@ -11,7 +11,8 @@ import functools
 
 from django.conf import settings
 
-from resolver.index.cache import Cache, DirectoryCache
+from resolver.index.cache import Cache
+from resolver.index.diskcache import DirectoryCache
 from resolver.index.rediscache import RedisCache
 
 

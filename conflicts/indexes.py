@@ -18,9 +18,9 @@ from django.conf import settings
 
 from conflicts.indexcache import index_cache
 from resolver.index import pipindex
-from resolver.index.cache import default_cache_dir
 from resolver.index.client import IndexClient
 from resolver.index.coverage import coverage_of
+from resolver.index.diskcache import default_cache_dir
 from resolver.index.egress import EgressPolicy
 from resolver.index.limits import IndexLimits
 from resolver.index.urls import host_of, redact

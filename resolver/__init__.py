@@ -19,7 +19,10 @@ importing one subpackage does not import them all.
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
+
+# typing.TYPE_CHECKING without importing typing: every program that uses the engine imports this
+# package first, and a warm command line that gives back a stored answer has no time to spare.
+TYPE_CHECKING = False
 
 _PUBLIC = {
     "resolve": "resolver.engine",
@@ -53,6 +56,8 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from resolver.engine import resolve
     from resolver.environment import Target
     from resolver.errors import (

@@ -13,41 +13,78 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
-from pathlib import Path
-from typing import Any, NoReturn, Protocol, TextIO
+import time
 
-from resolver.analysis.targets import parse_target, resolve_targets
-from resolver.analysis.timeline import what_broke
-from resolver.engine import resolve
-from resolver.environment import Target
-from resolver.errors import TargetError
-from resolver.index.asof import DateError, parse_date
-from resolver.index.cache import DirectoryCache, MemoryCache, default_cache_dir
-from resolver.index.client import IndexClient
-from resolver.index.limits import IndexLimits
-from resolver.index.urls import redact
-from resolver.input.formats import FormatControl, FormatError
-from resolver.limits import Limits
-from resolver.output.report import exit_code, requirements_txt, requirements_urls
-from resolver.output.text import render_text
+from resolver.index import answers
+from resolver.index.diskcache import DirectoryCache, default_cache_dir
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing: see `Defaults`
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Mapping
+    from typing import Any, NoReturn, Protocol, TextIO
+
+    from resolver.index.client import IndexClient
+    from resolver.limits import Limits
+    from resolver.output.report import Report
+
+    class Writer(Protocol):
+        """Where `run` writes: a text stream, or Django's OutputWrapper (or `_LineWriter`, which acts like it)."""
+
+        def write(self, text: str, /) -> object: ...
+
 
 EXIT_BAD_INPUT = 2
 MAX_INPUT_BYTES = 1024 * 1024
 
 
-@dataclass(frozen=True)
 class Defaults:
-    index_urls: list[str] = field(default_factory=list)
-    python_version: str = "3.11"
-    platform: str = "manylinux_2_28_x86_64"
-    limits: Limits = field(default_factory=Limits)
-    max_requests: int = IndexLimits.max_requests
-    ca_bundle: str | None = None
-    index_name: str = ""  # how the default index is shown ("bundled snapshot: ..."); default its URLs
+    """What a run takes where its options say nothing: settings (the Django command) or the same
+    environment variables (`defaults_from_environ`). `rounds`, `seconds` and `requests` left None
+    are the engine's own limits; `log_level` None leaves logging to the caller.
+
+    A plain class holding plain values, not a dataclass holding `Limits`: the command line builds
+    one on every run, and a run that gives back a stored answer must not import `dataclasses`
+    (with `inspect`) or the engine to do it.
+    """
+
+    def __init__(
+        self,
+        *,
+        index_urls: list[str] | None = None,
+        python_version: str = "3.11",
+        platform: str = "manylinux_2_28_x86_64",
+        rounds: int | None = None,
+        seconds: float | None = None,
+        requests: int | None = None,
+        ca_bundle: str | None = None,
+        index_name: str = "",  # how the default index is shown ("bundled snapshot: ..."); default its URLs
+        log_level: str | None = None,
+    ) -> None:
+        self.index_urls = list(index_urls or [])
+        self.python_version, self.platform = python_version, platform
+        self.rounds, self.seconds, self.requests = rounds, seconds, requests
+        self.ca_bundle, self.index_name, self.log_level = ca_bundle, index_name, log_level
+
+    def replace(self, **changes: Any) -> Defaults:
+        return Defaults(**{**vars(self), **changes})
+
+    def __repr__(self) -> str:
+        return f"Defaults({', '.join(f'{name}={value!r}' for name, value in vars(self).items())})"
+
+    @property
+    def limits(self) -> Limits:
+        from resolver.limits import Limits
+
+        engine = Limits()
+        rounds = engine.max_rounds if self.rounds is None else self.rounds
+        return Limits(max_rounds=rounds, max_seconds=engine.max_seconds if self.seconds is None else self.seconds)
+
+    @property
+    def max_requests(self) -> int:
+        from resolver.index.limits import IndexLimits
+
+        return IndexLimits.max_requests if self.requests is None else self.requests
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -89,6 +126,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--no-analysis", action="store_true", help="skip the analyses of a failure (minimal lines, fixes, matrices)"
     )
+    parser.add_argument(
+        "--no-stored-answer",
+        action="store_true",
+        help="resolve again even when the answer to this same question is stored and its index pages are unchanged",
+    )
 
 
 class _FormatOption(argparse.Action):
@@ -105,33 +147,34 @@ def _read_files(paths: list[str]) -> dict[str, str]:
     including file; the engine itself never reads the disk.
     """
     files: dict[str, str] = {}
-    pending = [Path(p) for p in paths]
+    pending = list(paths)
     while pending:
         path = pending.pop(0)
-        name = os.path.relpath(path) if not path.is_absolute() else str(path)
+        name = os.path.normpath(path) if os.path.isabs(path) else os.path.relpath(path)
         if name in files:
             continue
-        data = path.read_bytes()[: MAX_INPUT_BYTES + 1]
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_INPUT_BYTES + 1)
         if len(data) > MAX_INPUT_BYTES:
             raise ValueError(f"{name}: larger than {MAX_INPUT_BYTES} bytes")
         files[name] = data.decode("utf-8")
         for line in files[name].splitlines():
             parts = line.strip().split(None, 1)
             if len(parts) == 2 and parts[0] in ("-r", "-c", "--requirement", "--constraint"):
-                included = path.parent / parts[1].split(" #")[0].strip()
-                if included.is_file():
+                included = os.path.join(os.path.dirname(path), parts[1].split(" #")[0].strip())
+                if os.path.isfile(included):
                     pending.append(included)
     return files
 
 
-class Writer(Protocol):
-    """Where `run` writes: a text stream, or Django's OutputWrapper (or `_LineWriter`, which acts like it)."""
-
-    def write(self, text: str, /) -> object: ...
-
-
 def run(options: argparse.Namespace, defaults: Defaults, stdout: Writer, stderr: Writer) -> int:
-    """Resolve, print the explanation or the JSON report, write the outputs; return the exit code."""
+    """Resolve, print the explanation or the JSON report, write the outputs; return the exit code.
+
+    A settled answer is stored in the on-disk cache beside the pages it rests on, and the same
+    question asked again is answered from it while those pages are fresh and unchanged
+    (`resolver.index.answers`), before the engine is even imported.
+    """
+    started = time.monotonic()
     try:
         files = _read_files(options.files)
     except (OSError, UnicodeDecodeError, ValueError) as error:
@@ -142,11 +185,94 @@ def run(options: argparse.Namespace, defaults: Defaults, stdout: Writer, stderr:
     if not index_urls:
         stderr.write("error: no index: set PIP_INDEX_URL or pass --index-url URL\n")
         return EXIT_BAD_INPUT
+    disk = None if options.no_cache else DirectoryCache(options.cache_dir or default_cache_dir())
+    key = None
+    # What broke it compares with today's index at the time of the run: never the same question twice.
+    if disk is not None and not getattr(options, "what_broke_since", None):
+        key = answers.question_key(_question(options, defaults, files, index_urls, index_name))
+        if not getattr(options, "no_stored_answer", False) and (replayed := answers.replay(disk, key)):
+            stats = replayed.report["stats"]
+            stats["requests"], stats["cache_hits"], stats["stored_answer"] = 0, len(replayed.footing), True
+            stats["duration_ms"] = round((time.monotonic() - started) * 1000)
+            return _write(replayed.report, options, stdout, replayed.exit_code)
+    report, footing = _resolve(options, defaults, files, index_urls, index_name, disk, stderr)
+    if report is None:
+        return EXIT_BAD_INPUT
+    from resolver.output.report import exit_code
+
+    code = exit_code(report)
+    if key is not None and disk is not None and footing is not None and _settled(report):
+        answers.store(disk, key, answers.Answer(report, footing, code))
+    return _write(report, options, stdout, code)
+
+
+def _question(
+    options: argparse.Namespace, defaults: Defaults, files: dict[str, str], index_urls: list[str], index_name: str
+) -> dict[str, object]:
+    """Everything besides the index that a report depends on, as given (before it is checked:
+    a question that fails its checks never has a stored answer)."""
+    asked = ("pre", "format_options", "exclude_newer", "target", "no_analysis", "python_version", "platform")
+    return {
+        "files": files,
+        "roots": options.files,
+        "index_urls": index_urls,
+        "index_name": index_name,
+        "options": {name: getattr(options, name, None) for name in asked},
+        "defaults": repr(defaults),
+    }
+
+
+def _settled(report: Report) -> bool:
+    """Whether the answer depends on nothing but the question and the pages it read: not on a
+    limit or a time budget that was reached, nor on an index that failed to answer."""
+    analysis = report.get("analysis")
+    if analysis is not None and not analysis["complete"]:
+        return False
+    for part in (report.get("targets"), report.get("what_broke")):
+        if isinstance(part, dict) and "error" in part:
+            return False
+    return not any(kind in ("limit", "index_error") for kind in _kinds(report))
+
+
+def _kinds(value: object) -> Iterator[object]:
+    if isinstance(value, dict):
+        if "kind" in value:
+            yield value["kind"]
+        for item in value.values():
+            yield from _kinds(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _kinds(item)
+
+
+def _resolve(
+    options: argparse.Namespace,
+    defaults: Defaults,
+    files: dict[str, str],
+    index_urls: list[str],
+    index_name: str,
+    disk: DirectoryCache | None,
+    stderr: Writer,
+) -> tuple[Report | None, dict[str, str] | None]:
+    """The report (None after an error message on bad options) and what it rests on (`answers`)."""
+    # The engine is imported here, not at the top: a stored answer is given without it.
+    from resolver.analysis.targets import parse_target, resolve_targets
+    from resolver.analysis.timeline import what_broke
+    from resolver.engine import resolve
+    from resolver.environment import Target
+    from resolver.errors import TargetError
+    from resolver.index.asof import DateError, parse_date
+    from resolver.index.cache import MemoryCache
+    from resolver.index.client import IndexClient
+    from resolver.index.egress import EgressPolicy
+    from resolver.index.limits import IndexLimits
+    from resolver.input.formats import FormatControl, FormatError
+
     try:
         target = Target(options.python_version or defaults.python_version, options.platform or defaults.platform)
     except TargetError as error:
         stderr.write(f"error: --{error.field.replace('_', '-')}: {error}\n")
-        return EXIT_BAD_INPUT
+        return None, None
     try:
         exclude_newer = parse_date(options.exclude_newer, field="--exclude-newer") if options.exclude_newer else None
         broke = options.what_broke_since
@@ -154,25 +280,27 @@ def run(options: argparse.Namespace, defaults: Defaults, stdout: Writer, stderr:
         targets = [parse_target(text, default_platform=target.platform) for text in options.target or []]
     except (DateError, TargetError) as error:
         stderr.write(f"error: {'--target: ' if isinstance(error, TargetError) else ''}{error}\n")
-        return EXIT_BAD_INPUT
+        return None, None
     formats = FormatControl()
     try:
         for option, value in options.format_options or []:
             formats = formats.add(option, value)
     except FormatError as error:
         stderr.write(f"error: {error}\n")
-        return EXIT_BAD_INPUT
-    cache = MemoryCache() if options.no_cache else DirectoryCache(Path(options.cache_dir or default_cache_dir()))
+        return None, None
+    if defaults.log_level is not None:
+        _log_to_stderr(defaults.log_level)
+    cache = disk if disk is not None else MemoryCache()
     limits = IndexLimits(max_requests=defaults.max_requests)
 
     # The CLI's user is trusted and on their own machine: their files may name any index, local
     # ones included, so the policy forbids nothing (it still goes through the one vetting path).
-    from resolver.index.egress import EgressPolicy
-
     policy = EgressPolicy.permissive()
+    clients: list[IndexClient] = []
 
     def client_for(urls: list[str]) -> IndexClient:
-        return IndexClient(urls, cache=cache, limits=limits, allow_url=policy, ca_bundle=defaults.ca_bundle)
+        clients.append(IndexClient(urls, cache=cache, limits=limits, allow_url=policy, ca_bundle=defaults.ca_bundle))
+        return clients[-1]
 
     client = client_for(index_urls)
     try:
@@ -197,18 +325,45 @@ def run(options: argparse.Namespace, defaults: Defaults, stdout: Writer, stderr:
         if broke_since:
             report["what_broke"] = what_broke(files, target=target, good_date=broke_since, now=exclude_newer, **again)
     finally:
-        client.close()
+        for each in clients:
+            each.close()
+    footing: dict[str, str] | None = {}
+    for each in clients:
+        read = each.footing()
+        footing = None if read is None or footing is None else {**footing, **read}
+    return report, footing
+
+
+def _log_to_stderr(level: str) -> None:
+    """As config.settings.LOGGING: the message alone on stderr. Not when the process has set
+    logging up already (a caller, a test runner): that is theirs."""
+    import logging
+
+    root = logging.getLogger()
+    if not root.handlers:
+        root.addHandler(logging.StreamHandler())
+        root.setLevel(level)
+
+
+def _write(report: Report, options: argparse.Namespace, stdout: Writer, code: int) -> int:
+    """Print the report as asked, write the pinned outputs when it resolved; return `code`."""
     if options.format == "json":
         stdout.write(json.dumps(report, indent=2) + "\n")
     else:
+        from resolver.output.text import render_text
+
         stdout.write(render_text(report))
-    if report["status"] == "resolved":
+    if report["status"] == "resolved" and (options.output_requirements or options.output_urls):
+        from resolver.output.report import requirements_txt, requirements_urls
+
         command = "manage.py resolve " + " ".join(options.files)
         if options.output_requirements:
-            Path(options.output_requirements).write_text(requirements_txt(report, command=command))
+            with open(options.output_requirements, "w") as out:
+                out.write(requirements_txt(report, command=command))
         if options.output_urls:
-            Path(options.output_urls).write_text(requirements_urls(report))
-    return exit_code(report)
+            with open(options.output_urls, "w") as out:
+                out.write(requirements_urls(report))
+    return code
 
 
 # -- the fast path of `manage.py resolve` ------------------------------------------------------------
@@ -224,8 +379,19 @@ class _NotForUs(Exception):
 
 
 class _Parser(argparse.ArgumentParser):
+    """Hands every error to Django; its formatter's fixed width spares `add_argument` importing
+    `shutil` (and the compressors) to measure a terminal for help text this parser never prints."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(formatter_class=_FixedWidth, **options)
+
     def error(self, message: str) -> NoReturn:
         raise _NotForUs(message)
+
+
+class _FixedWidth(argparse.HelpFormatter):
+    def __init__(self, prog: str) -> None:
+        super().__init__(prog, width=100)
 
 
 class _LineWriter:
@@ -245,20 +411,19 @@ def defaults_from_environ(environ: Mapping[str, str]) -> Defaults:
     only reachable through Django, which `main` then leaves the run to).
     """
 
-    def number(name: str, default: int) -> int:
-        return int(environ.get(name, str(default)))
+    def number(name: str) -> int | None:
+        return int(environ[name]) if name in environ else None
 
-    limits = Limits(
-        max_rounds=number("RESOLVER_MAX_ROUNDS", Limits.max_rounds),
-        max_seconds=number("RESOLVER_MAX_SECONDS", int(Limits.max_seconds)),
-    )
     return Defaults(
         index_urls=environ.get("PIP_INDEX_URL", "").split(),
         python_version=environ.get("RESOLVER_DEFAULT_PYTHON", "3.11"),
         platform=environ.get("RESOLVER_DEFAULT_PLATFORM", "manylinux_2_28_x86_64"),
-        limits=limits,
-        max_requests=number("RESOLVER_MAX_REQUESTS", IndexLimits.max_requests),
+        rounds=number("RESOLVER_MAX_ROUNDS"),
+        seconds=number("RESOLVER_MAX_SECONDS"),
+        requests=number("RESOLVER_MAX_REQUESTS"),
         ca_bundle=environ.get("RESOLVER_CA_BUNDLE") or environ.get("PIP_CERT") or environ.get("SSL_CERT_FILE") or None,
+        # As config.settings.LOGGING: the message alone on stderr, at LOG_LEVEL (default INFO).
+        log_level=environ.get("LOG_LEVEL", "INFO"),
     )
 
 
@@ -282,17 +447,12 @@ def main(argv: list[str], environ: Mapping[str, str], stdout: TextIO, stderr: Te
         return None
     if not options.index_url and options.index == "pip":
         from resolver.index.pipindex import pip_index_urls
+        from resolver.index.urls import redact
 
         urls = pip_index_urls()[:1]
-        defaults = replace(
-            defaults, index_urls=urls, index_name=f"the index pip uses: {redact(urls[0])}" if urls else ""
+        defaults = defaults.replace(
+            index_urls=urls, index_name=f"the index pip uses: {redact(urls[0])}" if urls else ""
         )
     elif not options.index_url and (options.index == "snapshot" or not defaults.index_urls):
         return None
-    # As config.settings.LOGGING: the message alone on stderr, at LOG_LEVEL (default INFO). Not
-    # when the process has set logging up already (a caller, a test runner): that is theirs.
-    root = logging.getLogger()
-    if not root.handlers:
-        root.addHandler(logging.StreamHandler())
-        root.setLevel(environ.get("LOG_LEVEL", "INFO"))
     return run(options, defaults, _LineWriter(stdout), _LineWriter(stderr))

@@ -19,24 +19,15 @@ bodiless 304. An answer with neither a lifetime nor a validator is therefore not
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import os
 import re
 import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Protocol
 
 logger = logging.getLogger(__name__)
-
-
-def default_cache_dir() -> Path:
-    """`$XDG_CACHE_HOME/conflict-explorer`, else `~/.cache/conflict-explorer`, as pip and uv do."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "conflict-explorer"
 
 
 class Cache(Protocol):
@@ -76,73 +67,10 @@ class MemoryCache:
         return len(self._items)
 
 
-_MAGIC = b"conflict-explorer-cache 1\n"
-
-
-class DirectoryCache:
-    """Files in a directory (e.g. `~/.cache/conflict-explorer`), one per key, named by its hash.
-
-    Several processes may share it: each write goes to a temporary file that replaces the entry
-    atomically, so a reader sees the old value or the new one, never half of one. A file holds a
-    header line, its expiry time (Unix seconds, or '-' for none) and then the value.
-    """
-
-    def __init__(self, path: str | os.PathLike[str]) -> None:
-        self.path = Path(path).expanduser()
-
-    def _file(self, key: str) -> Path:
-        digest = hashlib.sha256(key.encode()).hexdigest()
-        return self.path / digest[:2] / digest
-
-    def get(self, key: str) -> bytes | None:
-        file = self._file(key)
-        try:
-            data = file.read_bytes()
-        except FileNotFoundError:
-            return None
-        except OSError as error:
-            logger.warning("cannot read cache entry %s: %s", file, error)
-            return None
-        if not data.startswith(_MAGIC):
-            return None
-        expires, sep, value = data[len(_MAGIC) :].partition(b"\n")
-        if not sep:
-            return None
-        if expires != b"-":
-            try:
-                expired = time.time() >= float(expires)
-            except ValueError:
-                return None
-            if expired:
-                file.unlink(missing_ok=True)
-                return None
-        return value
-
-    def set(self, key: str, value: bytes, ttl: float | None = None) -> None:
-        file = self._file(key)
-        expires = b"-" if ttl is None else repr(time.time() + ttl).encode()
-        import tempfile  # with shutil and the compressors: not worth importing for a run that only reads
-
-        try:
-            file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            handle, temporary = tempfile.mkstemp(dir=file.parent, prefix=".tmp-")
-            try:
-                with os.fdopen(handle, "wb") as out:
-                    out.write(_MAGIC + expires + b"\n" + value)
-                os.replace(temporary, file)
-            except BaseException:
-                Path(temporary).unlink(missing_ok=True)
-                raise
-        except OSError as error:
-            logger.warning("cannot write cache entry %s: %s", file, error)
-
-
 # -- HTTP freshness ------------------------------------------------------------------------------
 
 PAGE_KEEP = 7 * 24 * 3600.0  # how long a stale answer with validators is kept, for revalidation
 RUN_KEEP = 3600.0  # how long an answer with neither lifetime nor validator is kept, for its own run
-# What an entry keeps of its answer's headers, to send validators and to apply a 304's updates.
-KEPT_HEADERS = ("cache-control", "expires", "pragma", "etag", "last-modified")
 _DIRECTIVE = re.compile(r"""\s*([^\s=,]+)\s*(?:=\s*("(?:[^"\\]|\\.)*"|[^\s,]*))?\s*(?:,|$)""")
 
 
@@ -178,18 +106,6 @@ def freshness(headers: Mapping[str, str], now: float) -> Freshness:
     if headers.get("last-modified"):
         validators["If-Modified-Since"] = headers["last-modified"]
     return Freshness("no-store" not in control, now + _lifetime(headers, control, now), validators)
-
-
-def expiry(entry: Mapping[str, object]) -> float:
-    """A stored entry's `expires`; one missing or damaged there is stale, not an error."""
-    try:
-        return float(entry.get("expires"))  # type: ignore[arg-type]  # whatever is stored: a bad value is caught below
-    except (TypeError, ValueError):
-        return 0.0
-
-
-def kept_headers(headers: Mapping[str, str]) -> dict[str, str]:
-    return {name: headers[name] for name in KEPT_HEADERS if headers.get(name)}
 
 
 def _lifetime(headers: Mapping[str, str], control: dict[str, str], now: float) -> float:

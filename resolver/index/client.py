@@ -34,7 +34,8 @@ from resolver.index.dists import DistFile, Metadata, Project
 from resolver.index.fetch import Fetcher, strip_credentials
 from resolver.index.lazywheel import RangeFile
 from resolver.index.limits import IndexLimits, IndexStats
-from resolver.index.pagecache import PageCache, link_hosts
+from resolver.index.pagecache import PageCache
+from resolver.index.pageentry import link_hosts
 from resolver.index.transport import FileTransport, HttpTransport, Transport
 
 logger = logging.getLogger(__name__)
@@ -136,7 +137,18 @@ class IndexClient:
         but invalid, IndexAccessError when a fetch fails or a hash does not match.
         """
         key = self._metadata_key(file)
+        if not key.startswith("meta:sha256:"):
+            self._pages.checkable = False  # the file behind a URL may change while no page does
         return self._once(("metadata", key), lambda: self._metadata(file, key))
+
+    def footing(self) -> dict[str, str] | None:
+        """The page entries this client's answers rest on (cache key -> page digest, "" for a project
+        the index does not have), for `answers` to tell later whether they still hold; None when
+        some answer rests on what a later run could not check so (a page the cache could not keep,
+        metadata of a file listed without a hash). Metadata of a hashed file needs no checking:
+        an unchanged page lists the same hashes, and a file's hash fixes its metadata.
+        """
+        return {key: digest or "" for key, digest in self._pages.read.items()} if self._pages.checkable else None
 
     def prefetch_projects(self, names: Iterable[str]) -> None:
         """Fetch these pages concurrently into the cache; errors surface on the later real call."""

@@ -8,14 +8,12 @@ A page that changes has another digest, so a view of an older page is never read
 a page answered by a 304 keeps its digest, and with it its views. The HTTP rules (`cache`) apply
 to the page entry alone: a view is only reached through a page entry that is fresh or revalidated.
 
-A page entry is JSON written with the page last, after its expiry, kept headers, digest and the
-hosts its files link to, so that this head is read without decoding the page, which is most of
-the entry. An entry written otherwise (by an earlier version, or by hand) is decoded whole.
+A page entry's layout is `pageentry`'s. Each client also remembers which page entries (and
+digests) its answers rest on, for `answers` to store a whole run's answer beside them.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 from collections.abc import Callable, Mapping
@@ -23,13 +21,12 @@ from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from resolver.errors import IndexAccessError
-from resolver.index import pages
-from resolver.index.cache import PAGE_KEEP, Cache, expiry, freshness, kept_headers
+from resolver.index import pageentry, pages
+from resolver.index.cache import PAGE_KEEP, Cache, freshness
 from resolver.index.fetch import Fetcher
+from resolver.index.pageentry import expiry, kept_headers, link_hosts
 
 T = TypeVar("T")
-_PAGE_FIELD = b',"page":'
-_HEAD_START = b'{"expires":'
 
 
 @runtime_checkable
@@ -60,46 +57,6 @@ class StoredPage:
         return self.load()
 
 
-def link_hosts(page: pages.Page) -> list[str]:
-    return sorted({e["url"].split("/", 3)[2] for e in page["files"] if "://" in e["url"]})
-
-
-def _entry(expires: float, headers: Mapping[str, str], page: pages.Page | None) -> tuple[bytes, str | None, list[str]]:
-    """A page entry's bytes, its page last; the page's digest and the hosts it links to."""
-    if page is None:
-        head = {"expires": expires, "headers": kept_headers(headers), "digest": None, "hosts": []}
-        return json.dumps({**head, "page": None}, separators=(",", ":")).encode(), None, []
-    body = json.dumps(page, separators=(",", ":")).encode()
-    digest, hosts = hashlib.sha256(body).hexdigest(), link_hosts(page)
-    head = {"expires": expires, "headers": kept_headers(headers), "digest": digest, "hosts": hosts}
-    return json.dumps(head, separators=(",", ":")).encode()[:-1] + _PAGE_FIELD + body + b"}", digest, hosts
-
-
-def _split(data: bytes) -> tuple[dict[str, Any], bool, Callable[[], Any]] | None:
-    """(head, whether a page is stored, how to decode it) of a page entry; None if unreadable.
-
-    In compact JSON a string holds `"` only escaped, so the first `,"page":` is the top level's.
-    """
-    at = data.find(_PAGE_FIELD) if data.startswith(_HEAD_START) else -1
-    if at > 0 and data.endswith(b"}"):
-        try:
-            head = json.loads(data[:at] + b"}")
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            head = None
-        if isinstance(head, dict):
-            has_page = data[at + len(_PAGE_FIELD) : -1] != b"null"
-            return head, has_page, lambda: json.loads(data[at + len(_PAGE_FIELD) : -1])
-    try:
-        entry = json.loads(data)
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        return None
-    if not isinstance(entry, dict):
-        return None
-    page = entry.pop("page", None)
-    entry.pop("digest", None)  # not known to belong to this page
-    return entry, page is not None, lambda: page
-
-
 class PageCache:
     """Reads project pages through the cache, revalidating a stale one with its validators."""
 
@@ -107,18 +64,32 @@ class PageCache:
         self.cache = cache
         self._fetcher = fetcher
         self._settled: set[str] = set()  # page keys fetched or revalidated by this client: not asked again
+        # The page entries this client's answers rest on: key -> the page's digest (None: the index
+        # has no such project). `checkable` turns False once an answer rests on a page that the
+        # cache does not hold as it was read (not storable, or an entry without a digest).
+        self.read: dict[str, str | None] = {}
+        self.checkable = True
 
     def page(self, url: str, limit: tuple[int, str]) -> StoredPage | None:
         """The page at `url`, or None when the index has no such project."""
         key = "page:" + url + self._fetcher.auth_tag(url)
         data = self.cache.get(key)
-        split = _split(data) if data is not None else None
+        split = pageentry.split(data) if data is not None else None
         if split is not None:
             head, has_page, load = split
             if time.time() < expiry(head) or key in self._settled:
                 self._fetcher.count(cache_hits=1)
+                self._rests_on(key, head.get("digest"), has_page)
                 return self._stored(key, url, limit, head, load) if has_page else None
         return self._fetch(key, url, limit, data, split)
+
+    def _rests_on(self, key: str, digest: object, has_page: bool) -> None:
+        if not has_page:
+            self.read[key] = None
+        elif isinstance(digest, str):
+            self.read[key] = digest
+        else:
+            self.checkable = False
 
     def _fetch(
         self,
@@ -137,6 +108,7 @@ class PageCache:
             self._fetcher.count(cache_hits=1)
             self._revalidated(key, data, split[0], response.headers, now)
             self._settled.add(key)
+            self._rests_on(key, split[0].get("digest"), split[1])
             return self._stored(key, url, limit, split[0], split[2])
         if response.status in (404, 410):
             self._store(key, response.headers, now, None)
@@ -187,10 +159,12 @@ class PageCache:
         """
         fresh = freshness(headers, now)
         if not fresh.storable:
+            self.checkable = False
             return None, link_hosts(page) if page is not None else []
-        data, digest, hosts = _entry(fresh.expires, headers, page)
+        data, digest, hosts = pageentry.entry(fresh.expires, headers, page)
         self.cache.set(key, data, fresh.keep_for(now))
         self._settled.add(key)
+        self._rests_on(key, digest, page is not None)
         return digest, hosts
 
     def _revalidated(self, key: str, data: bytes, head: dict[str, Any], headers: Mapping[str, str], now: float) -> None:
@@ -203,7 +177,7 @@ class PageCache:
         fresh = freshness({**merged, "date": headers.get("date", ""), "age": headers.get("age", "")}, now)
         if fresh.storable and (fresh.expires > now or merged != head["headers"]):
             page = json.loads(data)["page"]  # the rare rewrite decodes the page: it is written back unchanged
-            self.cache.set(key, _entry(fresh.expires, merged, page)[0], fresh.keep_for(now))
+            self.cache.set(key, pageentry.entry(fresh.expires, merged, page)[0], fresh.keep_for(now))
 
     # -- views ---------------------------------------------------------------------------------------
 

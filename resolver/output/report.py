@@ -264,6 +264,10 @@ class Stats(TypedDict):
     cache_hits: int
     rounds: int
     backtracks: int
+    # True when the command line gave back the answer an earlier run stored, every index page it
+    # rests on being fresh and unchanged (resolver.index.answers): then `cache_hits` counts those
+    # pages, `requests` is 0, and rounds and backtracks are the stored resolution's.
+    stored_answer: NotRequired[bool]
 
 
 class Report(TypedDict):

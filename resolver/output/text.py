@@ -121,11 +121,10 @@ def render_text(report: Report) -> str:
     elif broke:
         out += ["", f"What broke it: {broke.get('error')}"]
     stats = report["stats"]
-    out += [
-        "",
-        f"({stats['duration_ms']} ms, {stats['requests']} requests, {stats['cache_hits']} cache hits, "
-        f"{stats['rounds']} rounds, {stats['backtracks']} backtracks)",
-    ]
+    fetched = f"{stats['requests']} requests, {stats['cache_hits']} cache hits"
+    if stats.get("stored_answer"):
+        fetched = f"answer stored by an earlier run, its {stats['cache_hits']} index pages unchanged"
+    out += ["", f"({stats['duration_ms']} ms, {fetched}, {stats['rounds']} rounds, {stats['backtracks']} backtracks)"]
     if report.get("analysis"):
         analysis = report["analysis"]
         stopped = f"; stopped early: {analysis['stopped']}" if analysis["stopped"] else ""

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from resolver.index.cache import DirectoryCache
+from resolver.index.diskcache import DirectoryCache
 from tests.conformance.harness import Verdict, engine_verdict, served
 from tests.conformance.scenarios import Scenario, load_all, pinned_version, sdist_path
 from tests.support.server import serve_index

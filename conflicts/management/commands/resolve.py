@@ -16,7 +16,6 @@ from conflicts.indexes import PIP_NAME, default_index_urls, offline_choice
 from resolver import cli
 from resolver.index import pipindex
 from resolver.index.urls import redact
-from resolver.limits import Limits
 
 
 class Command(BaseCommand):
@@ -43,8 +42,9 @@ class Command(BaseCommand):
             index_urls=index_urls,
             python_version=settings.RESOLVER_DEFAULT_PYTHON,
             platform=settings.RESOLVER_DEFAULT_PLATFORM,
-            limits=Limits(max_rounds=settings.RESOLVER_MAX_ROUNDS, max_seconds=settings.RESOLVER_MAX_SECONDS),
-            max_requests=settings.RESOLVER_MAX_REQUESTS,
+            rounds=settings.RESOLVER_MAX_ROUNDS,
+            seconds=settings.RESOLVER_MAX_SECONDS,
+            requests=settings.RESOLVER_MAX_REQUESTS,
             ca_bundle=settings.RESOLVER_CA_BUNDLE,
             index_name=index_name,
         )

@@ -17,8 +17,9 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from resolver.index.cache import DirectoryCache, MemoryCache, default_cache_dir
+from resolver.index.cache import MemoryCache
 from resolver.index.client import IndexClient
+from resolver.index.diskcache import DirectoryCache, default_cache_dir
 from resolver.index.limits import IndexLimits
 from resolver.snapshot import bundle
 from resolver.snapshot.collect import DEFAULT_PYTHONS, Scope, Snapshot, collect

@@ -19,8 +19,9 @@ import pytest
 
 from resolver.engine import resolve
 from resolver.environment import Target
-from resolver.index.cache import DirectoryCache, MemoryCache, directives, freshness
+from resolver.index.cache import MemoryCache, directives, freshness
 from resolver.index.client import IndexClient
+from resolver.index.diskcache import DirectoryCache
 from resolver.index.limits import IndexLimits
 from resolver.output.report import Report
 from tests.support.server import IndexServer, serve_index

@@ -16,8 +16,9 @@ import pytest
 from packaging.version import Version
 
 from resolver.errors import IndexAccessError, IndexNotAllowed, LimitReached, MetadataUnavailable
-from resolver.index.cache import DirectoryCache, MemoryCache
+from resolver.index.cache import MemoryCache
 from resolver.index.client import IndexClient
+from resolver.index.diskcache import DirectoryCache
 from resolver.index.limits import IndexLimits
 from tests.support.server import IndexServer, serve_index
 from tests.support.universe import build_index

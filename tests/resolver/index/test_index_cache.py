@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from resolver.index.cache import DirectoryCache, MemoryCache
+from resolver.index.cache import MemoryCache
+from resolver.index.diskcache import DirectoryCache
 
 
 @pytest.fixture(params=["memory", "directory"])
@@ -67,4 +68,4 @@ def test_directory_cache_that_cannot_write_loses_the_entry_quietly(tmp_path):
 
 def test_directory_cache_expands_the_home_directory(monkeypatch, tmp_path):
     monkeypatch.setenv("HOME", str(tmp_path))
-    assert DirectoryCache("~/.cache/conflict-explorer").path == tmp_path / ".cache" / "conflict-explorer"
+    assert Path(DirectoryCache("~/.cache/conflict-explorer").path) == tmp_path / ".cache" / "conflict-explorer"

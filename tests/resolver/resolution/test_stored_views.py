@@ -13,8 +13,8 @@ import pytest
 
 from resolver.engine import resolve
 from resolver.environment import Target
-from resolver.index.cache import DirectoryCache
 from resolver.index.client import IndexClient
+from resolver.index.diskcache import DirectoryCache
 from resolver.index.limits import IndexLimits
 from resolver.input.formats import FormatControl
 from resolver.output.report import Report
