@@ -30,9 +30,9 @@ from resolver.index import pageentry
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing, as in `resolver.cli`
 if TYPE_CHECKING:
     from collections.abc import Mapping
+    from typing import Any
 
     from resolver.index.cache import Cache
-    from resolver.output.report import Report
 
 FORMAT = 1  # bumped when what is stored changes meaning
 KEEP = 7 * 24 * 3600.0  # an answer outlives its pages' freshness: a run after a 304 stores it again
@@ -54,9 +54,10 @@ def question_key(question: Mapping[str, object]) -> str:
 class Answer:
     """A report, the page entries it rests on (key -> digest, "" for a project the index does not
     have) and the exit code the command line gave with it (kept so that giving it back does not
-    import the report's module to compute it again)."""
+    import the report's module to compute it again). The report is a plain dict here: this layer
+    stores it, the command line knows it as a `Report`."""
 
-    def __init__(self, report: Report, footing: Mapping[str, str], exit_code: int) -> None:
+    def __init__(self, report: Any, footing: Mapping[str, str], exit_code: int) -> None:
         self.report, self.footing, self.exit_code = report, footing, exit_code
 
 
@@ -82,7 +83,7 @@ def replay(cache: Cache, key: str, now: float | None = None) -> Answer | None:
     for page_key, digest in footing.items():
         if not _unchanged(cache, page_key, digest, now):
             return None
-    return Answer(report, footing, code)  # type: ignore[arg-type]  # as stored from a Report
+    return Answer(report, footing, code)
 
 
 def _unchanged(cache: Cache, key: str, digest: object, now: float) -> bool:
