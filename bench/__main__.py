@@ -11,7 +11,10 @@ Why it is built this way:
   --dry-run --report`), because start-up is part of what a user waits for; the two tools
   alternate run by run so that drift on the machine (other jobs, thermal) hits both alike.
 - Cold means an empty cache directory for each run; warm means a cache filled by an untimed run
-  just before. Medians, because a single slow run on a shared 2-CPU machine is noise.
+  just before. Medians, because a single slow run on a shared 2-CPU machine is noise. A warm run
+  of ours gives back the answer the cold run stored (`resolver.index.answers`), as the same
+  question asked again does; *rewarm* times ours resolving again from the warm cache
+  (`--no-stored-answer`), which is what a changed input costs.
 - Peak memory comes from `wait4` on each child, so it is that process's own high-water mark and
   not the maximum of every child the harness ever started.
 - pip is told `--trusted-host 127.0.0.1`, as anyone serving an internal index over plain HTTP
@@ -61,7 +64,7 @@ TIMEOUT = 600  # seconds per run: a hung resolver must not hang the benchmark
 class Run:
     tool: str
     latency_ms: int
-    mode: str  # cold | warm
+    mode: str  # cold | warm | rewarm (ours only: warm cache, stored answer not used)
     seconds: float
     exit_code: int
     peak_rss_kb: int
@@ -116,7 +119,7 @@ def run_measured(command: list[str], stdout_path: Path, env: dict[str, str]) -> 
 OURS_EXTRA_ARGS = ["--no-analysis"]
 
 
-def ours_command(file: Path, index_url: str, cache_dir: Path) -> list[str]:
+def ours_command(file: Path, index_url: str, cache_dir: Path, mode: str = "cold") -> list[str]:
     return [
         sys.executable,
         "manage.py",
@@ -133,6 +136,7 @@ def ours_command(file: Path, index_url: str, cache_dir: Path) -> list[str]:
         "--cache-dir",
         str(cache_dir),
         *OURS_EXTRA_ARGS,
+        *(["--no-stored-answer"] if mode == "rewarm" else []),
     ]
 
 
@@ -238,10 +242,10 @@ def compare_pins(ours: dict[str, str], pip_report: dict[str, Any]) -> list[str]:
 def measure_ours(
     file: Path, server: BenchServer, work: Path, mode: str, warm_cache: Path, latency_ms: int
 ) -> tuple[Run, dict[str, Any] | None]:
-    cache = warm_cache if mode == "warm" else fresh_cache(work, warm_cache)
+    cache = warm_cache if mode != "cold" else fresh_cache(work, warm_cache)
     out = work / "ours.json"
     server.take_count()
-    seconds, code, rss = run_measured(ours_command(file, server.simple_url, cache), out, child_env())
+    seconds, code, rss = run_measured(ours_command(file, server.simple_url, cache, mode), out, child_env())
     requests = server.take_count()
     report = read_json(out)
     stats = (report or {}).get("stats", {})
@@ -310,9 +314,12 @@ def bench_input(
                                         result.pins_differ = compare_pins(report_pins, pip_report)
                         if uv:
                             result.runs.append(measure_uv(file, server, work, mode, uv_warm, latency_ms, uv))
+                        if mode == "warm":
+                            result.runs.append(measure_ours(file, server, work, "rewarm", ours_warm, latency_ms)[0])
+                        shown = result.runs[-(1 + use_pip + bool(uv) + (mode == "warm")) :]
                         print(
                             f"  {file.stem} {latency_ms} ms {mode}: "
-                            + ", ".join(f"{r.tool} {r.seconds:.2f}s" for r in result.runs[-(1 + use_pip + bool(uv)) :]),
+                            + ", ".join(f"{r.tool}{' rewarm' * (r.mode == 'rewarm')} {r.seconds:.2f}s" for r in shown),
                             file=sys.stderr,
                             flush=True,
                         )
@@ -334,10 +341,11 @@ def summary(result: InputResult, latencies: list[int]) -> dict[str, Any]:
     """The medians per latency and mode, as written to the JSON and the table."""
     cells: dict[str, Any] = {}
     for latency_ms in latencies:
-        for mode in ("cold", "warm"):
+        for mode in ("cold", "warm", "rewarm"):
             ours = median(result, "ours", latency_ms, mode)
-            pip = median(result, "pip", latency_ms, mode)
-            uv = median(result, "uv", latency_ms, mode)
+            theirs = "warm" if mode == "rewarm" else mode  # pip and uv against ours resolving again
+            pip = median(result, "pip", latency_ms, theirs)
+            uv = median(result, "uv", latency_ms, theirs)
             cells[f"{mode}_{latency_ms}ms"] = {
                 "ours_s": ours,
                 "pip_s": pip,
@@ -370,13 +378,15 @@ def markdown(results: list[InputResult], latencies: list[int]) -> str:
         " | cold ours / pip (s) | cold ratio"
         " | warm ours / pip (s) | warm ratio | requests cold ours / pip | requests warm ours / pip"
         " | warm cache hits ours"
-        " | peak RSS ours / pip (MB) | cold uv (s) | cold ours / uv | warm uv (s) | warm ours / uv |",
-        "|---|---:|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        " | peak RSS ours / pip (MB) | cold uv (s) | cold ours / uv | warm uv (s) | warm ours / uv"
+        " | rewarm ours (s) | rewarm / pip warm |",
+        "|---|---:|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for result in results:
         data = summary(result, latencies)
         for latency_ms in latencies:
             cold, warm = data["cells"][f"cold_{latency_ms}ms"], data["cells"][f"warm_{latency_ms}ms"]
+            rewarm = data["cells"][f"rewarm_{latency_ms}ms"]
             agree = {True: "yes", False: "**no**", None: "-"}[result.agree]
             pins = {True: "yes", False: "**no**", None: "-"}[result.pins_satisfy]
             same = (
@@ -395,11 +405,12 @@ def markdown(results: list[InputResult], latencies: list[int]) -> str:
                 f" | {fmt(warm['ours_requests'], '.0f')} / {fmt(warm['pip_requests'], '.0f')}"
                 f" | {fmt(warm['ours_cache_hits'], '.0f')}"
                 f" | {fmt(data['ours_peak_rss_mb'], '.0f')} / {fmt(data['pip_peak_rss_mb'], '.0f')}"
-                f" | {fmt(cold['uv_s'])} | {fmt(cold['uv_ratio'])} | {fmt(warm['uv_s'])} | {fmt(warm['uv_ratio'])} |"
+                f" | {fmt(cold['uv_s'])} | {fmt(cold['uv_ratio'])} | {fmt(warm['uv_s'])} | {fmt(warm['uv_ratio'])}"
+                f" | {fmt(rewarm['ours_s'])} | {fmt(rewarm['ratio'])} |"
             )
     totals = []
     for latency_ms in latencies:
-        for mode in ("cold", "warm"):
+        for mode in ("cold", "warm", "rewarm"):
             ours = [summary(r, latencies)["cells"][f"{mode}_{latency_ms}ms"]["ours_s"] for r in results]
             pip = [summary(r, latencies)["cells"][f"{mode}_{latency_ms}ms"]["pip_s"] for r in results]
             uv = [summary(r, latencies)["cells"][f"{mode}_{latency_ms}ms"]["uv_s"] for r in results]
@@ -415,13 +426,13 @@ def markdown(results: list[InputResult], latencies: list[int]) -> str:
     return "\n".join(lines)
 
 
-# Issue 6's targets, per input on medians of the same run: (mode, latency or None for every
-# latency measured, the most ours / pip may be).
-TARGETS = [("cold", 30, 1 / 3), ("warm", None, 1 / 10)]
+# The targets, per input on medians of the same run: (mode, latency or None for every latency
+# measured, the most ours / pip may be). The sums above are the headline; these say which inputs miss.
+TARGETS = [("cold", 30, 1 / 5), ("warm", None, 1 / 10)]
 
 
 def _targets(results: list[InputResult], latencies: list[int]) -> list[str]:
-    """How many inputs meet each target of issue 6, and which miss it."""
+    """How many inputs meet each target, and which miss it."""
     found = []
     for mode, latency, bound in TARGETS:
         for latency_ms in [latency] if latency is not None else latencies:
@@ -445,7 +456,7 @@ def _targets(results: list[InputResult], latencies: list[int]) -> list[str]:
         f"peak memory at most pip's: {measured_memory - len(over)} of {measured_memory} inputs"
         + (f" (over: {', '.join(over)})" if over else "")
     )
-    return ["", "Targets of issue 6, per input: " + "; ".join(found) + "."]
+    return ["", "Targets, per input: " + "; ".join(found) + "."]
 
 
 def prepare_index(archive: Path, directory: Path | None) -> Path:

@@ -43,10 +43,12 @@ def test_harness_runs_one_input_and_writes_results(tmp_path: Path, capsys: pytes
     assert tiny["ours_exit"] == 0 and tiny["packages"] == 2
     assert tiny["pins_satisfy"] is True
     kinds = [(r["tool"], r["mode"]) for r in tiny["runs"]]
-    assert kinds == [("ours", "cold"), ("uv", "cold"), ("ours", "warm"), ("uv", "warm")]  # uv: the second reference
+    # uv: the second reference; rewarm: ours resolving again from the warm cache
+    assert kinds == [("ours", "cold"), ("uv", "cold"), ("ours", "warm"), ("uv", "warm"), ("ours", "rewarm")]
     ours = [r for r in tiny["runs"] if r["tool"] == "ours"]
     assert ours[0]["requests"] > 0  # counted at the server
-    assert ours[1]["cache_hits"] > 0  # the warm run read what the cold run wrote
+    assert ours[1]["cache_hits"] > 0 and ours[1]["requests"] == 0  # the answer the cold run stored
+    assert ours[2]["cache_hits"] > ours[1]["cache_hits"]  # pages and metadata, read again from the cache
     uv = [r for r in tiny["runs"] if r["tool"] == "uv"]
     assert [r["exit_code"] for r in uv] == [0, 0] and uv[0]["requests"] > 0
     assert "| tiny | 2 | resolves / - |" in capsys.readouterr().out
