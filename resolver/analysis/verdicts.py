@@ -33,6 +33,7 @@ def certain_conflict(
     if not explain:
         report["status"] = "conflict"
         return
+    _drop_search_state(impossible)
     from resolver.analysis.explain import Explainer  # networkx: only a failure needs it, not the CLI's start-up
 
     graph = explored_graph(recorder, roots)
@@ -81,6 +82,7 @@ def cannot_tell(
     clashes: pip, which builds them, may resolve it or not. The clashes met without them are
     shown, as uncertain, with exactly those versions named as what the answer depends on.
     """
+    _drop_search_state(impossible)
     from resolver.analysis.explain import Explainer
 
     graph = explored_graph(recorder, roots)
@@ -114,6 +116,19 @@ def cannot_tell(
     report["diagnoses"] = undecided + [d for d in diagnoses if d["kind"] != "metadata_unavailable"]
     report["diagnoses"] += set_aside_warnings(optimistic, exclude={c.name for c in assumed})
     report["graph"] = to_node_link(graph)
+
+
+def _drop_search_state(impossible: BaseException) -> None:
+    """Let go of resolvelib's search before the explanation imports networkx.
+
+    The failure's traceback (and that of the error it was raised from) holds the resolver's frames,
+    and with them its stack of states: every round's pins and criteria. Only the causes are read
+    afterwards; freed before the import, that memory is reused by it instead of adding to the peak.
+    """
+    error: BaseException | None = impossible
+    while error is not None and error.__traceback__ is not None:
+        error.__traceback__ = None
+        error = error.__cause__ or error.__context__
 
 
 def set_aside_warnings(provider: Provider, exclude: frozenset[str] | set[str] = frozenset()) -> list[Diagnosis]:

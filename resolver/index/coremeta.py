@@ -87,9 +87,8 @@ def read_headers(data: bytes, file: DistFile) -> tuple[email.message.Message, Ve
     except UnicodeDecodeError:
         raise unavailable(file, "its metadata is not UTF-8 text") from None
     import email.parser
-    import email.policy
 
-    headers = email.parser.HeaderParser(policy=email.policy.compat32).parsestr(text)
+    headers = email.parser.HeaderParser().parsestr(text)  # compat32, its default policy
     name, version_text = headers.get("Name"), headers.get("Version")
     if not name or not version_text:
         raise invalid(file, "its metadata has no Name or no Version")

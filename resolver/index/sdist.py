@@ -267,10 +267,9 @@ def _settled(files: Mapping[str, bytes], file: DistFile) -> bool:
         return True
     try:
         import email.parser
-        import email.policy
 
         text = pkg_info.decode("utf-8")
-        headers = email.parser.HeaderParser(policy=email.policy.compat32).parsestr(text)
+        headers = email.parser.HeaderParser().parsestr(text)  # compat32, its default policy
     except UnicodeDecodeError:
         return True  # an error either way
     return coremeta.static_problem(headers) is None

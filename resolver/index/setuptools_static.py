@@ -13,7 +13,6 @@ field by field the same way.
 from __future__ import annotations
 
 import ast
-import configparser
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,6 +36,8 @@ class Declared:
 
 def setup_cfg(text: str) -> Declared:
     """The `[options]` dependency fields of a setup.cfg; `file:`/`attr:` values are unknown."""
+    import configparser  # only an sdist without usable PKG-INFO gets here: most runs never do
+
     parser = configparser.ConfigParser(interpolation=None, strict=False)
     try:
         parser.read_string(text)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from resolver.analysis.analyser import Analyser
+from resolver.analysis.analyses import Analyser
 from resolver.analysis.budget import AnalysisLimits
 from resolver.analysis.minimal import ddmin
 from resolver.engine import resolve
