@@ -11,11 +11,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from resolver.output.report import Report
+if TYPE_CHECKING:
+    from resolver.output.report import Report
 
-Rerun = Callable[..., Report]
+
+Rerun = Callable[..., "Report"]
 # What the caller hears before each re-resolution: the phase and the budget used so far.
 Heartbeat = Callable[[dict[str, Any]], None]
 STOPPED_BY_USER = "stopped at your request"

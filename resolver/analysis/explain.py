@@ -11,7 +11,7 @@ classified index data and the recorder's full history.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
@@ -20,7 +20,6 @@ from packaging.version import Version
 
 from resolver.index.dists import parse_filename
 from resolver.index.urls import redact
-from resolver.output.report import Conflict, Constraint, Diagnosis, ParentVersion, VersionMatch
 from resolver.resolution.finder import matching_versions
 from resolver.resolution.graph import (
     ROOT,
@@ -33,6 +32,9 @@ from resolver.resolution.graph import (
 )
 from resolver.resolution.provider import Provider
 from resolver.resolution.requirements import PYTHON, Candidate, Req
+
+if TYPE_CHECKING:
+    from resolver.output.report import Conflict, Constraint, Diagnosis, ParentVersion, VersionMatch
 
 
 def merged_specifier(specifiers: Iterable[str]) -> str:

@@ -10,11 +10,15 @@ real index data, closed under dependencies (`resolver.snapshot.closure`).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
 from resolver.index.coverage import Coverage
-from resolver.output.report import Conflict, Diagnosis, ParentVersion, Report
+
+if TYPE_CHECKING:
+    from resolver.output.report import Conflict, Diagnosis, ParentVersion, Report
 
 ASK_A_REAL_INDEX = "resolve against a real index to know (the index pip uses, --index-url or PIP_INDEX_URL)"
 

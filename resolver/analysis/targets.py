@@ -8,13 +8,15 @@ the report of one target explains it).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from resolver.engine import resolve
 from resolver.environment import Target
 from resolver.errors import TargetError
 from resolver.index.client import IndexClient
-from resolver.output.report import Report, TargetCell, Targets
+
+if TYPE_CHECKING:
+    from resolver.output.report import Report, TargetCell, Targets
 
 
 def parse_target(text: str, *, default_platform: str = "manylinux_2_28_x86_64") -> Target:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from resolver.analysis.targets import summary
 from resolver.engine import resolve
@@ -20,7 +20,9 @@ from resolver.environment import Target
 from resolver.errors import ResolverError
 from resolver.index.asof import as_utc, to_iso, upload_time
 from resolver.index.client import IndexClient
-from resolver.output.report import BrokenBy, Report, WhatBroke
+
+if TYPE_CHECKING:
+    from resolver.output.report import BrokenBy, Report, WhatBroke
 
 MAX_STEPS = 40  # resolutions in the bisection; log2 of the releases is far below it
 

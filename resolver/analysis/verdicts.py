@@ -11,15 +11,17 @@ failure needs it.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from packaging.version import Version
 
 from resolver.errors import MetadataUnavailable
-from resolver.output.report import Diagnosis, Report
 from resolver.resolution.graph import Recorder, explored_graph, to_node_link
 from resolver.resolution.provider import Provider
 from resolver.resolution.requirements import Candidate, Req
+
+if TYPE_CHECKING:
+    from resolver.output.report import Diagnosis, Report
 
 
 def certain_conflict(

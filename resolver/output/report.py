@@ -71,8 +71,8 @@ from resolver.output.findings import (
 from resolver.output.findings import (
     WhatBroke as WhatBroke,
 )
-
-SCHEMA_VERSION = 1
+from resolver.output.outcome import SCHEMA_VERSION as SCHEMA_VERSION
+from resolver.output.outcome import exit_code as exit_code
 
 
 class RequirementLine(TypedDict):
@@ -305,15 +305,6 @@ NOT_OFFERED = (
     "no URL: resolved on an index with no package files to fetch (the bundled snapshot holds "
     "metadata only); resolve against a real index for URLs"
 )
-
-
-def exit_code(report: Report) -> int:
-    """0 resolved, 1 not resolvable (conflict, not found, no compatible distribution), 2 otherwise."""
-    if report["status"] == "resolved":
-        return 0
-    if report["status"] == "conflict":
-        return 1
-    return 2
 
 
 def _incoming(report: Report) -> dict[str, list[GraphEdge]]:

@@ -6,11 +6,15 @@ unknown (only a build would tell), which the report says rather than hides.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from packaging.version import Version
 
 from resolver.index.urls import redact
 from resolver.input.reqfile import ParsedInput
-from resolver.output.report import Diagnosis, Source
+
+if TYPE_CHECKING:
+    from resolver.output.report import Diagnosis, Source
 
 
 def url_lines(parsed: ParsedInput, dropped: frozenset[tuple[str, int]]) -> dict[str, tuple[Version, str]]:

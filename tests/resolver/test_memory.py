@@ -11,7 +11,9 @@ from __future__ import annotations
 import gc
 import subprocess
 import sys
+import weakref
 from pathlib import Path
+from typing import Any
 
 import pytest
 from resolvelib.resolvers.resolution import Resolution
@@ -36,6 +38,23 @@ def test_the_engine_imports_the_analyses_only_when_a_failure_is_analysed() -> No
     assert "difflib" not in imported
 
 
+def test_what_the_engine_runs_annotates_with_the_report_s_shapes_without_building_them() -> None:
+    # resolver.engine itself imports the shapes until it takes SCHEMA_VERSION from outcome too.
+    imported = imported_by(
+        "import resolver.analysis.analyser, resolver.analysis.budget, resolver.analysis.explain\n"
+        "import resolver.analysis.gaps, resolver.analysis.verdicts, resolver.resolution.urllines\n"
+        "from resolver.output.outcome import SCHEMA_VERSION, exit_code"
+    )
+    assert "resolver.output.report" not in imported
+    assert "typing_extensions" not in imported
+
+
+def test_the_report_still_names_its_version_and_exit_codes() -> None:
+    from resolver.output import outcome, report
+
+    assert (report.SCHEMA_VERSION, report.exit_code) == (outcome.SCHEMA_VERSION, outcome.exit_code)
+
+
 def test_reading_metadata_does_not_import_the_email_policies() -> None:
     imported = imported_by(
         "from packaging.utils import NormalizedName\n"
@@ -57,16 +76,22 @@ def test_reading_sdists_imports_configparser_only_for_a_setup_cfg() -> None:
 def test_the_search_state_is_let_go_before_the_failure_is_explained(
     run_with: Resolve, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    held: list[int] = []
-    original = explain.Explainer.explain
+    searches: list[weakref.ref[Resolution]] = []
+    alive: list[int] = []
+    started, explained = Resolution.__init__, explain.Explainer.explain
 
-    def explaining(self: explain.Explainer, causes: list) -> tuple:
+    def starting(self: Resolution, *args: Any, **kwargs: Any) -> None:
+        searches.append(weakref.ref(self))
+        started(self, *args, **kwargs)
+
+    def explaining(self: explain.Explainer, causes: list[Any]) -> Any:
         gc.collect()
-        held.append(sum(isinstance(o, Resolution) for o in gc.get_objects()))
-        return original(self, causes)
+        alive.append(sum(search() is not None for search in searches))
+        return explained(self, causes)
 
+    monkeypatch.setattr(Resolution, "__init__", starting)
     monkeypatch.setattr(explain.Explainer, "explain", explaining)
     universe = {"a": {"1.0": {"requires": ["c<1"]}}, "b": {"1.0": {"requires": ["c>=2"]}}, "c": {"0.5": {}, "2.0": {}}}
     report = run_with(universe, "a\nb\n", analyse=False)
     assert report["status"] == "conflict"
-    assert held == [0]
+    assert searches and alive == [0]
