@@ -21,7 +21,7 @@ from resolver.index.diskcache import DirectoryCache, default_cache_dir
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing: see `Defaults`
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Mapping
+    from collections.abc import Mapping
     from typing import Any, NoReturn, Protocol, TextIO
 
     from resolver.index.client import IndexClient
@@ -198,10 +198,10 @@ def run(options: argparse.Namespace, defaults: Defaults, stdout: Writer, stderr:
     report, footing = _resolve(options, defaults, files, index_urls, index_name, disk, stderr)
     if report is None:
         return EXIT_BAD_INPUT
-    from resolver.output.report import exit_code
+    from resolver.output.outcome import exit_code, settled
 
     code = exit_code(report)
-    if key is not None and disk is not None and footing is not None and _settled(report):
+    if key is not None and disk is not None and footing is not None and settled(report):
         answers.store(disk, key, answers.Answer(report, footing, code))
     return _write(report, options, stdout, code)
 
@@ -220,29 +220,6 @@ def _question(
         "options": {name: getattr(options, name, None) for name in asked},
         "defaults": repr(defaults),
     }
-
-
-def _settled(report: Report) -> bool:
-    """Whether the answer depends on nothing but the question and the pages it read: not on a
-    limit or a time budget that was reached, nor on an index that failed to answer."""
-    analysis = report.get("analysis")
-    if analysis is not None and not analysis["complete"]:
-        return False
-    for part in (report.get("targets"), report.get("what_broke")):
-        if isinstance(part, dict) and "error" in part:
-            return False
-    return not any(kind in ("limit", "index_error") for kind in _kinds(report))
-
-
-def _kinds(value: object) -> Iterator[object]:
-    if isinstance(value, dict):
-        if "kind" in value:
-            yield value["kind"]
-        for item in value.values():
-            yield from _kinds(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _kinds(item)
 
 
 def _resolve(

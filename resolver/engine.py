@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from resolvelib import ResolutionImpossible, ResolutionTooDeep, Resolver
 
@@ -35,21 +35,16 @@ from resolver.input.formats import DEFAULT as DEFAULT_FORMATS
 from resolver.input.formats import FormatControl
 from resolver.input.reqfile import InputRequirement, ParsedInput, parse
 from resolver.limits import Limits
-from resolver.output.report import (
-    SCHEMA_VERSION,
-    Diagnosis,
-    Distribution,
-    IndexOption,
-    Report,
-    RequirementLine,
-    SourceLine,
-)
+from resolver.output.outcome import SCHEMA_VERSION
 from resolver.resolution.graph import Progress, Recorder, success_graph, to_node_link
 from resolver.resolution.order import user_order
 from resolver.resolution.provider import Provider
 from resolver.resolution.requirements import PYTHON, Candidate, Req
 from resolver.resolution.setaside import SetAsideProvider
 from resolver.resolution.urllines import url_lines, url_warnings
+
+if TYPE_CHECKING:
+    from resolver.output.report import Diagnosis, Distribution, IndexOption, Report, RequirementLine, SourceLine
 
 IndexFactory = Callable[[list[str]], IndexClient]
 

@@ -231,6 +231,7 @@ class Stats(Open):
     cache_hits: int
     rounds: int
     backtracks: int
+    stored_answer: bool | None = None  # the command line only: an earlier run's answer given back
 
 
 class Distribution(Open):
