@@ -1,13 +1,14 @@
 """The on-disk cache the command line keeps between runs, as pip and uv keep theirs.
 
 Apart from the HTTP rules (`cache`) and written with `os` alone because a warm command line that
-gives back a stored answer (`answers`) reads it before anything else is imported: `pathlib`,
-`logging` and `tempfile` are loaded only on the paths that need them.
+gives back a stored answer (`answers`) reads it before anything else is imported: `pathlib` and
+`logging` are loaded only on the paths that need them.
 """
 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import time
 
@@ -16,6 +17,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 _MAGIC = b"conflict-explorer-cache 1\n"
+_WRITES = itertools.count()  # next() on it is atomic under the GIL: threads never share a name
 
 
 def default_cache_dir() -> Path:
@@ -36,6 +38,7 @@ class DirectoryCache:
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = os.path.expanduser(os.fspath(path))
+        self._folders: set[str] = set()  # made (or found) by this object: not asked for again
 
     def _file(self, key: str) -> str:
         digest = hashlib.sha256(key.encode()).hexdigest()
@@ -68,20 +71,26 @@ class DirectoryCache:
 
     def set(self, key: str, value: bytes, ttl: float | None = None) -> None:
         file = self._file(key)
+        folder = os.path.dirname(file)
         expires = b"-" if ttl is None else repr(time.time() + ttl).encode()
-        import tempfile
-
+        # A name no other living writer uses (this process, this write; a dead one's leftover is
+        # overwritten): `tempfile`
+        # would pick a random name and retry, which cost a cold run more than writing the entries.
+        temporary = os.path.join(folder, f".tmp-{os.getpid()}-{next(_WRITES)}")
         try:
-            os.makedirs(os.path.dirname(file), mode=0o700, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(dir=os.path.dirname(file), prefix=".tmp-")
+            if folder not in self._folders:
+                os.makedirs(folder, mode=0o700, exist_ok=True)
+                self._folders.add(folder)
+            handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             try:
-                with os.fdopen(handle, "wb") as out:
+                with open(handle, "wb") as out:
                     out.write(_MAGIC + expires + b"\n" + value)
                 os.replace(temporary, file)
             except BaseException:
                 _remove(temporary)
                 raise
         except OSError as error:
+            self._folders.discard(folder)  # removed under us, perhaps: made again next time
             _warn("cannot write cache entry %s: %s", file, error)
 
 
