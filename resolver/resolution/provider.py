@@ -1,14 +1,8 @@
 """The resolvelib provider: pip's resolution semantics over our index client and target.
 
 A thin adapter: it asks the index (which does all I/O) and the finder, and keeps what the
-explanation will need (every version of every project it classified).
-
-Most of a cold resolution is waiting for the index, one request at a time, as pip does. So as soon
-as a requirement is known, the provider starts, in the index's bounded pool, what resolving it
-will most likely read: the project page, the metadata of the newest version the requirement
-admits (the one resolvelib will try first), then the same for that version's dependencies, and so
-on down the tree. That is the set of requests pip makes when nothing backtracks, made
-concurrently; what the resolver later asks for is then already in the index client's memo.
+explanation will need (every version of every project it classified). What it fetches ahead of
+resolvelib, and when it stops, is `resolver.resolution.prefetch`.
 """
 
 from __future__ import annotations
@@ -31,6 +25,7 @@ from resolver.input.formats import DEFAULT as DEFAULT_FORMATS
 from resolver.input.formats import FormatControl
 from resolver.resolution.finder import VersionFiles, matching_versions
 from resolver.resolution.order import OrderPart
+from resolver.resolution.prefetch import PrefetchPart, candidates_ahead
 from resolver.resolution.requirements import (
     PYTHON,
     AnyCandidate,
@@ -42,15 +37,6 @@ from resolver.resolution.requirements import (
 )
 from resolver.resolution.views import ClassifiedView
 
-# How far below what the resolver has reached the prefetch reads ahead (1: the dependencies of the
-# candidates it has taken; 2: theirs too, ...). Deeper hides more latency but reads more that a
-# resolution ending early at a conflict never needs (pip would not fetch it either).
-PREFETCH_DEPTH = 50
-
-# How many candidates past the one being read get their metadata fetched ahead once resolvelib
-# has moved past the first (it is backtracking through this package's versions).
-PREFETCH_CANDIDATES = 2
-
 
 def marker_applies(marker: Marker | None, environment: Mapping[str, str], extras: Iterable[str]) -> bool:
     """Whether a dependency's marker holds on the target for any of the extras asked for."""
@@ -59,7 +45,7 @@ def marker_applies(marker: Marker | None, environment: Mapping[str, str], extras
     return any(marker.evaluate({**environment, "extra": extra}) for extra in list(extras) or [""])
 
 
-class Provider(OrderPart, AbstractProvider[AnyReq, AnyCandidate, str]):
+class Provider(OrderPart, PrefetchPart, AbstractProvider[AnyReq, AnyCandidate, str]):
     """resolvelib provider with pip's semantics, for a target that is not the running interpreter.
 
     `constraint_lines` are the `-c` lines by package name: they narrow the candidates without
@@ -115,6 +101,8 @@ class Provider(OrderPart, AbstractProvider[AnyReq, AnyCandidate, str]):
         self._reported: set[tuple[str, Version]] = set()
         self._parsed: dict[tuple[str, frozenset[str], str], Req | str | None] = {}
         self._prefetched: set[str] = set()
+        self._fetched_ahead: set[str] = set()
+        self._stopped = False
         self._satisfied: dict[tuple[int, Version], tuple[SpecifierSet, bool]] = {}
         self._pins: Mapping[str, AnyCandidate] = {}  # resolvelib's current pins, as last shown to us
         self._criteria: dict[str, SpecifierSet] = {}  # the last joint specifier asked for, by identifier
@@ -176,28 +164,27 @@ class Provider(OrderPart, AbstractProvider[AnyReq, AnyCandidate, str]):
             if version not in excluded and self.can_take(name, version)
         ]
         # Backtracking asks for this package again with its tried versions excluded, and will most
-        # likely go on down the list: fetch a few ahead then, only the first otherwise.
-        ahead = 1 + (PREFETCH_CANDIDATES if excluded else 0)
-        self.index.prefetch_metadata(c.file for c in found[:ahead] if c.file and name not in self.urls)
-        return lambda: self._readable(found)
+        # likely go on down the list: fetch ahead then, only the first otherwise.
+        self.fetch_candidates(found[: 1 + (candidates_ahead(len(excluded)) if excluded else 0)])
+        return lambda: self._readable(found, len(excluded))
 
-    def _readable(self, candidates: list[Candidate]) -> Iterator[Candidate]:
-        """The candidates whose metadata can be read, fetching a few ahead once past the first.
+    def _readable(self, candidates: list[Candidate], rejected: int = 0) -> Iterator[Candidate]:
+        """The candidates whose metadata can be read, fetching ahead once past the first.
 
         A candidate whose dependencies cannot be read without running its build is remembered for
         the report and set aside, as pip discards a candidate whose metadata it cannot prepare
         (unless `optimistic`: then it is offered, with no dependencies). One whose metadata is
         invalid is left out whatever `optimistic` says: pip ignores that version.
-        Only the first candidate is fetched until resolvelib asks for a second: most packages
-        never need one, and pip would not fetch it either.
+        Unless resolvelib has turned versions of this package down already, only the first
+        candidate is fetched until it asks for a second: most packages never need one, and pip
+        would not fetch it either.
         """
         for position, candidate in enumerate(candidates):
             if candidate.name in self.urls:
                 yield candidate
                 continue
             if position:
-                ahead = candidates[position + 1 : position + 1 + PREFETCH_CANDIDATES]
-                self.index.prefetch_metadata(c.file for c in ahead if c.file)
+                self.fetch_candidates(candidates[position + 1 : position + 1 + candidates_ahead(rejected + position)])
             try:
                 self.index.metadata(_file_of(candidate))
             except InvalidMetadata as error:
@@ -270,24 +257,6 @@ class Provider(OrderPart, AbstractProvider[AnyReq, AnyCandidate, str]):
         """The pins whose dependencies were unknown: the result holds only if they have none."""
         return [c for c in pins if isinstance(c, Candidate) and (c.name, c.version) in self.unavailable]
 
-    def _clashes_with_pins(self, deps: list[AnyReq]) -> bool:
-        """Whether resolvelib will most likely refuse this candidate at once: a dependency excludes a
-        current pin, the target's Python, or every version the requirements already on that
-        package allow. Its dependencies are then not worth fetching ahead: pip stops at that
-        first clash and never reads them. (A guess from what resolvelib last showed us: a wrong
-        one costs a prefetch, never a result.)
-        """
-        for dep in deps:
-            if isinstance(dep, PythonReq):
-                return True
-            pin = self._pins.get(dep.identifier)
-            if pin is not None and not self.is_satisfied_by(dep, pin):
-                return True
-            known = self._criteria.get(dep.identifier)
-            if known is not None and dep.name in self.versions and not self._matching(dep.name, known & dep.specifier):
-                return True
-        return False
-
     def _dependencies_of(self, candidate: Candidate) -> tuple[list[AnyReq], list[tuple[str, str, str]]]:
         key = (candidate.identifier, candidate.version)
         if key not in self._dependencies:
@@ -340,42 +309,6 @@ class Provider(OrderPart, AbstractProvider[AnyReq, AnyCandidate, str]):
             marker=str(requirement.marker) if requirement.marker else None,
             text=text,
         )
-
-    # -- fetching ahead ------------------------------------------------------------------------
-
-    def prefetch(self, requirements: Iterable[AnyReq], depth: int = PREFETCH_DEPTH) -> None:
-        """Start reading, in the index's pool, what resolving these requirements will most likely need.
-
-        Once per identifier: its page, the metadata of the newest version its specifier (and the
-        constraints) admit, and recursively the same for that version's dependencies.
-        """
-        requirements = list(requirements)
-        for req in requirements:
-            # The input's own lines are criteria from the first round: known before resolvelib
-            # shows them to find_matches, they let the clash test work from the first prefetch.
-            if isinstance(req, Req) and req.origin is not None:
-                known = self._criteria.get(req.identifier, self.constraints.get(req.name, SpecifierSet()))
-                self._criteria[req.identifier] = known & req.specifier
-        for req in requirements:
-            if req.name in self.urls:
-                continue
-            if depth > 0 and isinstance(req, Req) and req.identifier not in self._prefetched:
-                self._prefetched.add(req.identifier)
-                self.index.submit(self._prefetch_one, req, depth)
-
-    def _prefetch_one(self, req: Req, depth: int) -> None:
-        specifier = req.specifier & self.constraints.get(req.name, SpecifierSet())
-        for version, files in self._matching(req.name, specifier):
-            if (req.name, version) in self.unavailable or (req.name, version) in self.invalid:
-                continue
-            candidate = Candidate(req.name, version, req.extras, files)
-            try:
-                deps, _ = self._dependencies_of(candidate)
-            except MetadataUnavailable:
-                continue  # resolvelib will set it aside and try the next one; so do we
-            if not self._clashes_with_pins(deps):
-                self.prefetch(deps, depth - 1)
-            return
 
 
 def _file_of(candidate: Candidate) -> DistFile:
