@@ -7,11 +7,13 @@ will try first), then the same for that version's dependencies, and so on down t
 the set of requests pip makes when nothing backtracks, made concurrently; what the resolver later
 asks for is then already in the index client's memo.
 
-When resolvelib rejects the versions of a package one after another (backtracking), each next
-version's metadata would be one more round trip waited for in sequence. So the metadata of the
-next few versions is fetched at once, and more the longer the walk has gone on (as uv batches
-its prefetches once a package is backtracked): a walk that stops early wastes at most as many
-requests as it had already made.
+When resolvelib rejects the versions of a package one after another, each next version's
+metadata would be one more round trip waited for in sequence. So the metadata of the next few
+versions is fetched at once: two within one round, and once backtracking has excluded versions of
+the package, as many as it has excluded (as uv batches its prefetches once a package is
+backtracked), so a long walk down an old pin's versions waits for a batch, not for each version,
+and a walk that stops early wastes at most as many requests as it had already made. (Growing
+within a round too wasted more than it saved: those walks are short and end at a version that fits.)
 
 Everything fetched ahead serves one resolution: once it has its answer (`stop_prefetching`),
 nothing more is started for it, so a finished resolution neither keeps the pool busy nor fetches
@@ -37,15 +39,15 @@ from resolver.resolution.requirements import AnyCandidate, AnyReq, Candidate, Py
 PREFETCH_DEPTH = 50
 
 # While resolvelib walks down a package's versions, how many versions past the one it reads get
-# their metadata fetched: at least the first of these, at most the second, else as many as it
-# has already rejected (so a walk that stops early wastes at most as many requests as it made).
+# their metadata fetched: at least the first of these, at most the second, else as many as
+# backtracking has excluded (so a walk that stops early wastes at most as many requests as it made).
 PREFETCH_CANDIDATES = (2, 16)
 
 
-def candidates_ahead(rejected: int) -> int:
-    """How many versions to fetch ahead of the one read next, once `rejected` were turned down."""
+def candidates_ahead(excluded: int) -> int:
+    """How many versions to fetch ahead of the one read next, once backtracking excluded `excluded`."""
     least, most = PREFETCH_CANDIDATES
-    return min(max(least, rejected), most)
+    return min(max(least, excluded), most)
 
 
 class PrefetchPart:

@@ -168,7 +168,7 @@ class Provider(OrderPart, PrefetchPart, AbstractProvider[AnyReq, AnyCandidate, s
         self.fetch_candidates(found[: 1 + (candidates_ahead(len(excluded)) if excluded else 0)])
         return lambda: self._readable(found, len(excluded))
 
-    def _readable(self, candidates: list[Candidate], rejected: int = 0) -> Iterator[Candidate]:
+    def _readable(self, candidates: list[Candidate], excluded: int = 0) -> Iterator[Candidate]:
         """The candidates whose metadata can be read, fetching ahead once past the first.
 
         A candidate whose dependencies cannot be read without running its build is remembered for
@@ -184,7 +184,7 @@ class Provider(OrderPart, PrefetchPart, AbstractProvider[AnyReq, AnyCandidate, s
                 yield candidate
                 continue
             if position:
-                self.fetch_candidates(candidates[position + 1 : position + 1 + candidates_ahead(rejected + position)])
+                self.fetch_candidates(candidates[position + 1 : position + 1 + candidates_ahead(excluded)])
             try:
                 self.index.metadata(_file_of(candidate))
             except InvalidMetadata as error:

@@ -179,7 +179,7 @@ def test_nothing_is_fetched_ahead_for_a_resolution_once_it_has_its_answer(tmp_pa
     assert fetched == {"/simple/missing/", "/simple/chain/"}  # that page was on its way; nothing after it
 
 
-def test_the_more_versions_of_a_package_are_turned_down_the_more_are_fetched_at_once() -> None:
+def test_the_more_versions_of_a_package_backtracking_excluded_the_more_are_fetched_at_once() -> None:
     from packaging.specifiers import SpecifierSet
     from packaging.utils import NormalizedName
 
@@ -203,4 +203,4 @@ def test_the_more_versions_of_a_package_are_turned_down_the_more_are_fetched_at_
         )
         ahead.append(len(index.submitted))
     least, most = PREFETCH_CANDIDATES
-    assert ahead == [1, 1 + least, 1 + 3, 1 + 10, 1 + most]  # the next one, then as many as were turned down
+    assert ahead == [1, 1 + least, 1 + 3, 1 + 10, 1 + most]  # the next one, then as many as were excluded
