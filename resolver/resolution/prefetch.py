@@ -5,7 +5,9 @@ as a requirement is known, the provider starts what resolving it will most likel
 project page, the metadata of the newest version the requirement admits (the one resolvelib
 will try first), then the same for that version's dependencies, and so on down the tree. That is
 the set of requests pip makes when nothing backtracks, made concurrently; what the resolver later
-asks for is then already in the index client's memo.
+asks for is then already in the index client's memo. A newest version whose dependencies clash
+with the pins taken so far is one resolvelib will turn down: its dependencies are not fetched
+(pip never reads them), the next versions' metadata is, since resolvelib reads those next.
 
 When resolvelib rejects the versions of a package one after another, each next version's
 metadata would be one more round trip waited for in sequence. So the metadata of the next few
@@ -116,9 +118,12 @@ class PrefetchPart:
                 self.index.submit(self._prefetch_one, req, depth)
 
     def _prefetch_one(self, req: Req, depth: int) -> None:
+        """The page and the newest readable candidate's metadata, then its dependencies' (unless
+        it clashes with the pins: then the next few versions, which resolvelib reads next)."""
         if self._stopped:
             return
         specifier = req.specifier & self.constraints.get(req.name, SpecifierSet())
+        clashing = 0
         for version, files in self._matching(req.name, specifier):
             if self._stopped:
                 return
@@ -131,7 +136,10 @@ class PrefetchPart:
                 continue  # resolvelib will set it aside and try the next one; so do we
             if not self._clashes_with_pins(deps):
                 self.prefetch(deps, depth - 1)
-            return
+                return
+            clashing += 1
+            if clashing > PREFETCH_CANDIDATES[0]:
+                return
 
     def _clashes_with_pins(self, deps: list[AnyReq]) -> bool:
         """Whether resolvelib will most likely refuse this candidate at once: a dependency excludes a

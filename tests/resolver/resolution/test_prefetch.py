@@ -204,3 +204,33 @@ def test_the_more_versions_of_a_package_backtracking_excluded_the_more_are_fetch
         ahead.append(len(index.submitted))
     least, most = PREFETCH_CANDIDATES
     assert ahead == [1, 1 + least, 1 + 3, 1 + 10, 1 + most]  # the next one, then as many as were excluded
+
+
+def test_past_a_newest_version_that_clashes_with_a_pin_the_next_ones_are_read_ahead() -> None:
+    from packaging.specifiers import SpecifierSet
+    from packaging.utils import NormalizedName
+    from packaging.version import Version
+
+    from resolver.index.dists import Metadata
+    from resolver.resolution.provider import Provider
+    from resolver.resolution.requirements import Candidate, Req
+
+    # toolbar 3 and 2 need a newer django than the pin: resolvelib turns them down and reads 1,
+    # whose own dependency is then fetched ahead too; never 0, which it will not reach.
+    requires = {"3": ["django>=5"], "2": ["django>=5"], "1": ["django>=4", "sqlparse"], "0": []}
+    pages = {"toolbar": [f"toolbar-{v}-py3-none-any.whl" for v in requires], "django": ["django-4.2-py3-none-any.whl"]}
+
+    class Index(_Index):
+        read: list[str] = []
+
+        def metadata(self, file):  # type: ignore[no-untyped-def]
+            self.read.append(f"{file.name}=={file.version}")
+            return Metadata(file.name, file.version, tuple(requires.get(str(file.version), [])))
+
+    index = Index(pages)
+    provider = Provider(index, Target("3.11", "manylinux_2_28_x86_64"))  # type: ignore[arg-type]
+    django = NormalizedName("django")
+    provider._pins = {"django": Candidate(django, Version("4.2"))}
+    provider._prefetch_one(Req(NormalizedName("toolbar"), SpecifierSet()), depth=5)
+    assert index.read == ["toolbar==3", "toolbar==2", "toolbar==1"]
+    assert {args[0].name for args in index.submitted} == {"django", "sqlparse"}  # toolbar 1's
