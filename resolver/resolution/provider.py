@@ -95,6 +95,8 @@ class Provider(OrderPart, PrefetchPart, AbstractProvider[AnyReq, AnyCandidate, s
         self.unavailable: dict[tuple[str, Version], MetadataUnavailable] = {}
         self.invalid: dict[tuple[str, Version], InvalidMetadata] = {}
         self._matches: dict[tuple[str, SpecifierSet], list[tuple[Version, tuple[DistFile, ...]]]] = {}
+        self._built: dict[tuple[str, int], tuple[SpecifierSet, list[Candidate]]] = {}
+        self._joint: dict[tuple[str, tuple[int, ...]], tuple[tuple[SpecifierSet, ...], SpecifierSet]] = {}
         # Dependencies by (identifier, version), with the lines skipped as invalid; those are
         # reported only once resolvelib itself asks (a prefetch reads versions it may never try).
         self._dependencies: dict[tuple[str, Version], tuple[list[AnyReq], list[tuple[str, str, str]]]] = {}
@@ -157,12 +159,12 @@ class Provider(OrderPart, PrefetchPart, AbstractProvider[AnyReq, AnyCandidate, s
         name, extras = first.name, first.extras
         specifier = self.specifier_for(name, reqs)
         self._criteria[identifier] = specifier
-        excluded = {candidate.version for candidate in incompatibilities[identifier]}
-        found = [
-            Candidate(NormalizedName(name), version, extras, files)  # a requirement's name is canonical
-            for version, files in self._matching(name, specifier)
-            if version not in excluded and self.can_take(name, version)
-        ]
+        excluded = list(incompatibilities[identifier])
+        found = self._candidates(identifier, name, extras, specifier)
+        if excluded:
+            found = _without(found, excluded)
+        if self.invalid or self.unavailable:
+            found = [c for c in found if self.can_take(name, c.version)]
         # Backtracking asks for this package again with its tried versions excluded, and will most
         # likely go on down the list: fetch ahead then, only the first otherwise.
         self.fetch_candidates(found[: 1 + (candidates_ahead(len(excluded)) if excluded else 0)])
@@ -196,6 +198,22 @@ class Provider(OrderPart, PrefetchPart, AbstractProvider[AnyReq, AnyCandidate, s
                     continue
             yield candidate
 
+    def _candidates(
+        self, identifier: str, name: str, extras: frozenset[str], specifier: SpecifierSet
+    ) -> list[Candidate]:
+        """The candidates `specifier` admits, newest first, built once per identifier and specifier
+        object: backtracking asks for the same list again and again, less the versions it excluded."""
+        key = (identifier, id(specifier))  # `specifier_for` returns the same object for the same requirements
+        known = self._built.get(key)
+        if known is not None and known[0] is specifier:
+            return known[1]
+        found = [
+            Candidate(NormalizedName(name), version, extras, files)  # a requirement's name is canonical
+            for version, files in self._matching(name, specifier)
+        ]
+        self._built[key] = (specifier, found)  # holding it keeps its id from being reused
+        return found
+
     def _matching(self, name: str, specifier: SpecifierSet) -> list[tuple[Version, tuple[DistFile, ...]]]:
         """matching_versions, memoised: resolvelib asks again every time a requirement is added."""
         key = (name, specifier)
@@ -205,10 +223,24 @@ class Provider(OrderPart, PrefetchPart, AbstractProvider[AnyReq, AnyCandidate, s
         return self._matches[key]
 
     def specifier_for(self, name: str, reqs: Iterable[AnyReq]) -> SpecifierSet:
+        """The requirements' specifiers joined with the constraints on `name`.
+
+        Memoised by the requirements' own specifier objects, and the same object returned for
+        them: resolvelib asks again with the same requirements on every round, and joining
+        (which hashes every part, each time working out its canonical form) was most of the
+        time of a backtracking resolution. Holding the parts keeps their ids from being reused.
+        """
+        parts = tuple(req.specifier for req in reqs)
+        key = (name, tuple(map(id, parts)))
+        known = self._joint.get(key)
+        if known is not None and all(a is b for a, b in zip(known[0], parts, strict=True)):
+            return known[1]
         specifier = SpecifierSet()
-        for req in reqs:
-            specifier &= req.specifier
-        return specifier & self.constraints.get(name, SpecifierSet())
+        for part in parts:
+            specifier &= part
+        specifier &= self.constraints.get(name, SpecifierSet())
+        self._joint[key] = (parts, specifier)
+        return specifier
 
     def is_satisfied_by(self, requirement: AnyReq, candidate: AnyCandidate) -> bool:
         """Memoised per (specifier object, version): resolvelib asks again for every pin it checks,
@@ -309,6 +341,17 @@ class Provider(OrderPart, PrefetchPart, AbstractProvider[AnyReq, AnyCandidate, s
             marker=str(requirement.marker) if requirement.marker else None,
             text=text,
         )
+
+
+def _without(candidates: list[Candidate], excluded: list[AnyCandidate]) -> list[Candidate]:
+    """`candidates` less the versions of `excluded`: by identity when each excluded one is one of
+    them (resolvelib hands back the candidates it was given), else by version."""
+    ids = {id(candidate) for candidate in excluded}
+    kept = [candidate for candidate in candidates if id(candidate) not in ids]
+    if len(candidates) - len(kept) != len(ids):
+        versions = {candidate.version for candidate in excluded}
+        kept = [candidate for candidate in kept if candidate.version not in versions]
+    return kept
 
 
 def _file_of(candidate: Candidate) -> DistFile:
