@@ -7,6 +7,7 @@ resolvelib, and when it stops, is `resolver.resolution.prefetch`.
 
 from __future__ import annotations
 
+import operator
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 
@@ -96,6 +97,8 @@ class Provider(OrderPart, PrefetchPart, AbstractProvider[AnyReq, AnyCandidate, s
         self.invalid: dict[tuple[str, Version], InvalidMetadata] = {}
         self._matches: dict[tuple[str, SpecifierSet], list[tuple[Version, tuple[DistFile, ...]]]] = {}
         self._built: dict[tuple[str, int], tuple[SpecifierSet, list[Candidate]]] = {}
+        self._pool: dict[tuple[str, Version], Candidate] = {}
+        self._remade: set[str] = set()
         self._joint: dict[tuple[str, tuple[int, ...]], tuple[tuple[SpecifierSet, ...], SpecifierSet]] = {}
         # Dependencies by (identifier, version), with the lines skipped as invalid; those are
         # reported only once resolvelib itself asks (a prefetch reads versions it may never try).
@@ -162,7 +165,7 @@ class Provider(OrderPart, PrefetchPart, AbstractProvider[AnyReq, AnyCandidate, s
         excluded = list(incompatibilities[identifier])
         found = self._candidates(identifier, name, extras, specifier)
         if excluded:
-            found = _without(found, excluded)
+            found = self._without(identifier, found, excluded)
         if self.invalid or self.unavailable:
             found = [c for c in found if self.can_take(name, c.version)]
         # Backtracking asks for this package again with its tried versions excluded, and will most
@@ -208,11 +211,38 @@ class Provider(OrderPart, PrefetchPart, AbstractProvider[AnyReq, AnyCandidate, s
         if known is not None and known[0] is specifier:
             return known[1]
         found = [
-            Candidate(NormalizedName(name), version, extras, files)  # a requirement's name is canonical
+            self._candidate(identifier, name, extras, version, files)
             for version, files in self._matching(name, specifier)
         ]
         self._built[key] = (specifier, found)  # holding it keeps its id from being reused
         return found
+
+    def _candidate(
+        self, identifier: str, name: str, extras: frozenset[str], version: Version, files: tuple[DistFile, ...]
+    ) -> Candidate:
+        """One object per version and files, whatever the specifier that found it: the ones
+        resolvelib turns down come back to `find_matches`, which recognises them by identity."""
+        known = self._pool.get((identifier, version))
+        if known is not None and len(known.files) == len(files) and all(map(operator.is_, known.files, files)):
+            return known
+        if known is not None:
+            self._remade.add(identifier)  # (a pin admitting yanked files, a URL line)
+        made = Candidate(NormalizedName(name), version, extras, files)  # a requirement's name is canonical
+        self._pool[(identifier, version)] = made
+        return made
+
+    def _without(self, identifier: str, candidates: list[Candidate], excluded: list[AnyCandidate]) -> list[Candidate]:
+        """`candidates` less the versions of `excluded`, which are candidates this provider made.
+
+        By identity (comparing versions was most of a backtracking `find_matches`), unless two
+        objects were made for one version of this identifier: then by version too.
+        """
+        ids = {id(candidate) for candidate in excluded}
+        kept = [candidate for candidate in candidates if id(candidate) not in ids]
+        if identifier in self._remade:
+            versions = {candidate.version for candidate in excluded}
+            kept = [candidate for candidate in kept if candidate.version not in versions]
+        return kept
 
     def _matching(self, name: str, specifier: SpecifierSet) -> list[tuple[Version, tuple[DistFile, ...]]]:
         """matching_versions, memoised: resolvelib asks again every time a requirement is added."""
@@ -341,17 +371,6 @@ class Provider(OrderPart, PrefetchPart, AbstractProvider[AnyReq, AnyCandidate, s
             marker=str(requirement.marker) if requirement.marker else None,
             text=text,
         )
-
-
-def _without(candidates: list[Candidate], excluded: list[AnyCandidate]) -> list[Candidate]:
-    """`candidates` less the versions of `excluded`: by identity when each excluded one is one of
-    them (resolvelib hands back the candidates it was given), else by version."""
-    ids = {id(candidate) for candidate in excluded}
-    kept = [candidate for candidate in candidates if id(candidate) not in ids]
-    if len(candidates) - len(kept) != len(ids):
-        versions = {candidate.version for candidate in excluded}
-        kept = [candidate for candidate in kept if candidate.version not in versions]
-    return kept
 
 
 def _file_of(candidate: Candidate) -> DistFile:

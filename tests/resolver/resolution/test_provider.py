@@ -79,7 +79,7 @@ def test_markers_are_evaluated_for_the_target_and_extras(marker: str, extras: li
     assert marker_applies(Marker(marker), Target("3.11", "manylinux_2_28_x86_64").markers, extras) is applies
 
 
-def test_versions_turned_down_are_left_out_whether_or_not_they_are_the_candidates_handed_out() -> None:
+def test_versions_turned_down_are_left_out_whichever_object_stands_for_them() -> None:
     from resolver.index.dists import Metadata
     from tests.resolver.resolution.test_prefetch import _Index
 
@@ -99,5 +99,7 @@ def test_versions_turned_down_are_left_out_whether_or_not_they_are_the_candidate
     assert versions([]) == ["1.4", "1.3", "1.2", "1.1"]
     handed_out = provider._candidates("pkg", "pkg", frozenset(), provider.specifier_for("pkg", [line]))
     assert versions(handed_out[:2]) == ["1.2", "1.1"]  # the very objects resolvelib was given
-    equal = [Candidate(canonicalize_name("pkg"), Version("1.2")), Candidate(canonicalize_name("pkg"), Version("1.0"))]
-    assert versions([handed_out[0], *equal]) == ["1.3", "1.1"]  # equal ones too, one not even a candidate
+    # Another object for 1.3 (as a pin admitting yanked files makes): the version still counts.
+    other = provider._candidate("pkg", "pkg", frozenset(), handed_out[1].version, ())
+    assert other is not handed_out[1]
+    assert versions([other]) == ["1.4", "1.2", "1.1"]
