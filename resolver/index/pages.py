@@ -334,8 +334,21 @@ def _dist_file(values: dict[str, Any]) -> DistFile:
 
 
 def parse_filename_quickly(filename: str, project: str) -> tuple[NormalizedName, Version, DistKind, frozenset[Tag]]:
-    """`resolver.index.dists.parse_filename`, memoised by the parts of a wheel's name."""
+    """`resolver.index.dists.parse_filename`, memoised by the parts of a wheel's name.
+
+    An sdist whose stem has one dash (`name-version`) is read as that head of a wheel's name:
+    the same name and version, and the version parsed once for the sdist and the wheels of a
+    release. A name a wheel could not have is read as an sdist's, as before.
+    """
     if not filename.endswith(".whl"):
+        stem = filename[:-7] if filename.endswith(".tar.gz") else filename[:-4] if filename.endswith(".zip") else ""
+        if stem.count("-") == 1:
+            try:
+                name, version = _wheel_head(stem)
+            except ValueError:
+                pass
+            else:
+                return name, version, "sdist", frozenset()
         return parse_filename(filename, project)
     stem = filename[:-4]
     dashes = stem.count("-")

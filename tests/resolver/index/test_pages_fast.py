@@ -29,6 +29,16 @@ NAMES = [
     "demo-1.0.zip",
     "demo-1.0.tar.bz2",
     "demo-1.0.egg",
+    "Demo_Pkg-2.0rc1.tar.gz",
+    "demo.pkg-1.0.zip",
+    "demo-1.0-1.tar.gz",
+    "demo-.tar.gz",
+    "-1.0.tar.gz",
+    "demo-not.a.version.tar.gz",
+    "de__mo-1.0.tar.gz",  # no wheel's name, an sdist's
+    "dé+mo-1.0.zip",
+    "demo1.0.tar.gz",
+    ".tar.gz",
 ]
 
 
