@@ -7,6 +7,7 @@ resolvelib, and when it stops, is `resolver.resolution.prefetch`.
 
 from __future__ import annotations
 
+import functools
 import operator
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -89,7 +90,11 @@ class Provider(OrderPart, PrefetchPart, AbstractProvider[AnyReq, AnyCandidate, s
                 self.constraints[name] = self.constraints.get(name, SpecifierSet()) & line.specifier
         self.user_requested = dict(user_requested or {})
         self.python = PythonCandidate(target.python_full_version)
-        self._view = ClassifiedView(target, formats, self._reasons)
+        # The view's callback holds the index and a view of its own, never this provider: a view
+        # that called back into the provider would tie both into a cycle, left for the cycle
+        # collector with all a resolution read instead of freed when the resolution is dropped.
+        sorter = ClassifiedView(target, formats, _no_reasons)
+        self._view = ClassifiedView(target, formats, functools.partial(_classified_with_reasons, index, sorter))
         self.projects: dict[str, Project | None] = {}
         self.versions: dict[str, dict[Version, VersionFiles]] = {}
         self.skipped_dependencies: list[tuple[str, str, str]] = []  # (parent pin, text, reason)
@@ -125,13 +130,6 @@ class Provider(OrderPart, PrefetchPart, AbstractProvider[AnyReq, AnyCandidate, s
             self.versions.setdefault(name, versions)  # prefetch threads may get here too: same values
             self.projects.setdefault(name, project)
         return self.projects[name]
-
-    def _reasons(self, name: str) -> tuple[Project, dict[Version, VersionFiles]] | None:
-        """The page classified again, with its reasons, for a view read back from the cache without them."""
-        found: tuple[Project, dict[Version, VersionFiles]] | None = self.index.project_view(
-            name, self._view.sort, self._view.key + ":with-reasons"
-        )
-        return found
 
     def version_files(self, name: str) -> dict[Version, VersionFiles]:
         if name in self.urls:
@@ -193,10 +191,12 @@ class Provider(OrderPart, PrefetchPart, AbstractProvider[AnyReq, AnyCandidate, s
             try:
                 self.index.metadata(_file_of(candidate))
             except InvalidMetadata as error:
-                self.invalid[(candidate.name, candidate.version)] = error
+                self.invalid[(candidate.name, candidate.version)] = error.with_traceback(
+                    None
+                )  # frames would hold this provider in a cycle
                 continue
             except MetadataUnavailable as error:
-                self.unavailable[(candidate.name, candidate.version)] = error
+                self.unavailable[(candidate.name, candidate.version)] = error.with_traceback(None)
                 if not self.assumes(candidate.name):
                     continue
             yield candidate
@@ -296,7 +296,7 @@ class Provider(OrderPart, PrefetchPart, AbstractProvider[AnyReq, AnyCandidate, s
         except MetadataUnavailable as error:
             if isinstance(error, InvalidMetadata) or not self.assumes(candidate.name):
                 raise  # an invalid one is never offered (_readable), so not met here
-            self.unavailable[(candidate.name, candidate.version)] = error
+            self.unavailable[(candidate.name, candidate.version)] = error.with_traceback(None)
             return [Req(candidate.name, SpecifierSet(f"=={candidate.version}"))] if candidate.extras else []
         if key not in self._reported:
             self._reported.add(key)
@@ -371,6 +371,21 @@ class Provider(OrderPart, PrefetchPart, AbstractProvider[AnyReq, AnyCandidate, s
             marker=str(requirement.marker) if requirement.marker else None,
             text=text,
         )
+
+
+def _classified_with_reasons(
+    index: IndexClient, view: ClassifiedView, name: str
+) -> tuple[Project, dict[Version, VersionFiles]] | None:
+    """The page classified again, with its reasons, for a view read back from the cache without them."""
+    found: tuple[Project, dict[Version, VersionFiles]] | None = index.project_view(
+        name, view.sort, view.key + ":with-reasons"
+    )
+    return found
+
+
+def _no_reasons(name: str) -> None:
+    """For a view used only to sort pages (with their reasons): it is never asked for them."""
+    return None
 
 
 def _file_of(candidate: Candidate) -> DistFile:
