@@ -48,9 +48,13 @@ _CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+)")
 
 
 def _detached(error: Exception) -> Exception:
-    """A copy of `error` (its class, arguments and attributes) with no traceback, cause or context."""
-    copy = type(error).__new__(type(error), *error.args)
-    copy.__dict__.update(error.__dict__)
+    """A copy of `error` (its class, arguments and attributes) with no traceback, cause or context;
+    `error` itself for a class that cannot be copied so."""
+    try:
+        copy = type(error).__new__(type(error), *error.args)
+        copy.__dict__.update(error.__dict__)
+    except Exception:  # an unusual __new__: keeping the cycle beats losing the error
+        return error
     return copy
 
 
