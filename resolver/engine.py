@@ -329,6 +329,7 @@ def _run(
             place_index_error(error, provider, recorder, roots)
             raise
         finally:
+            provider.stop_prefetching()  # this attempt has its answer: nothing fetched ahead serves it now
             _finish_stats(report, attempts)
 
     def assuming(optimistic: bool | frozenset[str]) -> tuple[Provider, Recorder, Any] | None:

@@ -65,18 +65,41 @@ def parse_json(body: bytes, url: str) -> Page:
     meta = data.get("meta")
     version = meta.get("api-version") if isinstance(meta, dict) else None
     _check_api_version(version)
-    files = [_json_file(entry, url, number) for number, entry in enumerate(data["files"], 1)]
+    join = _joiner(url)
+    files = [_json_file(entry, join, number) for number, entry in enumerate(data["files"], 1)]
     return {"meta": {"api-version": version or "1.0"}, "files": files}
 
 
-def _json_file(entry: object, page_url: str, number: int) -> dict[str, Any]:
+def _joiner(page_url: str) -> Callable[[str], str]:
+    """`urljoin(page_url, href)`, with the part of `href` before its last `/` joined once per page.
+
+    A page's files mostly share one directory (or one host): joining each link whole was most of
+    the time of reading a page. A last part that urljoin could read otherwise (a dot segment, a
+    query, a fragment, parameters, a scheme) is joined whole, as before.
+    """
+    bases: dict[str, str | None] = {}
+
+    def join(href: str) -> str:
+        head, slash, tail = href.rpartition("/")
+        if not tail or tail in (".", "..") or "?" in tail or "#" in tail or ";" in tail or ":" in tail:
+            return urljoin(page_url, href)
+        if head not in bases:
+            joined = urljoin(page_url, head + slash + "x")
+            bases[head] = joined[:-1] if joined.endswith("x") else None
+        base = bases[head]
+        return base + tail if base is not None else urljoin(page_url, href)
+
+    return join
+
+
+def _json_file(entry: object, join: Callable[[str], str], number: int) -> dict[str, Any]:
     if not isinstance(entry, dict):
         raise PageError(f"file #{number} is not an object")
     filename, href = entry.get("filename"), entry.get("url")
     if not isinstance(filename, str) or not filename or not isinstance(href, str) or not href:
         raise PageError(f"file #{number} lacks a 'filename' or 'url' string")
     where = f"file {filename!r}"
-    out: dict[str, Any] = {"filename": filename, "url": urljoin(page_url, href)}
+    out: dict[str, Any] = {"filename": filename, "url": join(href)}
     out["hashes"] = _hashes(entry.get("hashes", {}), where)
     requires_python = entry.get("requires-python")
     if requires_python is not None:
@@ -112,6 +135,10 @@ def _json_file(entry: object, page_url: str, number: int) -> dict[str, Any]:
 
 
 def _hashes(value: object, where: str) -> dict[str, str]:
+    if type(value) is dict and len(value) == 1:  # the usual entry: one hash, named in lower case
+        ((name, digest),) = value.items()
+        if name in HASH_NAMES and type(digest) is str:
+            return {name: digest.lower()}
     if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
         raise PageError(f"{where}: hashes are not a dictionary of strings")
     return {str(k).lower(): v.lower() for k, v in value.items() if str(k).lower() in HASH_NAMES}
@@ -307,8 +334,21 @@ def _dist_file(values: dict[str, Any]) -> DistFile:
 
 
 def parse_filename_quickly(filename: str, project: str) -> tuple[NormalizedName, Version, DistKind, frozenset[Tag]]:
-    """`resolver.index.dists.parse_filename`, memoised by the parts of a wheel's name."""
+    """`resolver.index.dists.parse_filename`, memoised by the parts of a wheel's name.
+
+    An sdist whose stem has one dash (`name-version`) is read as that head of a wheel's name:
+    the same name and version, and the version parsed once for the sdist and the wheels of a
+    release. A name a wheel could not have is read as an sdist's, as before.
+    """
     if not filename.endswith(".whl"):
+        stem = filename[:-7] if filename.endswith(".tar.gz") else filename[:-4] if filename.endswith(".zip") else ""
+        if stem.count("-") == 1:
+            try:
+                name, version = _wheel_head(stem)
+            except ValueError:
+                pass
+            else:
+                return name, version, "sdist", frozenset()
         return parse_filename(filename, project)
     stem = filename[:-4]
     dashes = stem.count("-")

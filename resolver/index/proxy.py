@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import base64
 import ipaddress
+import os
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
@@ -38,8 +40,17 @@ class Proxy:
 
 
 def environment_proxies() -> dict[str, str]:
-    """The proxies of the environment (`{"https": ..., "no": ...}`), as pip takes them."""
-    import urllib.request  # only where proxies are asked for: it costs a cold start a few ms
+    """The proxies of the environment (`{"https": ..., "no": ...}`), as pip takes them.
+
+    Where getproxies reads nothing but the environment (not macOS nor Windows, which also ask the
+    system) and no `*_proxy` variable is set, that is no proxy, known without importing
+    urllib.request: every client asks, and that import cost each command-line run a few ms.
+    """
+    if sys.platform not in ("darwin", "win32") and not any(
+        value and name.lower().endswith("_proxy") for name, value in os.environ.items()
+    ):
+        return {}
+    import urllib.request
 
     return urllib.request.getproxies()
 

@@ -1,18 +1,14 @@
 """The resolvelib provider: pip's resolution semantics over our index client and target.
 
 A thin adapter: it asks the index (which does all I/O) and the finder, and keeps what the
-explanation will need (every version of every project it classified).
-
-Most of a cold resolution is waiting for the index, one request at a time, as pip does. So as soon
-as a requirement is known, the provider starts, in the index's bounded pool, what resolving it
-will most likely read: the project page, the metadata of the newest version the requirement
-admits (the one resolvelib will try first), then the same for that version's dependencies, and so
-on down the tree. That is the set of requests pip makes when nothing backtracks, made
-concurrently; what the resolver later asks for is then already in the index client's memo.
+explanation will need (every version of every project it classified). What it fetches ahead of
+resolvelib, and when it stops, is `resolver.resolution.prefetch`.
 """
 
 from __future__ import annotations
 
+import functools
+import operator
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 
@@ -31,6 +27,7 @@ from resolver.input.formats import DEFAULT as DEFAULT_FORMATS
 from resolver.input.formats import FormatControl
 from resolver.resolution.finder import VersionFiles, matching_versions
 from resolver.resolution.order import OrderPart
+from resolver.resolution.prefetch import PrefetchPart, candidates_ahead
 from resolver.resolution.requirements import (
     PYTHON,
     AnyCandidate,
@@ -42,15 +39,6 @@ from resolver.resolution.requirements import (
 )
 from resolver.resolution.views import ClassifiedView
 
-# How far below what the resolver has reached the prefetch reads ahead (1: the dependencies of the
-# candidates it has taken; 2: theirs too, ...). Deeper hides more latency but reads more that a
-# resolution ending early at a conflict never needs (pip would not fetch it either).
-PREFETCH_DEPTH = 50
-
-# How many candidates past the one being read get their metadata fetched ahead once resolvelib
-# has moved past the first (it is backtracking through this package's versions).
-PREFETCH_CANDIDATES = 2
-
 
 def marker_applies(marker: Marker | None, environment: Mapping[str, str], extras: Iterable[str]) -> bool:
     """Whether a dependency's marker holds on the target for any of the extras asked for."""
@@ -59,7 +47,7 @@ def marker_applies(marker: Marker | None, environment: Mapping[str, str], extras
     return any(marker.evaluate({**environment, "extra": extra}) for extra in list(extras) or [""])
 
 
-class Provider(OrderPart, AbstractProvider[AnyReq, AnyCandidate, str]):
+class Provider(OrderPart, PrefetchPart, AbstractProvider[AnyReq, AnyCandidate, str]):
     """resolvelib provider with pip's semantics, for a target that is not the running interpreter.
 
     `constraint_lines` are the `-c` lines by package name: they narrow the candidates without
@@ -102,19 +90,29 @@ class Provider(OrderPart, AbstractProvider[AnyReq, AnyCandidate, str]):
                 self.constraints[name] = self.constraints.get(name, SpecifierSet()) & line.specifier
         self.user_requested = dict(user_requested or {})
         self.python = PythonCandidate(target.python_full_version)
-        self._view = ClassifiedView(target, formats, self._reasons)
+        # The view's callback holds the index and a view of its own, never this provider: a view
+        # that called back into the provider would tie both into a cycle, left for the cycle
+        # collector with all a resolution read instead of freed when the resolution is dropped.
+        sorter = ClassifiedView(target, formats, _no_reasons)
+        self._view = ClassifiedView(target, formats, functools.partial(_classified_with_reasons, index, sorter))
         self.projects: dict[str, Project | None] = {}
         self.versions: dict[str, dict[Version, VersionFiles]] = {}
         self.skipped_dependencies: list[tuple[str, str, str]] = []  # (parent pin, text, reason)
         self.unavailable: dict[tuple[str, Version], MetadataUnavailable] = {}
         self.invalid: dict[tuple[str, Version], InvalidMetadata] = {}
         self._matches: dict[tuple[str, SpecifierSet], list[tuple[Version, tuple[DistFile, ...]]]] = {}
+        self._built: dict[tuple[str, int], tuple[SpecifierSet, list[Candidate]]] = {}
+        self._pool: dict[tuple[str, Version], Candidate] = {}
+        self._remade: set[str] = set()
+        self._joint: dict[tuple[str, tuple[int, ...]], tuple[tuple[SpecifierSet, ...], SpecifierSet]] = {}
         # Dependencies by (identifier, version), with the lines skipped as invalid; those are
         # reported only once resolvelib itself asks (a prefetch reads versions it may never try).
         self._dependencies: dict[tuple[str, Version], tuple[list[AnyReq], list[tuple[str, str, str]]]] = {}
         self._reported: set[tuple[str, Version]] = set()
         self._parsed: dict[tuple[str, frozenset[str], str], Req | str | None] = {}
         self._prefetched: set[str] = set()
+        self._fetched_ahead: set[str] = set()
+        self._stopped = False
         self._satisfied: dict[tuple[int, Version], tuple[SpecifierSet, bool]] = {}
         self._pins: Mapping[str, AnyCandidate] = {}  # resolvelib's current pins, as last shown to us
         self._criteria: dict[str, SpecifierSet] = {}  # the last joint specifier asked for, by identifier
@@ -132,13 +130,6 @@ class Provider(OrderPart, AbstractProvider[AnyReq, AnyCandidate, str]):
             self.versions.setdefault(name, versions)  # prefetch threads may get here too: same values
             self.projects.setdefault(name, project)
         return self.projects[name]
-
-    def _reasons(self, name: str) -> tuple[Project, dict[Version, VersionFiles]] | None:
-        """The page classified again, with its reasons, for a view read back from the cache without them."""
-        found: tuple[Project, dict[Version, VersionFiles]] | None = self.index.project_view(
-            name, self._view.sort, self._view.key + ":with-reasons"
-        )
-        return found
 
     def version_files(self, name: str) -> dict[Version, VersionFiles]:
         if name in self.urls:
@@ -169,45 +160,89 @@ class Provider(OrderPart, AbstractProvider[AnyReq, AnyCandidate, str]):
         name, extras = first.name, first.extras
         specifier = self.specifier_for(name, reqs)
         self._criteria[identifier] = specifier
-        excluded = {candidate.version for candidate in incompatibilities[identifier]}
-        found = [
-            Candidate(NormalizedName(name), version, extras, files)  # a requirement's name is canonical
-            for version, files in self._matching(name, specifier)
-            if version not in excluded and self.can_take(name, version)
-        ]
+        excluded = list(incompatibilities[identifier])
+        found = self._candidates(identifier, name, extras, specifier)
+        if excluded:
+            found = self._without(identifier, found, excluded)
+        if self.invalid or self.unavailable:
+            found = [c for c in found if self.can_take(name, c.version)]
         # Backtracking asks for this package again with its tried versions excluded, and will most
-        # likely go on down the list: fetch a few ahead then, only the first otherwise.
-        ahead = 1 + (PREFETCH_CANDIDATES if excluded else 0)
-        self.index.prefetch_metadata(c.file for c in found[:ahead] if c.file and name not in self.urls)
-        return lambda: self._readable(found)
+        # likely go on down the list: fetch ahead then, only the first otherwise.
+        self.fetch_candidates(found[: 1 + (candidates_ahead(len(excluded)) if excluded else 0)])
+        return lambda: self._readable(found, len(excluded))
 
-    def _readable(self, candidates: list[Candidate]) -> Iterator[Candidate]:
-        """The candidates whose metadata can be read, fetching a few ahead once past the first.
+    def _readable(self, candidates: list[Candidate], excluded: int = 0) -> Iterator[Candidate]:
+        """The candidates whose metadata can be read, fetching ahead once past the first.
 
         A candidate whose dependencies cannot be read without running its build is remembered for
         the report and set aside, as pip discards a candidate whose metadata it cannot prepare
         (unless `optimistic`: then it is offered, with no dependencies). One whose metadata is
         invalid is left out whatever `optimistic` says: pip ignores that version.
-        Only the first candidate is fetched until resolvelib asks for a second: most packages
-        never need one, and pip would not fetch it either.
+        Unless resolvelib has turned versions of this package down already, only the first
+        candidate is fetched until it asks for a second: most packages never need one, and pip
+        would not fetch it either.
         """
         for position, candidate in enumerate(candidates):
             if candidate.name in self.urls:
                 yield candidate
                 continue
             if position:
-                ahead = candidates[position + 1 : position + 1 + PREFETCH_CANDIDATES]
-                self.index.prefetch_metadata(c.file for c in ahead if c.file)
+                self.fetch_candidates(candidates[position + 1 : position + 1 + candidates_ahead(excluded)])
             try:
                 self.index.metadata(_file_of(candidate))
             except InvalidMetadata as error:
-                self.invalid[(candidate.name, candidate.version)] = error
+                self.invalid[(candidate.name, candidate.version)] = error.with_traceback(
+                    None
+                )  # frames would hold this provider in a cycle
                 continue
             except MetadataUnavailable as error:
-                self.unavailable[(candidate.name, candidate.version)] = error
+                self.unavailable[(candidate.name, candidate.version)] = error.with_traceback(None)
                 if not self.assumes(candidate.name):
                     continue
             yield candidate
+
+    def _candidates(
+        self, identifier: str, name: str, extras: frozenset[str], specifier: SpecifierSet
+    ) -> list[Candidate]:
+        """The candidates `specifier` admits, newest first, built once per identifier and specifier
+        object: backtracking asks for the same list again and again, less the versions it excluded."""
+        key = (identifier, id(specifier))  # `specifier_for` returns the same object for the same requirements
+        known = self._built.get(key)
+        if known is not None and known[0] is specifier:
+            return known[1]
+        found = [
+            self._candidate(identifier, name, extras, version, files)
+            for version, files in self._matching(name, specifier)
+        ]
+        self._built[key] = (specifier, found)  # holding it keeps its id from being reused
+        return found
+
+    def _candidate(
+        self, identifier: str, name: str, extras: frozenset[str], version: Version, files: tuple[DistFile, ...]
+    ) -> Candidate:
+        """One object per version and files, whatever the specifier that found it: the ones
+        resolvelib turns down come back to `find_matches`, which recognises them by identity."""
+        known = self._pool.get((identifier, version))
+        if known is not None and len(known.files) == len(files) and all(map(operator.is_, known.files, files)):
+            return known
+        if known is not None:
+            self._remade.add(identifier)  # (a pin admitting yanked files, a URL line)
+        made = Candidate(NormalizedName(name), version, extras, files)  # a requirement's name is canonical
+        self._pool[(identifier, version)] = made
+        return made
+
+    def _without(self, identifier: str, candidates: list[Candidate], excluded: list[AnyCandidate]) -> list[Candidate]:
+        """`candidates` less the versions of `excluded`, which are candidates this provider made.
+
+        By identity (comparing versions was most of a backtracking `find_matches`), unless two
+        objects were made for one version of this identifier: then by version too.
+        """
+        ids = {id(candidate) for candidate in excluded}
+        kept = [candidate for candidate in candidates if id(candidate) not in ids]
+        if identifier in self._remade:
+            versions = {candidate.version for candidate in excluded}
+            kept = [candidate for candidate in kept if candidate.version not in versions]
+        return kept
 
     def _matching(self, name: str, specifier: SpecifierSet) -> list[tuple[Version, tuple[DistFile, ...]]]:
         """matching_versions, memoised: resolvelib asks again every time a requirement is added."""
@@ -218,10 +253,24 @@ class Provider(OrderPart, AbstractProvider[AnyReq, AnyCandidate, str]):
         return self._matches[key]
 
     def specifier_for(self, name: str, reqs: Iterable[AnyReq]) -> SpecifierSet:
+        """The requirements' specifiers joined with the constraints on `name`.
+
+        Memoised by the requirements' own specifier objects, and the same object returned for
+        them: resolvelib asks again with the same requirements on every round, and joining
+        (which hashes every part, each time working out its canonical form) was most of the
+        time of a backtracking resolution. Holding the parts keeps their ids from being reused.
+        """
+        parts = tuple(req.specifier for req in reqs)
+        key = (name, tuple(map(id, parts)))
+        known = self._joint.get(key)
+        if known is not None and all(a is b for a, b in zip(known[0], parts, strict=True)):
+            return known[1]
         specifier = SpecifierSet()
-        for req in reqs:
-            specifier &= req.specifier
-        return specifier & self.constraints.get(name, SpecifierSet())
+        for part in parts:
+            specifier &= part
+        specifier &= self.constraints.get(name, SpecifierSet())
+        self._joint[key] = (parts, specifier)
+        return specifier
 
     def is_satisfied_by(self, requirement: AnyReq, candidate: AnyCandidate) -> bool:
         """Memoised per (specifier object, version): resolvelib asks again for every pin it checks,
@@ -247,7 +296,7 @@ class Provider(OrderPart, AbstractProvider[AnyReq, AnyCandidate, str]):
         except MetadataUnavailable as error:
             if isinstance(error, InvalidMetadata) or not self.assumes(candidate.name):
                 raise  # an invalid one is never offered (_readable), so not met here
-            self.unavailable[(candidate.name, candidate.version)] = error
+            self.unavailable[(candidate.name, candidate.version)] = error.with_traceback(None)
             return [Req(candidate.name, SpecifierSet(f"=={candidate.version}"))] if candidate.extras else []
         if key not in self._reported:
             self._reported.add(key)
@@ -269,24 +318,6 @@ class Provider(OrderPart, AbstractProvider[AnyReq, AnyCandidate, str]):
     def assumed(self, pins: Iterable[AnyCandidate]) -> list[Candidate]:
         """The pins whose dependencies were unknown: the result holds only if they have none."""
         return [c for c in pins if isinstance(c, Candidate) and (c.name, c.version) in self.unavailable]
-
-    def _clashes_with_pins(self, deps: list[AnyReq]) -> bool:
-        """Whether resolvelib will most likely refuse this candidate at once: a dependency excludes a
-        current pin, the target's Python, or every version the requirements already on that
-        package allow. Its dependencies are then not worth fetching ahead: pip stops at that
-        first clash and never reads them. (A guess from what resolvelib last showed us: a wrong
-        one costs a prefetch, never a result.)
-        """
-        for dep in deps:
-            if isinstance(dep, PythonReq):
-                return True
-            pin = self._pins.get(dep.identifier)
-            if pin is not None and not self.is_satisfied_by(dep, pin):
-                return True
-            known = self._criteria.get(dep.identifier)
-            if known is not None and dep.name in self.versions and not self._matching(dep.name, known & dep.specifier):
-                return True
-        return False
 
     def _dependencies_of(self, candidate: Candidate) -> tuple[list[AnyReq], list[tuple[str, str, str]]]:
         key = (candidate.identifier, candidate.version)
@@ -341,41 +372,20 @@ class Provider(OrderPart, AbstractProvider[AnyReq, AnyCandidate, str]):
             text=text,
         )
 
-    # -- fetching ahead ------------------------------------------------------------------------
 
-    def prefetch(self, requirements: Iterable[AnyReq], depth: int = PREFETCH_DEPTH) -> None:
-        """Start reading, in the index's pool, what resolving these requirements will most likely need.
+def _classified_with_reasons(
+    index: IndexClient, view: ClassifiedView, name: str
+) -> tuple[Project, dict[Version, VersionFiles]] | None:
+    """The page classified again, with its reasons, for a view read back from the cache without them."""
+    found: tuple[Project, dict[Version, VersionFiles]] | None = index.project_view(
+        name, view.sort, view.key + ":with-reasons"
+    )
+    return found
 
-        Once per identifier: its page, the metadata of the newest version its specifier (and the
-        constraints) admit, and recursively the same for that version's dependencies.
-        """
-        requirements = list(requirements)
-        for req in requirements:
-            # The input's own lines are criteria from the first round: known before resolvelib
-            # shows them to find_matches, they let the clash test work from the first prefetch.
-            if isinstance(req, Req) and req.origin is not None:
-                known = self._criteria.get(req.identifier, self.constraints.get(req.name, SpecifierSet()))
-                self._criteria[req.identifier] = known & req.specifier
-        for req in requirements:
-            if req.name in self.urls:
-                continue
-            if depth > 0 and isinstance(req, Req) and req.identifier not in self._prefetched:
-                self._prefetched.add(req.identifier)
-                self.index.submit(self._prefetch_one, req, depth)
 
-    def _prefetch_one(self, req: Req, depth: int) -> None:
-        specifier = req.specifier & self.constraints.get(req.name, SpecifierSet())
-        for version, files in self._matching(req.name, specifier):
-            if (req.name, version) in self.unavailable or (req.name, version) in self.invalid:
-                continue
-            candidate = Candidate(req.name, version, req.extras, files)
-            try:
-                deps, _ = self._dependencies_of(candidate)
-            except MetadataUnavailable:
-                continue  # resolvelib will set it aside and try the next one; so do we
-            if not self._clashes_with_pins(deps):
-                self.prefetch(deps, depth - 1)
-            return
+def _no_reasons(name: str) -> None:
+    """For a view used only to sort pages (with their reasons): it is never asked for them."""
+    return None
 
 
 def _file_of(candidate: Candidate) -> DistFile:

@@ -1,13 +1,15 @@
-"""The memoised filename parsing and DistFile building of `pages` give what the plain ones give."""
+"""The memoised filename parsing, DistFile building and link joining of `pages` give what the plain ones give."""
 
 from __future__ import annotations
 
 import dataclasses
+import json
+from urllib.parse import urljoin
 
 import pytest
 
 from resolver.index.dists import DistFile, parse_filename
-from resolver.index.pages import parse_filename_quickly, to_project
+from resolver.index.pages import parse_filename_quickly, parse_json, to_project
 
 NAMES = [
     "demo-1.0-py3-none-any.whl",
@@ -27,6 +29,16 @@ NAMES = [
     "demo-1.0.zip",
     "demo-1.0.tar.bz2",
     "demo-1.0.egg",
+    "Demo_Pkg-2.0rc1.tar.gz",
+    "demo.pkg-1.0.zip",
+    "demo-1.0-1.tar.gz",
+    "demo-.tar.gz",
+    "-1.0.tar.gz",
+    "demo-not.a.version.tar.gz",
+    "de__mo-1.0.tar.gz",  # no wheel's name, an sdist's
+    "dé+mo-1.0.zip",
+    "demo1.0.tar.gz",
+    ".tar.gz",
 ]
 
 
@@ -105,3 +117,38 @@ def test_classify_page_is_classify_of_the_whole_project_without_the_unusable_fil
     ]
     assert project.skipped == ("demo-1.2.tar.bz2",)
     assert found[parse_filename("demo-2.0.tar.gz", "demo")[1]].usable[0].kind == "sdist"
+
+
+PAGE_URLS = [
+    "https://i.example/simple/demo/",
+    "https://i.example/a/simple/demo",
+    "https://i.example/simple/demo/?page=1",
+    "file:///srv/index/simple/demo/",
+]
+HREFS = [
+    "../../files/demo-1.0.tar.gz",
+    "demo-1.0.tar.gz",
+    "/files/demo-1.0.tar.gz",
+    "//cdn.example/p/demo-1.0.tar.gz",
+    "https://cdn.example/ab/cd/demo-1.0.tar.gz",
+    "https://cdn.example/demo-1.0.tar.gz#sha256=ab",
+    "demo-1.0.tar.gz?x=1/2",
+    "./demo-1.0.tar.gz",
+    "a/../demo-1.0.tar.gz",
+    "a/..",
+    ".",
+    "a;p=1",
+    "mailto:x@example.org",
+    "file:/srv/demo-1.0.tar.gz",
+    "x/a:b.tar.gz",
+    "a/",
+    "../../../../../demo-1.0.tar.gz",
+]
+
+
+@pytest.mark.parametrize("page_url", PAGE_URLS)
+def test_links_are_joined_as_urljoin_joins_them(page_url: str) -> None:
+    # Every link twice: the second reuses what the first joined for its directory.
+    files = [{"filename": "demo-1.0.tar.gz", "url": href, "hashes": {}} for href in HREFS * 2]
+    page = parse_json(json.dumps({"files": files}).encode(), page_url)
+    assert [f["url"] for f in page["files"]] == [urljoin(page_url, href) for href in HREFS * 2]

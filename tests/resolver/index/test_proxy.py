@@ -4,6 +4,7 @@ requests around it, and the egress policy deciding whether the proxy may be used
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from resolver.environment import Target
 from resolver.index.client import IndexClient
 from resolver.index.egress import EgressPolicy
 from resolver.index.limits import IndexLimits
-from resolver.index.proxy import ProxyRefused, bypassed, proxy_for
+from resolver.index.proxy import ProxyRefused, bypassed, environment_proxies, proxy_for
 from resolver.output.report import Report
 from tests.support.proxy import Proxy, serve_proxy, tls_server_context
 from tests.support.server import IndexServer, serve_index
@@ -159,3 +160,25 @@ def test_the_proxy_chosen_by_scheme_then_all() -> None:
     assert proxy_for("http://index.example/", {}) is None
     with pytest.raises(ProxyRefused, match="not an http:// proxy"):
         proxy_for("https://index.example/", {"https": "socks5://corp:1080"})
+
+
+@pytest.mark.parametrize(
+    "variables",
+    [
+        {},
+        {"HTTPS_PROXY": ""},
+        {"https_proxy": "http://proxy.example:3128"},
+        {"HTTP_PROXY": "http://proxy.example:3128", "NO_PROXY": "localhost"},
+        {"ALL_PROXY": "proxy.example:8080", "no_proxy": ""},
+        {"NO_PROXY": "*"},
+    ],
+)
+def test_the_environment_s_proxies_are_what_urllib_reads(monkeypatch: pytest.MonkeyPatch, variables: dict) -> None:
+    import urllib.request
+
+    for name in list(os.environ):
+        if name.lower().endswith("_proxy"):
+            monkeypatch.delenv(name)
+    for name, value in variables.items():
+        monkeypatch.setenv(name, value)
+    assert environment_proxies() == urllib.request.getproxies()

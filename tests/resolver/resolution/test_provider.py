@@ -77,3 +77,29 @@ def test_markers_are_evaluated_for_the_target_and_extras(marker: str, extras: li
     from packaging.markers import Marker
 
     assert marker_applies(Marker(marker), Target("3.11", "manylinux_2_28_x86_64").markers, extras) is applies
+
+
+def test_versions_turned_down_are_left_out_whichever_object_stands_for_them() -> None:
+    from resolver.index.dists import Metadata
+    from tests.resolver.resolution.test_prefetch import _Index
+
+    class Index(_Index):
+        def metadata(self, file):  # type: ignore[no-untyped-def]
+            return Metadata(file.name, file.version)
+
+    provider = Provider(Index({"pkg": [f"pkg-1.{n}-py3-none-any.whl" for n in range(5)]}), Target("3.11", "any"))  # type: ignore[arg-type]
+
+    line = req("pkg", ">=1.1")
+
+    def versions(excluded: list[Candidate]) -> list[str]:
+        found = provider.find_matches("pkg", {"pkg": iter([line])}, {"pkg": iter(excluded)})
+        assert callable(found)
+        return [str(c.version) for c in found()]
+
+    assert versions([]) == ["1.4", "1.3", "1.2", "1.1"]
+    handed_out = provider._candidates("pkg", "pkg", frozenset(), provider.specifier_for("pkg", [line]))
+    assert versions(handed_out[:2]) == ["1.2", "1.1"]  # the very objects resolvelib was given
+    # Another object for 1.3 (as a pin admitting yanked files makes): the version still counts.
+    other = provider._candidate("pkg", "pkg", frozenset(), handed_out[1].version, ())
+    assert other is not handed_out[1]
+    assert versions([other]) == ["1.4", "1.2", "1.1"]
