@@ -134,9 +134,9 @@ def _still_allows(text: str | None, version: str | None) -> bool:
     if not text or not version:
         return False
     try:
-        from packaging.requirements import Requirement
+        from resolver.input import parsing
 
-        return Requirement(text).specifier.contains(version, prereleases=True)
+        return parsing.requirement(text).specifier.contains(version, prereleases=True)
     except ValueError:
         return False
 

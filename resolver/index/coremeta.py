@@ -12,12 +12,13 @@ from __future__ import annotations
 import posixpath
 from typing import IO, TYPE_CHECKING
 
-from packaging.requirements import InvalidRequirement, Requirement
+from packaging.requirements import InvalidRequirement
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from resolver.errors import IndexAccessError, InvalidMetadata, MetadataUnavailable
 from resolver.index.dists import DistFile, Metadata, MetadataSource
+from resolver.input import parsing
 
 if TYPE_CHECKING:
     import email.message
@@ -66,7 +67,7 @@ def parse_metadata(data: bytes, file: DistFile, source: MetadataSource) -> Metad
     requires = tuple(line.strip() for line in headers.get_all("Requires-Dist") or ())
     for line in requires:
         try:
-            Requirement(line)
+            parsing.requirement(line)
         except InvalidRequirement as error:
             raise invalid(file, f"its metadata has an invalid Requires-Dist {line!r} ({first_line(error)})") from None
     extras = tuple(extra.strip() for extra in headers.get_all("Provides-Extra") or () if extra.strip())

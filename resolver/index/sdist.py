@@ -29,12 +29,13 @@ import re
 from collections.abc import Mapping
 from typing import IO, Any
 
-from packaging.markers import InvalidMarker, Marker
-from packaging.requirements import InvalidRequirement, Requirement
+from packaging.markers import InvalidMarker
+from packaging.requirements import InvalidRequirement
 from packaging.utils import canonicalize_name
 
 from resolver.index import coremeta, setuptools_static
 from resolver.index.dists import DistFile, Metadata, MetadataSource
+from resolver.input import parsing
 
 MAX_MEMBERS = 20_000  # members of a tar looked at before giving up
 MAX_SCAN = 256 * 1024 * 1024  # uncompressed tar bytes looked at before giving up
@@ -88,7 +89,7 @@ def _metadata(
 ) -> Metadata:
     for line in requires:
         try:
-            Requirement(line)
+            parsing.requirement(line)
         except InvalidRequirement as error:
             reason = f"its {source} has an invalid requirement {line!r} ({coremeta.first_line(error)})"
             raise coremeta.invalid(file, reason) from None
@@ -156,8 +157,8 @@ def conditioned(line: str, extra: str, marker: str, file: DistFile, where: str) 
     if not extra and not marker:
         return line
     try:
-        requirement = Requirement(line)
-        marker = str(Marker(marker)) if marker else ""
+        requirement = parsing.requirement(line)
+        marker = str(parsing.marker(marker)) if marker else ""
     except (InvalidRequirement, InvalidMarker) as error:
         raise coremeta.invalid(file, f"its {where} is not a valid requirement ({coremeta.first_line(error)})") from None
     conditions = [str(requirement.marker)] if requirement.marker else []

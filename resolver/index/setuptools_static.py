@@ -16,6 +16,8 @@ import ast
 from dataclasses import dataclass, field
 from typing import Any
 
+from resolver.input import parsing
+
 FIELDS = ("install_requires", "extras_require", "python_requires")
 _MUTATORS = {"append", "extend", "insert", "remove", "pop", "clear", "update", "setdefault", "add", "sort"}
 _MAX_DEPTH = 30
@@ -86,7 +88,7 @@ def setup_py(source: bytes) -> Declared:
     Raises ValueError when there is no single call to read (none, several, or not Python 3).
     """
     try:
-        tree = ast.parse(source)
+        tree = parsing.python_source(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError) as error:
         raise ValueError(f"setup.py is not Python 3 that can be parsed ({type(error).__name__})") from None
     calls = [node for node in ast.walk(tree) if isinstance(node, ast.Call) and _is_setup(node.func)]

@@ -20,6 +20,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from resolver.index.dists import parse_filename
+from resolver.input import parsing
 
 MAX_LINE = 10_000  # longer logical lines are not requirements; refusing them keeps work bounded
 
@@ -231,7 +232,7 @@ def env_message(var: str) -> str:
 def _checked(kind: type[Requirement] | type[Marker], text: str, offset: int = 0) -> Any:
     """`packaging`'s parse, its error turned into our message and the span its `~~~^` marks."""
     try:
-        return kind(text)
+        return parsing.requirement(text) if kind is Requirement else parsing.marker(text)
     except RecursionError:
         raise LineProblem("too deeply nested to be read", shift((0, len(text)), offset)) from None
     except (InvalidRequirement, InvalidMarker) as error:

@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 
 from packaging.markers import InvalidMarker, Marker
-from packaging.requirements import InvalidRequirement, Requirement
+from packaging.requirements import InvalidRequirement
 from packaging.specifiers import SpecifierSet
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
@@ -23,6 +23,7 @@ from resolver.environment import Target
 from resolver.errors import InvalidMetadata, MetadataUnavailable
 from resolver.index.client import IndexClient
 from resolver.index.dists import DistFile, DistKind, Project
+from resolver.input import parsing
 from resolver.input.formats import DEFAULT as DEFAULT_FORMATS
 from resolver.input.formats import FormatControl
 from resolver.resolution.finder import VersionFiles, matching_versions
@@ -354,7 +355,7 @@ class Provider(OrderPart, PrefetchPart, AbstractProvider[AnyReq, AnyCandidate, s
 
     def _parse_dependency(self, parent: Candidate, text: str) -> Req | str | None:
         try:
-            requirement = Requirement(text)
+            requirement = parsing.requirement(text)
         except (InvalidRequirement, InvalidMarker) as error:
             return f"invalid requirement: {error}"
         if not marker_applies(requirement.marker, self.target.markers, parent.extras):

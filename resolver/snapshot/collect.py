@@ -34,7 +34,6 @@ line, so it is set aside for the same reason as on the index; other unreadable w
 
 from __future__ import annotations
 
-import ast
 import heapq
 import logging
 import re
@@ -44,7 +43,7 @@ from datetime import UTC, datetime
 from functools import cached_property
 
 from packaging.markers import InvalidMarker, Marker
-from packaging.requirements import InvalidRequirement, Requirement
+from packaging.requirements import InvalidRequirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.tags import Tag
 from packaging.utils import NormalizedName, canonicalize_name
@@ -54,6 +53,7 @@ from resolver.environment import EXAMPLE_PLATFORMS, Target
 from resolver.errors import IndexAccessError, LimitReached, MetadataUnavailable
 from resolver.index.client import IndexClient
 from resolver.index.dists import DistFile, Metadata, Project
+from resolver.input import parsing
 from resolver.snapshot.closure import close
 
 logger = logging.getLogger(__name__)
@@ -163,7 +163,7 @@ def _unavailable(metadata: Metadata, error: MetadataUnavailable | None) -> bytes
     """
     reason = error.message if error is not None else ""
     if invalid := _INVALID.search(reason):
-        return metadata_file(replace(metadata, requires_dist=(ast.literal_eval(invalid[1]),)), declared="2.2")
+        return metadata_file(replace(metadata, requires_dist=(str(parsing.literal(invalid[1])),)), declared="2.2")
     if "declares Requires-Dist as dynamic" in reason:
         return metadata_file(metadata, declared="2.2", dynamic=True)
     if declared := _DECLARED.search(reason):
@@ -350,7 +350,7 @@ class _Walk:
                 continue
             state.lines[line] = ()
             try:
-                requirement = Requirement(line)
+                requirement = parsing.requirement(line)
             except (InvalidRequirement, InvalidMarker):
                 continue
             applies, gates = self.marker(requirement.marker, metadata.provides_extras)
@@ -386,7 +386,7 @@ class _Walk:
 
     def run(self) -> Snapshot:
         for seed in self.snapshot.seeds:
-            requirement = Requirement(seed)
+            requirement = parsing.requirement(seed)
             name: str = canonicalize_name(requirement.name)
             if requirement.specifier:
                 self.seed_specs.setdefault(name, []).append(requirement.specifier)
@@ -442,5 +442,5 @@ def collect(
     `progress` is called with a one-line summary after each round of metadata reads.
     """
     for seed in seeds:
-        Requirement(seed)
+        parsing.requirement(seed)
     return _Walk(client, seeds, scope or Scope(), progress or (lambda _message: None)).run()
