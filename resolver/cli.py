@@ -186,24 +186,33 @@ def run(options: argparse.Namespace, defaults: Defaults, stdout: Writer, stderr:
         stderr.write("error: no index: set PIP_INDEX_URL or pass --index-url URL\n")
         return EXIT_BAD_INPUT
     disk = None if options.no_cache else DirectoryCache(options.cache_dir or default_cache_dir())
-    key = None
+    key, stored = None, None
     # What broke it compares with today's index at the time of the run: never the same question twice.
     if disk is not None and not getattr(options, "what_broke_since", None):
         key = answers.question_key(_question(options, defaults, files, index_urls, index_name))
-        if not getattr(options, "no_stored_answer", False) and (replayed := answers.replay(disk, key)):
-            stats = replayed.report["stats"]
-            stats["requests"], stats["cache_hits"], stats["stored_answer"] = 0, len(replayed.footing), True
-            stats["duration_ms"] = round((time.monotonic() - started) * 1000)
-            return _write(replayed.report, options, stdout, replayed.exit_code)
-    report, footing = _resolve(options, defaults, files, index_urls, index_name, disk, stderr)
+        stored = None if getattr(options, "no_stored_answer", False) else answers.replay(disk, key)
+        if stored is not None and not stored.stale:
+            return _give_back(stored, 0, started, options, stdout)
+    report, footing = _resolve(options, defaults, files, index_urls, index_name, disk, stderr, stored)
     if report is None:
         return EXIT_BAD_INPUT
+    if stored is not None and report is stored.report:  # its stale pages were asked for: unchanged
+        return _give_back(stored, report["stats"]["requests"], started, options, stdout)
     from resolver.output.outcome import exit_code, settled
 
     code = exit_code(report)
     if key is not None and disk is not None and footing is not None and settled(report):
         answers.store(disk, key, answers.Answer(report, footing, code))
     return _write(report, options, stdout, code)
+
+
+def _give_back(
+    stored: answers.Answer, requests: int, started: float, options: argparse.Namespace, stdout: Writer
+) -> int:
+    stats = stored.report["stats"]
+    stats["requests"], stats["cache_hits"], stats["stored_answer"] = requests, len(stored.footing), True
+    stats["duration_ms"] = round((time.monotonic() - started) * 1000)
+    return _write(stored.report, options, stdout, stored.exit_code)
 
 
 def _question(
@@ -230,8 +239,11 @@ def _resolve(
     index_name: str,
     disk: DirectoryCache | None,
     stderr: Writer,
+    stored: answers.Answer | None = None,
 ) -> tuple[Report | None, dict[str, str] | None]:
-    """The report (None after an error message on bad options) and what it rests on (`answers`)."""
+    """The report (None after an error message on bad options) and what it rests on (`answers`);
+    or `stored`'s own report, with the requests that asked, when the index says its stale pages
+    are unchanged."""
     # The engine is imported here, not at the top: a stored answer is given without it.
     from resolver.analysis.targets import parse_target, resolve_targets
     from resolver.analysis.timeline import what_broke
@@ -281,6 +293,9 @@ def _resolve(
 
     client = client_for(index_urls)
     try:
+        if stored is not None and client.unchanged(stored.stale):
+            stored.report["stats"]["requests"] = client.stats.requests
+            return stored.report, None
         report = resolve(
             files,
             index=client,

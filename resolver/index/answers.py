@@ -11,8 +11,9 @@ resolution, which is what a warm command line should cost (uv answers a warm run
 Only the caller knows whether an answer is settled (no limit reached, no time budget cut an
 analysis short, no index error): it stores only those. The client says what it read
 (`IndexClient.footing`), and says nothing when some of it cannot be checked later (metadata
-read by URL, a page the index forbids storing): then nothing is stored either. A stale page is
-not revalidated here: the full run does that, and stores the answer again.
+read by URL, a page the index forbids storing): then nothing is stored either. A page that is
+unchanged in the cache but stale is asked of the index again, with its validators, before the
+answer is given (`Answer.stale`): a 304 for each, and the answer holds.
 
 Imports stay at the standard library's `json` and `hashlib`: a replay must not load the engine.
 """
@@ -59,6 +60,9 @@ class Answer:
 
     def __init__(self, report: Any, footing: Mapping[str, str], exit_code: int) -> None:
         self.report, self.footing, self.exit_code = report, footing, exit_code
+        # Given by `replay`: the pages held unchanged but no longer fresh. The answer holds if the
+        # index says each is still the same (a 304, or the same page again): `IndexClient.unchanged`.
+        self.stale: dict[str, str] = {}
 
 
 def store(cache: Cache, key: str, answer: Answer) -> None:
@@ -68,7 +72,8 @@ def store(cache: Cache, key: str, answer: Answer) -> None:
 
 def replay(cache: Cache, key: str, now: float | None = None) -> Answer | None:
     """The answer stored for `key`; None when there is none, or when one of the pages it rests on
-    is missing from the cache, stale or changed."""
+    is missing from the cache or changed. Pages that are unchanged but stale are listed in the
+    answer's `stale`: it holds only once the index has said they are still the same."""
     data = cache.get(_PREFIX + key)
     if data is None:
         return None
@@ -80,19 +85,26 @@ def replay(cache: Cache, key: str, now: float | None = None) -> Answer | None:
     if not isinstance(footing, dict) or not isinstance(report, dict) or not isinstance(code, int):
         return None
     now = time.time() if now is None else now
+    answer = Answer(report, footing, code)
     for page_key, digest in footing.items():
-        if not _unchanged(cache, page_key, digest, now):
+        state = _state(cache, page_key, digest, now)
+        if state is None:
             return None
-    return Answer(report, footing, code)
+        if state == "stale":
+            answer.stale[page_key] = digest
+    return answer
 
 
-def _unchanged(cache: Cache, key: str, digest: object, now: float) -> bool:
+def _state(cache: Cache, key: str, digest: object, now: float) -> str | None:
+    """ "fresh" or "stale" for an entry that holds the same page (or the same absence); else None."""
     data = cache.get(key)
     split = pageentry.split(data) if data is not None else None
     if split is None:
-        return False
+        return None
     head, has_page, _ = split
-    return now < pageentry.expiry(head) and has_page == bool(digest) and (head.get("digest") or "") == digest
+    if has_page != bool(digest) or (head.get("digest") or "") != digest:
+        return None
+    return "fresh" if now < pageentry.expiry(head) else "stale"
 
 
 def _engine() -> list[object]:

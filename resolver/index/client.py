@@ -152,13 +152,27 @@ class IndexClient:
             self._pages.checkable = False  # the file behind a URL may change while no page does
         return self._once(("metadata", key), lambda: self._metadata(file, key))
 
+    def unchanged(self, pages: Mapping[str, str]) -> bool:
+        """Whether the index still holds these page entries (key -> digest, "" for no project), asked
+        concurrently with their validators (a 304 keeps the digest); each stays settled for this client."""
+        urls = {key: key.removeprefix("page:").split("#auth=")[0] for key in pages}
+
+        def same(key: str) -> bool:
+            try:
+                found = self._pages.page(urls[key], self._limit("page"))
+            except Exception:  # whatever failed will fail again, and be reported, in the full run
+                return False
+            return (found.digest if found is not None else "") == pages[key]
+
+        if not pages or not all(key.startswith("page:") for key in pages):
+            return not pages
+        with ThreadPoolExecutor(min(self._max_workers, len(pages)), thread_name_prefix="index-check") as pool:
+            return all(pool.map(same, list(pages)))
+
     def footing(self) -> dict[str, str] | None:
-        """The page entries this client's answers rest on (cache key -> page digest, "" for a project
-        the index does not have), for `answers` to tell later whether they still hold; None when
-        some answer rests on what a later run could not check so (a page the cache could not keep,
-        metadata of a file listed without a hash). Metadata of a hashed file needs no checking:
-        an unchanged page lists the same hashes, and a file's hash fixes its metadata.
-        """
+        """The page entries this client's answers rest on (key -> digest, "" for no project), for
+        `answers`; None when a later run could not check some (a page the cache could not keep,
+        metadata of a file listed without a hash: a hashed file's metadata needs no check)."""
         return {key: digest or "" for key, digest in self._pages.read.items()} if self._pages.checkable else None
 
     def prefetch_projects(self, names: Iterable[str]) -> None:

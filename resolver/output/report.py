@@ -265,8 +265,8 @@ class Stats(TypedDict):
     rounds: int
     backtracks: int
     # True when the command line gave back the answer an earlier run stored, every index page it
-    # rests on being fresh and unchanged (resolver.index.answers): then `cache_hits` counts those
-    # pages, `requests` is 0, and rounds and backtracks are the stored resolution's.
+    # rests on being unchanged (resolver.index.answers): then `cache_hits` counts those pages,
+    # `requests` the stale ones it asked again, and rounds and backtracks are the stored resolution's.
     stored_answer: NotRequired[bool]
 
 

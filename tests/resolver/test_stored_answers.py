@@ -76,14 +76,17 @@ def test_another_question_is_not_given_the_stored_answer(tmp_path, root):
         assert "stored_answer" not in report["stats"]
 
 
-def test_a_page_that_must_be_revalidated_is_asked_again_and_a_new_upload_is_seen(tmp_path, root):
+def test_stale_pages_are_asked_again_and_a_new_upload_is_seen(tmp_path, root):
     with serve_index(root, page_headers=ALWAYS_ASK) as server:
         _, first = resolve(tmp_path, server.simple_url)
         _, unchanged = resolve(tmp_path, server.simple_url)
         upload(root, tmp_path / "upload")
         _, after_upload = resolve(tmp_path, server.simple_url)
-    assert "stored_answer" not in unchanged["stats"] and unchanged["stats"]["requests"] == 2  # two 304s
+    # Both pages asked again with their validators: two 304s, and the stored answer holds.
+    assert unchanged["stats"]["stored_answer"] is True and unchanged["stats"]["requests"] == 2
+    assert server.statuses[304] >= 2
     assert without_stats(unchanged) == without_stats(first)
+    assert "stored_answer" not in after_upload["stats"]  # demo's page changed: resolved again
     assert (first["pins"]["demo"], after_upload["pins"]["demo"]) == ("1.0", "1.1")
 
 
@@ -157,7 +160,16 @@ def test_a_missing_project_is_rested_on_as_missing(tmp_path):
     cache.set("page:x/gone/", missing)
     answer = answers.Answer({"stats": {}}, {"page:x/gone/": ""}, 1)  # type: ignore[typeddict-item]
     answers.store(cache, "k", answer)
-    assert answers.replay(cache, "k", now=1e9) is not None
-    assert answers.replay(cache, "k", now=3e9) is None  # stale: the project may exist by now
+    fresh, stale = answers.replay(cache, "k", now=1e9), answers.replay(cache, "k", now=3e9)
+    assert fresh is not None and fresh.stale == {}
+    assert stale is not None and stale.stale == {"page:x/gone/": ""}  # to be asked: it may exist by now
     cache.set("page:x/gone/", pageentry.entry(2e9, {}, {"files": [], "meta": {}})[0])
     assert answers.replay(cache, "k", now=1e9) is None  # it exists now
+
+
+def test_a_stale_page_the_index_no_longer_has_means_resolving_again(tmp_path, root):
+    with serve_index(root, page_headers=ALWAYS_ASK) as server:
+        resolve(tmp_path, server.simple_url)
+        (root / "simple" / "dep" / "index.json").unlink()
+        code, again = resolve(tmp_path, server.simple_url)
+    assert "stored_answer" not in again["stats"] and code == 1  # dep is missing now: not the stored answer
