@@ -227,7 +227,7 @@ def _question(
         "index_urls": index_urls,
         "index_name": index_name,
         "options": {name: getattr(options, name, None) for name in asked},
-        "defaults": repr(defaults),
+        "defaults": {name: value for name, value in vars(defaults).items() if name != "log_level"},
     }
 
 
